@@ -1,0 +1,46 @@
+# The two Quick start commands (see README.md): `make serve` and `make test`.
+# Both install what they need into .venv first; nothing else is assumed but Python 3.11+.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: serve test browser benchmark golden clean
+
+serve: $(VENV)/.installed
+	$(BIN)/calendar-app serve --port $(PORT)
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+# download is not used). Installed here when missing and when we may install packages.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is not installed: browser tests will be skipped (sudo apt-get install chromium)"; fi
+
+golden: $(VENV)/.installed-test
+	$(BIN)/python -m tests.refresh_golden
+
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.run
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,394 @@
+"""The loaded set of events: sorting, filters, facet counts, occurrences and observances.
+
+`Filters` is shared by the web listing, the JSON API and the feeds, so that
+`/calendar.ics?type=webinar` holds exactly what `/?type=webinar` shows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import gc
+from collections import Counter
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time, timedelta
+from typing import Iterable, Iterator
+
+from .config import Observance, SiteConfig
+from .errors import FilterError
+from .model import Event, Status, as_instant, normalize_tag
+
+# -------------------------------------------------------------------------------------------
+# Filters
+
+_LIST_PARAMS = {
+    "type": "types",
+    "topic": "topics",
+    "audience": "audience",
+    "sponsor": "sponsors",
+    "region": "regions",
+    "language": "languages",
+    "accessibility": "accessibility",
+}
+_SCALAR_PARAMS = {"online", "free", "q", "from", "to", "observance"}
+FILTER_PARAMS = tuple(_LIST_PARAMS) + ("online", "free", "q", "from", "to", "observance")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a reader asked to see. Within one filter the choices are alternatives; across, all hold."""
+
+    types: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    sponsors: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    accessibility: tuple[str, ...] = ()
+    online: bool | None = None
+    free: bool = False
+    q: str = ""
+    start: date | None = None
+    end: date | None = None
+    observance: str | None = None
+
+    @classmethod
+    def from_query(
+        cls, items: Iterable[tuple[str, str]], config: SiteConfig, *, allowed_extra: Iterable[str] = ()
+    ) -> "Filters":
+        """Parse query parameters; raise FilterError naming the parameter on anything unusable."""
+        extra = set(allowed_extra)
+        lists: dict[str, list[str]] = {name: [] for name in _LIST_PARAMS.values()}
+        values: dict[str, object] = {}
+        for name, raw in items:
+            value = raw.strip()
+            if name in extra:
+                continue
+            if name in _LIST_PARAMS:
+                if value:
+                    lists[_LIST_PARAMS[name]].extend(v.strip() for v in value.split(",") if v.strip())
+            elif name in ("from", "to"):
+                if value:
+                    try:
+                        values["start" if name == "from" else "end"] = date.fromisoformat(value)
+                    except ValueError:
+                        raise FilterError(name, f"{raw!r} is not a date; use YYYY-MM-DD") from None
+            elif name in ("online", "free"):
+                if value.lower() in _TRUE:
+                    values[name] = True
+                elif value.lower() in _FALSE:
+                    values[name] = False if name == "online" else False
+                elif value:
+                    raise FilterError(name, f"{raw!r} is not true or false", ["true", "false"])
+            elif name == "q":
+                values["q"] = value[:200]
+            elif name == "observance":
+                if value and config.observance(value) is None:
+                    raise FilterError(name, f"unknown observance {raw!r}", [o.id for o in config.observances])
+                values["observance"] = value or None
+            else:
+                known = sorted(FILTER_PARAMS + tuple(extra))
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise FilterError(name, f"unknown parameter{hint}", known)
+        for kind in lists["types"]:
+            if kind not in config.types:
+                raise FilterError("type", f"unknown type {kind!r}", list(config.types))
+        start, end = values.get("start"), values.get("end")
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            raise FilterError("to", f"the range ends before it starts ({end} < {start})")
+        return cls(**{k: tuple(dict.fromkeys(v)) for k, v in lists.items()}, **values)  # type: ignore[arg-type]
+
+    def to_query(self) -> list[tuple[str, str]]:
+        """The query parameters that give these filters back (for links, feeds and pagination)."""
+        out: list[tuple[str, str]] = []
+        for param, attr in _LIST_PARAMS.items():
+            out.extend((param, v) for v in getattr(self, attr))
+        if self.online is not None:
+            out.append(("online", "true" if self.online else "false"))
+        if self.free:
+            out.append(("free", "true"))
+        if self.q:
+            out.append(("q", self.q))
+        if self.start:
+            out.append(("from", self.start.isoformat()))
+        if self.end:
+            out.append(("to", self.end.isoformat()))
+        if self.observance:
+            out.append(("observance", self.observance))
+        return out
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def without(self, attr: str) -> "Filters":
+        return replace(self, **{attr: _default_of(attr)})
+
+    def describe(self, config: SiteConfig) -> str:
+        """Words for a filtered feed's name: 'webinars for law enforcement in SC'."""
+        kinds = " and ".join(_plural(t) for t in self.types) or "events"
+        if self.online is True:
+            kinds = "online " + kinds
+        if self.free:
+            kinds = "free " + kinds
+        parts = [kinds]
+        if self.topics:
+            parts.append("on " + ", ".join(self.topics))
+        if self.audience:
+            parts.append("for " + ", ".join(self.audience))
+        if self.sponsors:
+            parts.append("by " + ", ".join(self.sponsors))
+        if self.regions:
+            parts.append("in " + ", ".join(self.regions))
+        if self.languages:
+            parts.append("in language " + ", ".join(self.languages))
+        if self.accessibility:
+            parts.append("with " + ", ".join(self.accessibility))
+        if self.observance:
+            observance = config.observance(self.observance)
+            parts.append("for " + (observance.name if observance else self.observance))
+        if self.q:
+            parts.append(f'matching "{self.q}"')
+        if self.start or self.end:
+            parts.append(f"from {self.start or '…'} to {self.end or '…'}")
+        return " ".join(parts)
+
+
+def _default_of(attr: str) -> object:
+    for f in fields(Filters):
+        if f.name == attr:
+            return f.default
+    raise KeyError(attr)
+
+
+def _plural(kind: str) -> str:
+    return kind if kind.endswith("s") else kind + "s"
+
+
+# -------------------------------------------------------------------------------------------
+# Matching
+
+
+def _tags_match(wanted: tuple[str, ...], have: Iterable[str]) -> bool:
+    if not wanted:
+        return True
+    have_norm = {normalize_tag(h) for h in have}
+    return any(normalize_tag(w) in have_norm for w in wanted)
+
+
+def matches(event: Event, f: Filters, *, skip: str | None = None) -> bool:
+    """Whether `event` passes every filter except `skip` (used for facet counts). Dates are not checked here."""
+    e = event.fields
+    if skip != "types" and f.types and e.type not in f.types:
+        return False
+    if skip != "topics" and not _tags_match(f.topics, e.topics):
+        return False
+    if skip != "audience" and not _tags_match(f.audience, e.audience):
+        return False
+    if skip != "sponsors" and not _tags_match(f.sponsors, e.sponsors):
+        return False
+    if skip != "regions" and f.regions:
+        region = (e.location.region or "") if e.location else ""
+        if not _tags_match(f.regions, [region]):
+            return False
+    if skip != "languages" and f.languages and event.language not in f.languages:
+        return False
+    if skip != "accessibility" and f.accessibility and not set(f.accessibility) <= set(e.accessibility):
+        return False
+    if skip != "online" and f.online is not None and (event.online is not None) != f.online:
+        return False
+    if skip != "free" and f.free and not (e.registration and e.registration.is_free):
+        return False
+    if f.q:
+        text = event.search_text
+        if not all(word in text for word in f.q.casefold().split()):
+            return False
+    return True
+
+
+# -------------------------------------------------------------------------------------------
+# The catalog
+
+
+FACETS: tuple[tuple[str, str], ...] = (
+    ("types", "type"),
+    ("topics", "topic"),
+    ("audience", "audience"),
+    ("sponsors", "sponsor"),
+    ("regions", "region"),
+    ("languages", "language"),
+    ("accessibility", "accessibility"),
+)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One showing of an event: the event and when this instance starts and ends."""
+
+    event: Event
+    start: date | datetime
+    end: date | datetime
+
+
+@dataclass
+class Catalog:
+    """Every valid event, sorted and indexed. Immutable once built; a reload builds a new one."""
+
+    config: SiteConfig
+    events: list[Event]
+    by_slug: dict[str, Event] = field(init=False)
+    _by_last: list[Event] = field(init=False, repr=False)
+    _last_keys: list[date] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.events = sorted(self.events, key=lambda e: (as_instant(e.start, e.zone), e.slug))
+        self.by_slug = {e.slug: e for e in self.events}
+        # A sorted index on each event's last day: "upcoming" and date ranges are a bisect, not a scan.
+        self._by_last = sorted(self.events, key=lambda e: e.last_date)
+        self._last_keys = [e.last_date for e in self._by_last]
+        # Long-lived data is frozen out of the collector's generations (see gc.freeze): full
+        # collections otherwise walk every loaded event and stall requests.
+        gc.freeze()
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def ending_on_or_after(self, day: date) -> list[Event]:
+        """Events whose last day is `day` or later, in start order."""
+        i = bisect.bisect_left(self._last_keys, day)
+        chosen = self._by_last[i:]
+        if len(chosen) == len(self.events):
+            return self.events
+        keep = {id(e) for e in chosen}
+        return [e for e in self.events if id(e) in keep]
+
+    def select(self, f: Filters, *, today: date, past: bool = False) -> list[Event]:
+        """Events that pass `f`: upcoming ones (not yet over) in start order, or past ones newest first."""
+        if past:
+            i = bisect.bisect_left(self._last_keys, today)
+            pool = sorted(self._by_last[:i], key=lambda e: as_instant(e.start, e.zone), reverse=True)
+        else:
+            pool = self.ending_on_or_after(max(today, f.start or today))
+        return [e for e in pool if self._in_range(e, f) and self._in_observance(e, f) and matches(e, f)]
+
+    def feed_events(self, f: Filters, *, today: date) -> list[Event]:
+        """Events for a feed: those not over before the configured past window, passing `f`."""
+        pool = self.ending_on_or_after(f.start or (today - timedelta(days=self.config.past_days)))
+        return [e for e in pool if self._in_range(e, f) and self._in_observance(e, f) and matches(e, f)]
+
+    def facets(self, f: Filters, *, today: date, past: bool = False) -> dict[str, list[tuple[str, int]]]:
+        """For every facet, each value with how many events choosing it would give (other filters kept)."""
+        if past:
+            i = bisect.bisect_left(self._last_keys, today)
+            pool = self._by_last[:i]
+        else:
+            pool = self.ending_on_or_after(max(today, f.start or today))
+        pool = [e for e in pool if self._in_range(e, f) and self._in_observance(e, f)]
+        result: dict[str, list[tuple[str, int]]] = {}
+        for attr, _param in FACETS:
+            counts: Counter[str] = Counter()
+            for event in pool:
+                if matches(event, f, skip=attr):
+                    counts.update(set(_facet_values(event, attr, self.config)))
+            for chosen in getattr(f, attr):
+                counts.setdefault(chosen, 0)
+            result[attr] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+        for attr in ("online", "free"):
+            result[attr] = [("true", sum(1 for e in pool if matches(e, replace(f, **{attr: True}), skip=None)))]
+        return result
+
+    def _in_range(self, event: Event, f: Filters) -> bool:
+        if f.start is None and f.end is None:
+            return True
+        after = as_instant(f.start or date.min + timedelta(days=1), event.zone)
+        before = as_instant((f.end or date.max - timedelta(days=1)) + timedelta(days=1), event.zone)
+        return bool(event.occurrences(after, before))
+
+    def _in_observance(self, event: Event, f: Filters) -> bool:
+        if f.observance is None:
+            return True
+        observance = self.config.observance(f.observance)
+        return observance is not None and self.observance_year(event, observance) is not None
+
+    # --- observances -----------------------------------------------------------------------
+
+    def observance_year(self, event: Event, observance: Observance) -> int | None:
+        """The year of the `observance` window `event` belongs to, or None.
+
+        An event belongs when it falls in the window, or when it names the observance (then to
+        the window nearest its start).
+        """
+        first = event.start_date
+        for year in (first.year - 1, first.year, first.year + 1):
+            start, end = observance.window(year)
+            if start <= first <= end:
+                return year
+        if observance.id in event.fields.observances:
+            def distance(year: int) -> int:
+                start, end = observance.window(year)
+                return min(abs((first - start).days), abs((first - end).days))
+
+            return min((first.year - 1, first.year, first.year + 1), key=distance)
+        return None
+
+    def observance_events(self, observance: Observance, year: int) -> list[Event]:
+        """Events of `observance` in the window that starts in `year`, in start order."""
+        start, _end = observance.window(year)
+        pool = self.ending_on_or_after(start - timedelta(days=400))
+        return [e for e in pool if self.observance_year(e, observance) == year]
+
+    def active_highlights(self, today: date) -> list[tuple[Observance, int]]:
+        """Observances whose highlight period (some days before, then the window) includes today."""
+        found = []
+        for observance in self.config.observances:
+            for year in (today.year - 1, today.year, today.year + 1):
+                first, last = observance.highlight_window(year)
+                if first <= today <= last:
+                    found.append((observance, year))
+                    break
+        return found
+
+    def observance_years(self, observance: Observance) -> list[int]:
+        years = {y for e in self.events if (y := self.observance_year(e, observance)) is not None}
+        return sorted(years)
+
+    # --- occurrences -----------------------------------------------------------------------
+
+    def occurrences(self, events: Iterable[Event], start: date, end: date) -> Iterator[Occurrence]:
+        """Every occurrence of `events` overlapping the days [start, end], in start order."""
+        found: list[Occurrence] = []
+        for event in events:
+            after = as_instant(start, event.zone)
+            before = as_instant(end + timedelta(days=1), event.zone)
+            for begin in event.occurrences(after, before):
+                finish = begin + event.duration if not event.all_day else begin + event.duration - timedelta(days=1)
+                found.append(Occurrence(event, begin, finish))
+        found.sort(key=lambda o: (as_instant(o.start, o.event.zone), o.event.slug))
+        return iter(found)
+
+    def next_start(self, event: Event, today: date) -> date | datetime:
+        """The start of the event's next occurrence not yet over on `today` (its first one otherwise)."""
+        if event.rule is None:
+            return event.start
+        hits = event.occurrences(as_instant(today, event.zone), datetime.combine(date.max, time(0)).replace(
+            tzinfo=event.zone) - timedelta(days=2))
+        return hits[0] if hits else event.start
+
+
+def _facet_values(event: Event, attr: str, config: SiteConfig) -> list[str]:
+    e = event.fields
+    if attr == "types":
+        return [e.type]
+    if attr == "regions":
+        return [e.location.region] if e.location and e.location.region else []
+    if attr == "languages":
+        return [event.language]
+    return list(getattr(e, attr))
+
+
+def is_active(event: Event) -> bool:
+    """Scheduled or tentative: the event is expected to happen."""
+    return event.status in (Status.SCHEDULED, Status.TENTATIVE)

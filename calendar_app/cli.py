@@ -1,0 +1,283 @@
+"""The `calendar-app` console script: a thin door onto the core.
+
+Each command is a short function; core errors become messages and exit codes here and only
+here (0 fine, 1 problems found, 2 bad usage or configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .config import DEFAULT_CONFIG_NAME, SiteConfig, load_config
+from .errors import CalendarError, ConfigError, EventFileError, Problem, Severity
+from .loader import SLUG, event_files, load_event_file, load_events
+from .model import json_schema
+from .writer import atomic_write, render_event_file
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    if args.config is not None:
+        return Path(args.config)
+    default = Path(DEFAULT_CONFIG_NAME)
+    return default if default.exists() else None
+
+
+def read_config(args: argparse.Namespace) -> SiteConfig:
+    return load_config(_config_path(args))
+
+
+# --- validate --------------------------------------------------------------------------------
+
+
+def _format_problems(problems: list[Problem], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False)
+    if fmt == "github":
+        lines = []
+        for p in problems:
+            level = "warning" if p.severity is Severity.WARNING else "error"
+            where = f"file={p.path}" + (f",line={p.line}" if p.line else "") + (f",col={p.column}" if p.column else "")
+            text = (f"{p.field}: " if p.field else "") + p.message + (f" Hint: {p.hint}" if p.hint else "")
+            text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            lines.append(f"::{level} {where},title={p.field or 'event file'}::{text}")
+        return "\n".join(lines)
+    return "\n".join(str(p) for p in problems)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    try:
+        config = read_config(args)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        config = SiteConfig()
+    targets = [Path(p) for p in args.paths] or [Path(args.events)]
+    count = 0
+    for target in targets:
+        if target.is_dir():
+            result = load_events(target, config)
+            problems.extend(result.problems)
+            count += len(result.events)
+            problems.extend(feed_warnings(result.events, config))
+        elif target.exists():
+            try:
+                load_event_file(target, target.parent, config)
+                count += 1
+            except EventFileError as exc:
+                problems.extend(exc.problems)
+        else:
+            problems.append(Problem(str(target), None, None, "no such file or folder"))
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if args.strict:
+        errors = problems
+    if problems:
+        print(_format_problems(problems, args.format))
+    if args.format == "text":
+        summary = f"{count} event(s) valid, {len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
+        print(summary, file=sys.stderr)
+    return 1 if errors else 0
+
+
+def feed_warnings(events: list[Any], config: SiteConfig) -> list[Problem]:
+    """Warnings about the published feed (its size); filled by the feed module when present."""
+    try:
+        from .ics import feed_size_problems
+    except ImportError:
+        return []
+    return feed_size_problems(events, config)
+
+
+# --- new -------------------------------------------------------------------------------------
+
+_NEW_FIELDS: list[tuple[str, str, bool]] = [
+    ("title", "Title", True),
+    ("type", "Type", True),
+    ("start", "Start (YYYY-MM-DD or YYYY-MM-DD HH:MM)", True),
+    ("end", "End (last day, date and time, or HH:MM; empty for none)", False),
+    ("timezone", "Time zone (empty for the site's)", False),
+    ("venue", "Venue", False),
+    ("city", "City", False),
+    ("region", "State or region", False),
+    ("online_url", "Online join or registration URL (empty if in person only)", False),
+    ("url", "Event web page", False),
+    ("sponsors", "Sponsors (comma separated)", False),
+    ("topics", "Topics (comma separated)", False),
+    ("audience", "Audience (comma separated)", False),
+]
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "event"
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    config = read_config(args)
+    answers: dict[str, str] = {}
+    interactive = sys.stdin.isatty() and not args.no_input
+    for name, prompt, required in _NEW_FIELDS:
+        value = getattr(args, name)
+        if value is None and interactive:
+            value = input(f"{prompt}{' (required)' if required else ''}: ").strip() or None
+        if value is None and required:
+            print(f"calendar-app new: --{name.replace('_', '-')} is required", file=sys.stderr)
+            return 2
+        if value is not None:
+            answers[name] = value
+    data = _front_matter_from_answers(answers, config)
+    body = args.description or ""
+    slug = args.slug or slugify(answers["title"])
+    if not SLUG.match(slug):
+        print(f"calendar-app new: slug {slug!r} is not lowercase letters, digits and hyphens", file=sys.stderr)
+        return 2
+    events_dir = Path(args.events)
+    year = answers["start"][:4] if re.match(r"^\d{4}", answers["start"]) else "undated"
+    target = events_dir / year / f"{slug}.md"
+    existing = [p for p in event_files(events_dir) if p.name == f"{slug}.md"] if events_dir.is_dir() else []
+    if existing:
+        print(f"calendar-app new: {existing[0]} already exists; choose another --slug", file=sys.stderr)
+        return 1
+    data["uid"] = f"{slug}-{secrets.token_hex(4)}@{config.uid_domain}"
+    text = render_event_file(data, body)
+    problems = _check_text(text, target, events_dir, config)
+    if problems:
+        print("\n".join(str(p) for p in problems), file=sys.stderr)
+        print("calendar-app new: nothing was written", file=sys.stderr)
+        return 1
+    try:
+        atomic_write(target, text, overwrite=False)
+    except FileExistsError:
+        print(f"calendar-app new: {target} already exists; nothing was written", file=sys.stderr)
+        return 1
+    print(target)
+    return 0
+
+
+def _front_matter_from_answers(answers: dict[str, str], config: SiteConfig) -> dict[str, Any]:
+    def tags(key: str) -> list[str]:
+        return [t.strip() for t in answers.get(key, "").split(",") if t.strip()]
+
+    location = {k: answers[k] for k in ("venue", "city", "region") if k in answers}
+    data: dict[str, Any] = {
+        "title": answers["title"],
+        "type": answers["type"],
+        "start": answers["start"],
+        "end": answers.get("end"),
+        "timezone": answers.get("timezone"),
+        "location": location or None,
+        "online": {"url": answers["online_url"]} if "online_url" in answers else None,
+        "url": answers.get("url"),
+        "sponsors": tags("sponsors"),
+        "topics": tags("topics"),
+        "audience": tags("audience"),
+    }
+    return data
+
+
+def _check_text(text: str, target: Path, events_dir: Path, config: SiteConfig) -> list[Problem]:
+    """Validate the text exactly as it would be read back, before anything is written."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / target.name
+        probe.write_text(text, encoding="utf-8")
+        try:
+            load_event_file(probe, Path(tmp), config)
+        except EventFileError as exc:
+            return [Problem(str(target), p.line, p.field, p.message, p.hint) for p in exc.problems]
+    return []
+
+
+# --- schema and serve ------------------------------------------------------------------------
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .web.app import create_app
+
+    config = read_config(args)
+    app = create_app(config, Path(args.events), today=args.today, watch=not args.no_watch)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    return 0
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--events", default="events", metavar="DIR", help="folder of event files (default: events)")
+    common.add_argument(
+        "--config", default=None, metavar="FILE", help=f"site configuration (default: {DEFAULT_CONFIG_NAME} if present)"
+    )
+    parser = argparse.ArgumentParser(prog="calendar-app", description="Publish a training calendar from event files.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", parents=[common], help="check event files and the configuration")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the events folder)")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("new", parents=[common], help="write a new event file (asks for what is missing)")
+    for name, prompt, _required in _NEW_FIELDS:
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=prompt)
+    p.add_argument("--description", default=None, help="the description, in Markdown")
+    p.add_argument("--slug", default=None, help="file name without .md (default: from the title)")
+    p.add_argument("--no-input", action="store_true", help="never prompt; fail on missing required fields")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of the front matter")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the listing and feeds")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--today", type=_date, default=None, help="treat this date as today (YYYY-MM-DD)")
+    p.add_argument("--no-watch", action="store_true", help="do not reload event files when they change")
+    p.set_defaults(func=cmd_serve)
+
+    for register in EXTRA_COMMANDS:
+        register(sub, common)
+    return parser
+
+
+# Other modules add their commands here (build, coordinator, import), keeping this file short.
+EXTRA_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
+        return 2
+    except CalendarError as exc:
+        print(f"calendar-app: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,30 @@
+"""The date the site treats as today, injectable so tests and demos can show any month.
+
+`calendar-app serve --today 2027-01-05`, or the environment variable CALENDAR_TODAY, fixes it;
+otherwise it is the current date in the site's time zone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+ENV_VAR = "CALENDAR_TODAY"
+
+
+@dataclass(frozen=True)
+class Clock:
+    zone: ZoneInfo
+    fixed: date | None = None
+
+    @classmethod
+    def from_env(cls, zone: ZoneInfo, today: date | None = None) -> "Clock":
+        """A clock fixed at `today`, else at $CALENDAR_TODAY, else following the real date."""
+        if today is None and os.environ.get(ENV_VAR):
+            today = date.fromisoformat(os.environ[ENV_VAR])
+        return cls(zone, today)
+
+    def today(self) -> date:
+        return self.fixed if self.fixed is not None else datetime.now(self.zone).date()

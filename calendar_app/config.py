@@ -1,0 +1,259 @@
+"""The site configuration: one TOML file, typed, with defaults and their documentation.
+
+Every setting is declared once here, with its default and a description; `calendar-app
+config-doc` and the README table are generated from these declarations.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, Problem
+
+DEFAULT_CONFIG_NAME = "calendar.toml"
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sponsor(_Strict):
+    id: str = Field(description="Short name used in event files, such as OJJDP.")
+    name: str = Field(description="Full name shown on pages.")
+    url: str | None = Field(default=None, description="Home page of the sponsor.")
+
+
+class Link(_Strict):
+    title: str
+    url: str
+
+
+class KeyDate(_Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+    name: str
+    description: str = ""
+
+
+class Observance(_Strict):
+    """A recurring period the calendar highlights, such as January's prevention month."""
+
+    id: Slug
+    name: str
+    description: str = ""
+    start_month: int = Field(ge=1, le=12, description="First month of the window.")
+    start_day: int = Field(default=1, ge=1, le=31)
+    end_month: int = Field(ge=1, le=12, description="Last month of the window (inclusive).")
+    end_day: int = Field(default=31, ge=1, le=31, description="Last day (inclusive); clipped to the month's length.")
+    highlight_from_days: int = Field(
+        default=31, ge=0, description="How many days before the window the home page starts highlighting it."
+    )
+    links: list[Link] = []
+    key_dates: list[KeyDate] = []
+
+    def window(self, year: int) -> tuple[date, date]:
+        """The inclusive first and last day of this observance in `year` (the year it starts)."""
+        start = _clip_date(year, self.start_month, self.start_day)
+        end_year = year if (self.end_month, self.end_day) >= (self.start_month, self.start_day) else year + 1
+        return start, _clip_date(end_year, self.end_month, self.end_day)
+
+    def highlight_window(self, year: int) -> tuple[date, date]:
+        start, end = self.window(year)
+        return start - timedelta(days=self.highlight_from_days), end
+
+    def current_or_next(self, today: date) -> tuple[date, date]:
+        """The window that contains `today` or is the next one to come."""
+        for year in (today.year - 1, today.year, today.year + 1):
+            start, end = self.window(year)
+            if end >= today:
+                return start, end
+        raise AssertionError("unreachable: some window ends after today")
+
+
+def _clip_date(year: int, month: int, day: int) -> date:
+    for d in range(day, 27, -1):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    return date(year, month, day)
+
+
+DEFAULT_TYPES = ["webinar", "seminar", "training", "conference", "workshop", "meeting", "observance"]
+
+DEFAULT_SPONSORS = [
+    Sponsor(id="OJP", name="Office of Justice Programs"),
+    Sponsor(id="BJA", name="Bureau of Justice Assistance"),
+    Sponsor(id="BJS", name="Bureau of Justice Statistics"),
+    Sponsor(id="NIJ", name="National Institute of Justice"),
+    Sponsor(id="OVC", name="Office for Victims of Crime"),
+    Sponsor(id="OJJDP", name="Office of Juvenile Justice and Delinquency Prevention"),
+    Sponsor(
+        id="SMART",
+        name="Office of Sex Offender Sentencing, Monitoring, Apprehending, Registering, and Tracking",
+    ),
+]
+
+PREVENTION_MONTH = Observance(
+    id="prevention-month",
+    name="National Slavery and Human Trafficking Prevention Month",
+    description=(
+        "Every January the nation recognizes National Slavery and Human Trafficking Prevention Month "
+        "to raise awareness of human trafficking, its signs, and the services available to survivors, "
+        "and to support the work of investigators, prosecutors and victim service providers."
+    ),
+    start_month=1,
+    start_day=1,
+    end_month=1,
+    end_day=31,
+    key_dates=[
+        KeyDate(
+            month=1,
+            day=11,
+            name="National Human Trafficking Awareness Day",
+            description="A day to learn the signs of trafficking and how to report it.",
+        )
+    ],
+    links=[
+        Link(title="National Human Trafficking Hotline", url="https://humantraffickinghotline.org/"),
+    ],
+)
+
+
+class SiteConfig(_Strict):
+    """Settings of one calendar site. Every field may be omitted; the default is shown."""
+
+    name: str = Field(default="Human Trafficking Trainings", description="The calendar's name, in pages and feeds.")
+    description: str = Field(
+        default=(
+            "Webinars, seminars, trainings and conferences on human trafficking for law enforcement, "
+            "prosecutors, victim service providers and task forces."
+        ),
+        description="One sentence on what the calendar holds.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of the site, without a trailing slash; used in feeds and links.",
+    )
+    uid_domain: str = Field(
+        default="calendar.example.org", description="Domain used in derived event UIDs: `<slug>@<uid_domain>`."
+    )
+    timezone: str = Field(default="America/New_York", description="Default IANA time zone of events.")
+    language: str = Field(default="en", description="Default language of events (a BCP 47 tag).")
+    default_duration_minutes: int = Field(
+        default=60, gt=0, le=24 * 60, description="Length of a timed event that has no end."
+    )
+    publisher_name: str = Field(default="Human Trafficking Training Calendar", description="Feed ORGANIZER fallback.")
+    publisher_email: str = Field(default="calendar@example.org", description="Feed ORGANIZER fallback e-mail.")
+    hotline: str = Field(
+        default="National Human Trafficking Hotline: call 1-888-373-7888 or text 233733 (BeFree)",
+        description="How to report trafficking; shown in every page footer.",
+    )
+    past_days: int = Field(default=180, ge=0, description="How many days of past events the full feed keeps.")
+    refresh_hours: int = Field(default=6, gt=0, le=168, description="How often calendar apps should refresh feeds.")
+    feed_max_events: int = Field(default=1000, gt=0, description="Warn when the full feed holds more events.")
+    feed_max_bytes: int = Field(default=1_000_000, gt=0, description="Warn when the full feed grows larger (bytes).")
+    page_size: int = Field(default=20, gt=0, le=200, description="Events per listing page.")
+    max_file_bytes: int = Field(default=256 * 1024, gt=0, description="Largest event file accepted, in bytes.")
+    allow_suggestions: bool = Field(default=True, description="Whether the public may suggest events at /suggest.")
+    smtp_host: str | None = Field(default=None, description="SMTP server for notifications; none sends no mail.")
+    smtp_port: int = Field(default=25, description="SMTP port.")
+    smtp_from: str = Field(default="calendar@example.org", description="Sender address of notifications.")
+    types: list[str] = Field(default=DEFAULT_TYPES, description="Event types allowed in `type`.")
+    sponsors: list[Sponsor] = Field(default=DEFAULT_SPONSORS, description="Known sponsors.")
+    accessibility: list[str] = Field(
+        default=["captions", "asl", "interpretation", "transcript", "wheelchair"],
+        description="Accessibility features an event may list.",
+    )
+    observances: list[Observance] = Field(default=[PREVENTION_MONTH], description="Highlighted observances.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/New_York") from None
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "SiteConfig":
+        ids = [o.id for o in self.observances]
+        if len(ids) != len(set(ids)):
+            raise ValueError("observance ids must be unique")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sponsor_names(self) -> dict[str, str]:
+        return {s.id: s.name for s in self.sponsors}
+
+    def observance(self, observance_id: str) -> Observance | None:
+        return next((o for o in self.observances if o.id == observance_id), None)
+
+
+def load_config(path: Path | None) -> SiteConfig:
+    """Read the TOML file at `path` (its `[site]` table and `[[observances]]`), or the defaults.
+
+    A missing default file gives the defaults; a missing file named explicitly is an error.
+    """
+    if path is None:
+        return SiteConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(path), None, None, "configuration file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(path), None, None, f"cannot read the configuration: {exc}")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise ConfigError([Problem(str(path), int(match.group(1)) if match else None, None, str(exc))]) from None
+    data = dict(raw.pop("site", {}))
+    for key in ("observances", "sponsors"):
+        if key in raw:
+            data[key] = raw.pop(key)
+    problems = [
+        Problem(str(path), _line_of(text, key), key, "unknown table or key", "settings go under [site]")
+        for key in raw
+    ]
+    try:
+        config = SiteConfig.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or None
+            last = next((str(p) for p in reversed(err["loc"]) if isinstance(p, str)), None)
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown setting"
+            problems.append(Problem(str(path), _line_of(text, last) if last else None, field, message))
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\s*(=|\])", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -1,0 +1,93 @@
+"""Error classes of the core.
+
+Every problem the core finds is a :class:`Problem` that names the file, the line and the
+field it concerns, so that the command line, the web pages and CI annotations can all show
+it the same way: ``events/2027/cst-ler.md:7: end: ends before start (2027-02-24 < 2027-02-26)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file: where it is, what it is, how to fix it."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+    hint: str | None = None
+    column: int | None = None
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        if self.severity is Severity.WARNING:
+            text = f"{where}: warning: " + text[len(where) + 2 :]
+        if self.hint:
+            text += f" Hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+            "severity": self.severity.value,
+        }
+
+
+class CalendarError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class EventFileError(CalendarError):
+    """One or more problems in one event file; carries them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def single(
+        cls,
+        path: str | Path,
+        message: str,
+        *,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+        column: int | None = None,
+    ) -> "EventFileError":
+        return cls([Problem(str(path), line, field, message, hint, column)])
+
+
+class ConfigError(CalendarError):
+    """Problems in the site configuration, reported all at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class FilterError(CalendarError):
+    """A filter (query parameter) that cannot be applied: unknown name, bad date, unknown type."""
+
+    def __init__(self, parameter: str, message: str, choices: list[str] | None = None) -> None:
+        self.parameter = parameter
+        self.message = message
+        self.choices = choices or []
+        super().__init__(f"{parameter}: {message}")

@@ -1,0 +1,304 @@
+"""A folder of event files -> events and problems.
+
+Loading never stops at the first bad file: every file is read, every problem is collected
+with its file and line, and the good events are returned beside them. Cross-file checks
+(duplicate slugs, duplicate uids) run last.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import SiteConfig
+from .errors import EventFileError, Problem, Severity
+from .frontmatter import FrontMatter, split_front_matter
+from .model import FIELD_NAMES, Event, EventFields, EventInvalid, build_event, file_hash
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What identifies a file's version on disk without reading it."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass
+class LoadResult:
+    events: list[Event] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as people should see it: relative to the working directory when it can be."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def event_files(root: Path) -> list[Path]:
+    """Every `*.md` file under `root`, sorted, skipping hidden folders and files."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        found.extend(Path(folder) / name for name in sorted(files) if name.endswith(".md") and not name.startswith("."))
+    return found
+
+
+def stamp_of(path: Path) -> FileStamp:
+    st = path.stat()
+    return FileStamp(st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def load_event_file(
+    path: Path,
+    root: Path,
+    config: SiteConfig,
+    last_modified: datetime | None = None,
+    data: bytes | None = None,
+) -> Event:
+    """Read and check one event file; raise EventFileError with every problem in it."""
+    shown = display_path(path, root)
+    slug = path.name[: -len(".md")]
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise EventFileError.single(shown, "is a symbolic link that leads outside the events folder", line=None)
+    if not SLUG.match(slug):
+        raise EventFileError.single(
+            shown,
+            f"file name {path.name!r} is not a valid slug",
+            hint="use lowercase letters, digits and single hyphens, such as cst-law-enforcement.md",
+        )
+    try:
+        if data is None:
+            size = path.stat().st_size
+            if size > config.max_file_bytes:
+                raise EventFileError.single(
+                    shown, f"the file is too large ({size:,} bytes; the limit is {config.max_file_bytes:,})"
+                )
+            data = path.read_bytes()
+    except OSError as exc:
+        raise EventFileError.single(shown, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > config.max_file_bytes:
+        raise EventFileError.single(
+            shown, f"the file is too large ({len(data):,} bytes; the limit is {config.max_file_bytes:,})"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise EventFileError.single(
+            shown, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})", line=line, hint="save the file as UTF-8"
+        ) from None
+    front = split_front_matter(text, shown)
+    fields = _validate_fields(front, shown, config)
+    if last_modified is None:
+        last_modified = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+    try:
+        return build_event(
+            fields,
+            slug=slug,
+            path=shown,
+            body=front.body.strip("\n"),
+            config=config,
+            last_modified=last_modified,
+            content_hash=file_hash(data),
+        )
+    except EventInvalid as exc:
+        raise EventFileError(
+            [
+                Problem(
+                    shown,
+                    front.body_line if p.path == ("body",) else front.line_of(p.path) or 1,
+                    None if p.path == ("body",) else _dotted(p.path),
+                    p.message,
+                    p.hint,
+                )
+                for p in exc.problems
+            ]
+        ) from None
+
+
+def _validate_fields(front: FrontMatter, shown: str, config: SiteConfig) -> EventFields:
+    try:
+        return EventFields.model_validate(front.data, context={"config": config})
+    except ValidationError as exc:
+        problems = _pydantic_problems(exc, front, shown)
+        raise EventFileError(sorted(problems, key=lambda p: (p.line or 0, p.field or ""))) from None
+
+
+def _pydantic_problems(exc: ValidationError, front: FrontMatter, shown: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[str, ...]] = set()
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"])
+        key = tuple(str(p) for p in loc)
+        if key in seen:
+            continue
+        seen.add(key)
+        kind = err["type"]
+        hint = None
+        if kind == "extra_forbidden":
+            siblings = _siblings(loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), siblings, n=1, cutoff=0.6)
+            message = "unknown field"
+            hint = f"did you mean '{close[0]}'?" if close else "known fields: " + ", ".join(siblings)
+        elif kind == "missing":
+            message = "is required"
+        else:
+            message = _message(err, front.data, loc)
+        if loc and loc[0] == "online" and kind in ("literal_error", "model_type", "dict_type"):
+            message, hint = "must be true or a mapping with url and platform", "online: {url: https://..., platform: Zoom}"
+        line = front.line_of(loc) if kind != "missing" else front.line_of(loc[:-1]) or 1
+        problems.append(Problem(shown, line or 1, _dotted(loc), message, hint))
+    return problems
+
+
+_UNION_TAGS = {"literal[True]", "Online", "str", "int", "bool"}
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Drop pydantic's union-member tags so the path names fields as the file does."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or p.startswith("function-"))))
+
+
+def _siblings(parent: tuple[str | int, ...]) -> list[str]:
+    from .model import Location, Online, Organizer, Registration
+
+    parts = {"location": Location, "online": Online, "registration": Registration, "organizer": Organizer}
+    if not parent:
+        return list(FIELD_NAMES)
+    model = parts.get(str(parent[0]))
+    return list(model.model_fields) if model else []
+
+
+def _message(err: Any, data: dict[str, Any], loc: tuple[str | int, ...]) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "bool_parsing" or kind == "bool_type":
+        return f"must be true or false, not {value!r}"
+    if kind in ("list_type",):
+        return f"must be a list, such as [{value}]" if isinstance(value, str) else "must be a list"
+    if kind in ("int_parsing", "int_type"):
+        return f"must be a whole number, not {value!r}"
+    if kind == "string_pattern_mismatch" and loc and loc[0] in ("start", "end", "except"):
+        return f"{value!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "deadline":
+        return f"{value!r} is not a date (YYYY-MM-DD)"
+    if kind == "string_pattern_mismatch" and loc and loc[0] == "observances":
+        return f"{value!r} is not an observance id"
+    if kind == "string_pattern_mismatch" and loc and loc[0] == "language":
+        return f"{value!r} is not a language tag such as en or es"
+    if kind == "enum":
+        return f"{value!r} is not one of {err['ctx']['expected']}"
+    if kind in ("string_type", "model_type", "dict_type") and isinstance(value, (dict, list)):
+        return "must be a single value, not a list or mapping" if kind == "string_type" else "must be a mapping"
+    if kind in ("string_type", "model_type", "dict_type"):
+        return "must be a mapping of fields" if kind != "string_type" else "must be text"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def git_last_modified(root: Path) -> dict[Path, datetime]:
+    """The last commit time of every file under `root` that git tracks and that has no local edits.
+
+    One `git log` for the whole folder: a fresh clone gets the same times (and so the same
+    LAST-MODIFIED and ETags) as the working copy it came from, which file times would not give.
+    """
+    try:
+        top = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+        log = subprocess.run(
+            ["git", "-C", top, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", str(root.resolve())],
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout
+        dirty = subprocess.run(
+            ["git", "-C", top, "status", "--porcelain", "-z", "--untracked-files=all", "--", str(root.resolve())],
+            capture_output=True, text=True, check=True, timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    base = Path(top)
+    changed = {(base / entry[3:]).resolve() for entry in dirty.split("\0") if len(entry) > 3}
+    times: dict[Path, datetime] = {}
+    stamp: datetime | None = None
+    for line in log.splitlines():
+        if line.startswith("\0"):
+            stamp = datetime.fromtimestamp(int(line[1:]), tz=timezone.utc)
+        elif line and stamp is not None:
+            resolved = (base / line).resolve()
+            if resolved not in times and resolved not in changed:
+                times[resolved] = stamp
+    return times
+
+
+def load_events(root: Path, config: SiteConfig, files: list[Path] | None = None) -> LoadResult:
+    """Load every event file under `root` (or the given files); keep going past bad ones."""
+    result = LoadResult()
+    if not root.is_dir():
+        result.problems.append(Problem(str(root), None, None, "the events folder does not exist"))
+        return result
+    committed = git_last_modified(root)
+    for path in files if files is not None else event_files(root):
+        try:
+            event = load_event_file(path, root, config, committed.get(path.resolve()))
+        except EventFileError as exc:
+            result.problems.extend(exc.problems)
+        else:
+            result.events.append(event)
+    duplicates = cross_file_problems(result.events)
+    dropped = {p.path for p in duplicates}
+    result.events = [e for e in result.events if e.path not in dropped]
+    result.problems.extend(duplicates)
+    return result
+
+
+def cross_file_problems(events: list[Event]) -> list[Problem]:
+    """Duplicate slugs and duplicate uids across the whole folder."""
+    problems: list[Problem] = []
+    by_slug: dict[str, Event] = {}
+    by_uid: dict[str, Event] = {}
+    for event in events:
+        first = by_slug.setdefault(event.slug, event)
+        if first is not event:
+            problems.append(
+                Problem(event.path, 1, None, f"duplicate slug {event.slug!r}: {first.path} has the same file name",
+                        "rename one of the files")
+            )
+        first = by_uid.setdefault(event.uid, event)
+        if first is not event:
+            problems.append(
+                Problem(event.path, 1, "uid", f"duplicate uid {event.uid!r}: {first.path} has the same uid",
+                        "give each event its own uid")
+            )
+    return problems
