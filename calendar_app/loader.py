@@ -47,6 +47,8 @@ class LoadResult:
 
 def display_path(path: Path, root: Path) -> str:
     """The path as people should see it: relative to the working directory when it can be."""
+    if not path.is_absolute():
+        return str(path)
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
@@ -227,8 +229,9 @@ def _dotted(path: tuple[str | int, ...]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def git_last_modified(root: Path) -> dict[Path, datetime]:
-    """The last commit time of every file under `root` that git tracks and that has no local edits.
+def git_last_modified(root: Path) -> dict[str, datetime]:
+    """The last commit time of every file under `root` that git tracks and that has no local edits,
+    keyed by the file's path relative to `root` (POSIX form).
 
     One `git log` for the whole folder: a fresh clone gets the same times (and so the same
     LAST-MODIFIED and ETags) as the working copy it came from, which file times would not give.
@@ -238,28 +241,33 @@ def git_last_modified(root: Path) -> dict[Path, datetime]:
             ["git", "-C", str(root), "rev-parse", "--show-toplevel"],
             capture_output=True, text=True, check=True, timeout=10,
         ).stdout.strip()
+        here = str(root.resolve())
         log = subprocess.run(
-            ["git", "-C", top, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", str(root.resolve())],
+            ["git", "-C", top, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", here],
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout
         dirty = subprocess.run(
-            ["git", "-C", top, "status", "--porcelain", "-z", "--untracked-files=all", "--", str(root.resolve())],
+            ["git", "-C", top, "status", "--porcelain", "-z", "--untracked-files=all", "--", here],
             capture_output=True, text=True, check=True, timeout=30,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return {}
-    base = Path(top)
-    changed = {(base / entry[3:]).resolve() for entry in dirty.split("\0") if len(entry) > 3}
-    times: dict[Path, datetime] = {}
+    prefix = os.path.relpath(here, os.path.realpath(top))
+    prefix = "" if prefix == "." else prefix.replace(os.sep, "/") + "/"
+    changed = {entry[3:] for entry in dirty.split("\0") if len(entry) > 3}
+    times: dict[str, datetime] = {}
     stamp: datetime | None = None
     for line in log.splitlines():
         if line.startswith("\0"):
             stamp = datetime.fromtimestamp(int(line[1:]), tz=timezone.utc)
-        elif line and stamp is not None:
-            resolved = (base / line).resolve()
-            if resolved not in times and resolved not in changed:
-                times[resolved] = stamp
+        elif line and stamp is not None and line.startswith(prefix) and line not in changed:
+            times.setdefault(line[len(prefix):], stamp)
     return times
+
+
+def relative_key(path: Path, root: Path) -> str:
+    """How `git_last_modified` names `path`."""
+    return path.relative_to(root).as_posix()
 
 
 def load_events(root: Path, config: SiteConfig, files: list[Path] | None = None) -> LoadResult:
@@ -271,7 +279,7 @@ def load_events(root: Path, config: SiteConfig, files: list[Path] | None = None)
     committed = git_last_modified(root)
     for path in files if files is not None else event_files(root):
         try:
-            event = load_event_file(path, root, config, committed.get(path.resolve()))
+            event = load_event_file(path, root, config, committed.get(relative_key(path, root)))
         except EventFileError as exc:
             result.problems.extend(exc.problems)
         else:

@@ -27,6 +27,7 @@ from .loader import (
     event_files,
     git_last_modified,
     load_event_file,
+    relative_key,
     stamp_of,
 )
 from .model import Event
@@ -84,7 +85,7 @@ class Site:
             for path in changed:
                 previous = entries.get(path)
                 try:
-                    event = load_event_file(path, self.events_dir, self.config, committed.get(path.resolve()))
+                    event = load_event_file(path, self.events_dir, self.config, committed.get(relative_key(path, self.events_dir)))
                     entries[path] = _Entry(stamps[path], event, ())
                 except EventFileError as exc:
                     kept = previous.event if previous else None
