@@ -87,11 +87,7 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     try:
         node = yaml.compose(header, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None
-        column = mark.column + 1 if mark else None
-        problem = " ".join(part for part in (exc.context, exc.problem) if part)
-        raise EventFileError.single(path, f"invalid YAML: {problem}", line=line, column=column) from None
+        raise _yaml_problem(exc, path) from None
     except yaml.YAMLError as exc:
         raise EventFileError.single(path, f"invalid YAML: {exc}", line=2) from None
     if node is None:
@@ -110,6 +106,19 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         end_line=closing + 1,
         quoted=frozenset(walker.quoted),
     )
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, path: str) -> EventFileError:
+    """YAML's own message, line and column, in the file's numbering (the header starts on line 2)."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 2 if mark else None
+    column = mark.column + 1 if mark else None
+    message = "invalid YAML" + (f" at column {column}" if column else "") + f": {exc.problem or exc.context}"
+    if exc.context and exc.problem:
+        started = exc.context_mark
+        where = f" started on line {started.line + 2}" if started and started.line + 2 != line else ""
+        message += f" ({exc.context}{where})"
+    return EventFileError.single(path, message, line=line, column=column)
 
 
 class _Walker:

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
@@ -111,40 +111,81 @@ def load_event_file(
             shown, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})", line=line, hint="save the file as UTF-8"
         ) from None
     front = split_front_matter(text, shown)
-    fields = _validate_fields(front, shown, config)
     if last_modified is None:
         last_modified = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
-    try:
+    stamp = last_modified
+
+    def build(fields: EventFields) -> Event:
         return build_event(
             fields,
             slug=slug,
             path=shown,
             body=front.body.strip("\n"),
             config=config,
-            last_modified=last_modified,
+            last_modified=stamp,
             content_hash=file_hash(data),
         )
-    except EventInvalid as exc:
-        raise EventFileError(
-            [
-                Problem(
-                    shown,
-                    front.body_line if p.path == ("body",) else front.line_of(p.path) or 1,
-                    None if p.path == ("body",) else _dotted(p.path),
-                    p.message,
-                    p.hint,
-                )
-                for p in exc.problems
-            ]
-        ) from None
 
-
-def _validate_fields(front: FrontMatter, shown: str, config: SiteConfig) -> EventFields:
     try:
-        return EventFields.model_validate(front.data, context={"config": config})
+        fields = EventFields.model_validate(front.data, context={"config": config})
     except ValidationError as exc:
         problems = _pydantic_problems(exc, front, shown)
+        problems += _problems_beyond(exc, front, shown, build)
         raise EventFileError(sorted(problems, key=lambda p: (p.line or 0, p.field or ""))) from None
+    try:
+        return build(fields)
+    except EventInvalid as exc:
+        raise EventFileError(_model_problems(exc, front, shown)) from None
+
+
+def _model_problems(exc: EventInvalid, front: FrontMatter, shown: str) -> list[Problem]:
+    return [
+        Problem(
+            shown,
+            front.body_line if p.path == ("body",) else front.line_of(p.path) or 1,
+            None if p.path == ("body",) else _dotted(p.path),
+            p.message,
+            p.hint,
+        )
+        for p in exc.problems
+    ]
+
+
+# Fields that the cross-field checks read together: when one is invalid, checking the others
+# against a stand-in would only report noise.
+_DEPENDENTS: dict[str, tuple[str, ...]] = {
+    "start": ("end", "repeat", "except", "registration"),
+    "timezone": ("start", "end", "repeat", "except", "registration"),
+    "repeat": ("except",),
+    "status": ("status_note",),
+    "type": ("location", "online"),
+}
+
+
+def _problems_beyond(
+    exc: ValidationError, front: FrontMatter, shown: str, build: Callable[[EventFields], Event]
+) -> list[Problem]:
+    """The cross-field problems (times, rules, deadlines) among the fields that passed on their own.
+
+    So a file with a bad e-mail address and an end before its start reports both at once.
+    """
+    bad = {str(loc[0]) for err in exc.errors() if (loc := _clean_loc(err["loc"]))}
+    for key in list(bad):
+        bad.update(_DEPENDENTS.get(key, ()))
+    if "start" in bad:
+        return []
+    rest = {k: v for k, v in front.data.items() if k not in bad}
+    rest.setdefault("title", "untitled")
+    rest.setdefault("type", "observance")  # the stand-in that asks for no location
+    try:
+        fields = EventFields.model_validate(rest)  # vocabularies were checked in the first pass
+    except ValidationError:
+        return []
+    try:
+        build(fields)
+    except EventInvalid as invalid:
+        return _model_problems(invalid, front, shown)
+    return []
 
 
 def _pydantic_problems(exc: ValidationError, front: FrontMatter, shown: str) -> list[Problem]:
@@ -195,6 +236,12 @@ def _siblings(parent: tuple[str | int, ...]) -> list[str]:
 def _message(err: Any, data: dict[str, Any], loc: tuple[str | int, ...]) -> str:
     kind = err["type"]
     value = err.get("input")
+    if value is None and kind.endswith("_type"):
+        return "has no value"
+    if kind == "string_too_short" and err["ctx"].get("min_length") == 1:
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is longer than {err['ctx']['max_length']} characters"
     if kind == "bool_parsing" or kind == "bool_type":
         return f"must be true or false, not {value!r}"
     if kind in ("list_type",):

@@ -535,6 +535,8 @@ def _parse_end(text: str | None, start: When, zone: ZoneInfo, config: SiteConfig
         return value
     if text is None:
         return start
+    if _TIME.match(text.strip()):
+        raise ValueError("must be a date (the last day) because start is a date")
     value = _parse_when(text, zone, explicit_zone=True, site_zone=zone)
     if isinstance(value, datetime):
         raise ValueError("must be a date (the last day) because start is a date")

@@ -18,6 +18,7 @@ import yaml
 from .model import FIELD_NAMES
 
 _PLAIN_SAFE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class _EventDumper(yaml.SafeDumper):
@@ -27,7 +28,10 @@ class _EventDumper(yaml.SafeDumper):
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     if _PLAIN_SAFE.match(value):
         # Our loader reads every scalar as text, so a date needs no quotes; editors show it as a date.
-        return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value, style="")
+        # Only a bare date is written as a timestamp: a date-time that must be quoted (in a flow
+        # list, or with seconds) would otherwise come out with an explicit `!!timestamp` tag.
+        tag = "tag:yaml.org,2002:timestamp" if _DATE_ONLY.match(value) else "tag:yaml.org,2002:str"
+        return dumper.represent_scalar(tag, value, style="")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
