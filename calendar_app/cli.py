@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import secrets
 import sys
@@ -45,12 +46,18 @@ def _format_problems(problems: list[Problem], fmt: str) -> str:
         lines = []
         for p in problems:
             level = "warning" if p.severity is Severity.WARNING else "error"
-            where = f"file={p.path}" + (f",line={p.line}" if p.line else "") + (f",col={p.column}" if p.column else "")
+            where = f"file={_escape(p.path, True)}" + (f",line={p.line}" if p.line else "")
+            where += f",col={p.column}" if p.column else ""
             text = (f"{p.field}: " if p.field else "") + p.message + (f" Hint: {p.hint}" if p.hint else "")
-            text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            lines.append(f"::{level} {where},title={p.field or 'event file'}::{text}")
+            lines.append(f"::{level} {where},title={_escape(p.field or 'event file', True)}::{_escape(text)}")
         return "\n".join(lines)
     return "\n".join(str(p) for p in problems)
+
+
+def _escape(text: str, is_property: bool = False) -> str:
+    """Escape text for a GitHub Actions workflow command (its documented percent-encoding)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if is_property else text
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -79,7 +86,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if args.strict:
         errors = problems
-    if problems:
+    if problems or args.format == "json":  # JSON readers expect a document, even an empty list
         print(_format_problems(problems, args.format))
     if args.format == "text":
         summary = f"{count} event(s) valid, {len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
@@ -281,3 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) left: say nothing more, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

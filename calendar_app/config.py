@@ -234,26 +234,61 @@ def load_config(path: Path | None) -> SiteConfig:
         if key in raw:
             data[key] = raw.pop(key)
     problems = [
-        Problem(str(path), _line_of(text, key), key, "unknown table or key", "settings go under [site]")
+        Problem(str(path), _line_of(text, (key,), table=None), key, "unknown table or key", "settings go under [site]")
         for key in raw
     ]
     try:
         config = SiteConfig.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or None
-            last = next((str(p) for p in reversed(err["loc"]) if isinstance(p, str)), None)
-            message = err["msg"].removeprefix("Value error, ")
+            loc = tuple(err["loc"])
+            message = re.sub(r"^(Input|String|Value|List) should", "must", err["msg"].removeprefix("Value error, "))
             if err["type"] == "extra_forbidden":
                 message = "unknown setting"
-            problems.append(Problem(str(path), _line_of(text, last) if last else None, field, message))
-        raise ConfigError(problems) from None
+            line = _line_of(text, loc) if loc else None
+            problems.append(Problem(str(path), line, _dotted(loc) or None, message[:1].lower() + message[1:]))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
     return config
 
 
-def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\s*(=|\])", re.MULTILINE)
-    match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+_ARRAY_TABLES = ("observances", "sponsors")
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") -> int | None:
+    """The line of the setting at `loc`, such as ('observances', 1, 'key_dates', 0, 'day').
+
+    Looks inside the right table: the second `[[observances]]` for index 1, `[site]` for a plain
+    setting, so that `id` or `name` points at the table it belongs to and not the first one.
+    """
+    begin, end = 0, len(text)
+    parts = list(loc)
+    if parts and parts[0] not in _ARRAY_TABLES and table is not None:
+        header = re.search(rf"^[ \t]*\[\s*{re.escape(table)}\s*\]", text, re.MULTILINE)
+        if header:
+            following = re.compile(r"^[ \t]*\[", re.MULTILINE).search(text, header.end())
+            begin, end = header.end(), following.start() if following else len(text)
+    prefix = ""
+    while len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], int):
+        name, index = prefix + parts.pop(0), int(parts.pop(0))
+        pattern = re.compile(rf"^[ \t]*\[\[\s*{re.escape(name)}\s*\]\]", re.MULTILINE)
+        headers = [m for m in pattern.finditer(text, begin, end)]
+        if index >= len(headers):
+            break
+        begin = headers[index].end()
+        end = headers[index + 1].start() if index + 1 < len(headers) else end
+        prefix = name + "."
+    key = next((p for p in parts if isinstance(p, str)), None)
+    if key is not None:
+        pattern = re.compile(rf"^[ \t]*(\[+\s*)?{re.escape(prefix + key)}\s*(=|\])|^[ \t]*{re.escape(key)}\s*=", re.MULTILINE)
+        match = pattern.search(text, begin, end)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return text.count("\n", 0, begin) + 1 if begin else None
