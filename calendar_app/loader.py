@@ -159,6 +159,8 @@ _DEPENDENTS: dict[str, tuple[str, ...]] = {
     "repeat": ("except",),
     "status": ("status_note",),
     "type": ("location", "online"),
+    "location": ("type",),  # a stand-in type then asks for no place, which the file did give
+    "online": ("type",),
 }
 
 
@@ -191,10 +193,14 @@ def _problems_beyond(
 def _pydantic_problems(exc: ValidationError, front: FrontMatter, shown: str) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[str, ...]] = set()
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # `online` is `true` or a mapping: when the mapping has a bad part, pydantic also says it is
+    # not `true`, which the person who wrote a mapping does not need to hear.
+    online_parts = any(len(loc) > 1 and loc[0] == "online" for loc in (_clean_loc(e["loc"]) for e in errors))
+    for err in errors:
         loc = _clean_loc(err["loc"])
         key = tuple(str(p) for p in loc)
-        if key in seen:
+        if key in seen or (online_parts and key == ("online",)):
             continue
         seen.add(key)
         kind = err["type"]
@@ -262,7 +268,7 @@ def _message(err: Any, data: dict[str, Any], loc: tuple[str | int, ...]) -> str:
         return "must be a single value, not a list or mapping" if kind == "string_type" else "must be a mapping"
     if kind in ("string_type", "model_type", "dict_type"):
         return "must be a mapping of fields" if kind != "string_type" else "must be text"
-    message = str(err["msg"]).removeprefix("Value error, ")
+    message = re.sub(r"^(Input|String|Value|List) should", "must", str(err["msg"]).removeprefix("Value error, "))
     return message[:1].lower() + message[1:]
 
 
@@ -350,6 +356,8 @@ def cross_file_problems(events: list[Event]) -> list[Problem]:
                 Problem(event.path, 1, None, f"duplicate slug {event.slug!r}: {first.path} has the same file name",
                         "rename one of the files")
             )
+            if event.fields.uid is None:
+                continue  # its uid comes from the slug: renaming the file fixes both
         first = by_uid.setdefault(event.uid, event)
         if first is not event:
             problems.append(
