@@ -120,7 +120,7 @@ def load_event_file(
             fields,
             slug=slug,
             path=shown,
-            body=front.body.strip("\n"),
+            body=front.body.replace("\r\n", "\n").replace("\r", "\n").strip("\n"),
             config=config,
             last_modified=stamp,
             content_hash=file_hash(data),
