@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError, Problem
 
@@ -192,12 +192,14 @@ class SiteConfig(_Strict):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "SiteConfig":
-        ids = [o.id for o in self.observances]
-        if len(ids) != len(set(ids)):
-            raise ValueError("observance ids must be unique")
-        return self
+    @field_validator("observances")
+    @classmethod
+    def _unique_ids(cls, value: list[Observance]) -> list[Observance]:
+        ids = [o.id for o in value]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"observance ids must be unique; used more than once: {', '.join(twice)}")
+        return value
 
     @property
     def zone(self) -> ZoneInfo:
