@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .config import DEFAULT_CONFIG_NAME, SiteConfig, load_config
+from .config import DEFAULT_CONFIG_NAME, SiteConfig, load_config, settings_table
 from .errors import CalendarError, ConfigError, EventFileError, Problem, Severity
 from .loader import SLUG, event_files, load_event_file, load_events
 from .model import json_schema
@@ -212,6 +212,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config_doc(args: argparse.Namespace) -> int:
+    print(settings_table())
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -258,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of the front matter")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("config-doc", parents=[common], help="print the table of settings (as in README.md)")
+    p.set_defaults(func=cmd_config_doc)
 
     p = sub.add_parser("serve", parents=[common], help="serve the listing and feeds")
     p.add_argument("--host", default="127.0.0.1")

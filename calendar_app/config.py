@@ -294,3 +294,24 @@ def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") 
         if match:
             return text.count("\n", 0, match.start()) + 1
     return text.count("\n", 0, begin) + 1 if begin else None
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, its default and its description (the README's)."""
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    for name, info in SiteConfig.model_fields.items():
+        description = (info.description or "").replace("|", "\\|")
+        rows.append(f"| `{name}` | {_shown_default(info.default)} | {description} |")
+    return "\n".join(rows)
+
+
+def _shown_default(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, list):
+        names = [getattr(item, "id", item) for item in value]
+        return ", ".join(f"`{n}`" for n in names) if names else "none"
+    text = str(value)
+    return f"`{text}`" if len(text) <= 60 else f"`{text[:57].rstrip()}…`"
