@@ -1,0 +1,158 @@
+"""One event as an iCalendar VEVENT: the properties every calendar app reads, built with icalendar.
+
+`build_vevent` reads only the event and the site configuration, so its bytes can be kept
+until the event's file changes (`component_key` says when). The feed module joins them.
+
+- Times: DTSTART/DTEND with the event's TZID; an all-day event as VALUE=DATE with the day
+  after its last day as DTEND (RFC 5545 ends are exclusive; the file's `end` is inclusive).
+- `repeat` as RRULE (UNTIL in UTC for timed events, as a date for all-day ones), `except`
+  as EXDATE in the same form as DTSTART.
+- Status: scheduled is CONFIRMED, tentative TENTATIVE, postponed TENTATIVE with "Postponed: "
+  before the title, cancelled CANCELLED with "Cancelled: " (apps that ignore STATUS still say
+  it) and TRANSP:TRANSPARENT. A cancelled event stays in the feed until it would have left it.
+- ORGANIZER: the event's organizer when it has an e-mail, else the site's publisher
+  (RFC 5546 asks every published event for one).
+- DESCRIPTION: the Markdown body as plain text, then the join link, registration (link,
+  deadline, cost), the event's own site, organizer, sponsors, audience, accessibility,
+  credits, and the event page here. GEO is not written: event files carry no coordinates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta, timezone
+
+from icalendar import Event as VEvent
+from icalendar import vCalAddress, vRecur
+
+from .config import SiteConfig
+from .model import Event, Status
+from .plaintext import markdown_to_text
+
+_STATUS = {
+    Status.SCHEDULED: "CONFIRMED",
+    Status.TENTATIVE: "TENTATIVE",
+    Status.POSTPONED: "TENTATIVE",
+    Status.CANCELLED: "CANCELLED",
+}
+# Apps that ignore STATUS (Outlook) or hide what it says still show the word in the title.
+_TITLE_PREFIX = {Status.POSTPONED: "Postponed: ", Status.CANCELLED: "Cancelled: "}
+
+
+
+def event_url(config: SiteConfig, event: Event) -> str:
+    return f"{config.base_url}/events/{event.slug}"
+
+
+def build_vevent(event: Event, config: SiteConfig) -> VEvent:
+    """The VEVENT of `event`: every property derived from the event and the configuration alone."""
+    f = event.fields
+    stamp = event.last_modified.astimezone(timezone.utc)
+    vevent = VEvent()
+    vevent.add("UID", event.uid)
+    vevent.add("DTSTAMP", stamp)
+    vevent.add("LAST-MODIFIED", stamp)
+    vevent.add("SEQUENCE", event.sequence)
+    language = {"LANGUAGE": event.language} if event.language != config.language else None
+    vevent.add("SUMMARY", _TITLE_PREFIX.get(event.status, "") + event.title, parameters=language)
+    if event.all_day:
+        vevent.add("DTSTART", event.start)
+        vevent.add("DTEND", event.end + timedelta(days=1))  # type: ignore[operator] # RFC 5545: DTEND is exclusive
+    else:
+        vevent.add("DTSTART", event.start)
+        vevent.add("DTEND", event.end)
+    if event.rule is not None and f.repeat:
+        vevent.add("RRULE", _recurrence(event))
+    if event.exdates:
+        vevent.add("EXDATE", list(event.exdates))
+    vevent.add("STATUS", _STATUS[event.status])
+    if event.status is Status.CANCELLED or event.type == "observance":
+        vevent.add("TRANSP", "TRANSPARENT")  # nothing to attend: never shown as busy
+    place = location_line(event)
+    if place:
+        vevent.add("LOCATION", place, parameters=language)
+    vevent.add("URL", event_url(config, event))
+    vevent.add("CATEGORIES", list(dict.fromkeys([event.type, *f.topics])))
+    organizer = f.organizer
+    if organizer is not None and organizer.email:
+        address = vCalAddress(f"mailto:{organizer.email}")
+        address.params["CN"] = organizer.name or organizer.email
+    else:
+        address = vCalAddress(f"mailto:{config.publisher_email}")
+        address.params["CN"] = config.publisher_name
+    vevent.add("ORGANIZER", address)
+    vevent.add("DESCRIPTION", description_text(event, config), parameters=language)
+    return vevent
+
+
+def _recurrence(event: Event) -> vRecur:
+    """The event's rule, with UNTIL in the form RFC 5545 asks for: UTC for timed events, a date otherwise."""
+    recur = vRecur.from_ical(event.fields.repeat.strip().removeprefix("RRULE:"))  # type: ignore[union-attr]
+    until = event.rule._until  # noqa: SLF001 - the until the site itself uses, as local wall time
+    if until is not None:
+        recur["UNTIL"] = until.date() if event.all_day else until.replace(tzinfo=event.zone).astimezone(timezone.utc)
+    return recur
+
+
+def location_line(event: Event) -> str:
+    """'Embassy Suites, 200 Stoneridge Dr, Columbia, SC 29210', 'Online (Zoom)', or both; '' for none."""
+    place = event.location.one_line() if event.location else ""
+    online = event.online
+    if online is None:
+        return place
+    web = f"Online ({online.platform})" if online.platform else "Online"
+    return f"{place}, and {web[0].lower()}{web[1:]}" if place else web
+
+
+def description_text(event: Event, config: SiteConfig) -> str:
+    """The description as plain text: status, body, then the practical details with their links."""
+    f = event.fields
+    parts: list[str] = []
+    if event.status is not Status.SCHEDULED:
+        label = event.status.value.capitalize()
+        parts.append(f"{label}: {f.status_note}" if f.status_note else f"This event is {event.status.value}.")
+    body = markdown_to_text(event.body)
+    if body:
+        parts.append(body)
+    details: list[str] = []
+    online = event.online
+    if online is not None and online.url:
+        details.append(f"Join online{f' ({online.platform})' if online.platform else ''}: {online.url}")
+    registration = f.registration
+    if registration is not None:
+        terms = []
+        if registration.deadline:
+            terms.append("by " + _long_date(date.fromisoformat(registration.deadline)))
+        if registration.cost:
+            terms.append(registration.cost)
+        if registration.url:
+            details.append(f"Register: {registration.url}" + (f" ({'; '.join(terms)})" if terms else ""))
+        elif terms:
+            details.append("Registration: " + "; ".join(terms))
+    if f.url:
+        details.append(f"Event website: {f.url}")
+    if f.organizer is not None:
+        who = [p for p in (f.organizer.name, f.organizer.email, f.organizer.phone) if p]
+        if who:
+            details.append("Organizer: " + ", ".join(who))
+    names = config.sponsor_names
+    for label, values in (
+        ("Sponsors", [f"{names[s]} ({s})" if s in names else s for s in f.sponsors]),
+        ("Audience", f.audience),
+        ("Accessibility", f.accessibility),
+    ):
+        if values:
+            details.append(f"{label}: {', '.join(values)}")
+    if f.credits:
+        details.append(f"Credits: {f.credits}")
+    details.append(f"Details: {event_url(config, event)}")
+    parts.append("\n".join(details))
+    return "\n\n".join(parts)
+
+
+def _long_date(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def component_key(event: Event) -> tuple[object, ...]:
+    """Everything a VEVENT is made from besides the configuration: a new file version is a new key."""
+    return (event.uid, event.content_hash, event.sequence, event.last_modified, event.slug)
