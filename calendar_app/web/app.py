@@ -10,6 +10,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from ..clock import Clock
 from ..config import SiteConfig
+from ..ics import FeedCache
 from ..site import Site
 from . import api, feeds, manage, pages
 
@@ -25,6 +26,7 @@ def create_app(config: SiteConfig, events_dir: Path, *, today: date | None = Non
     site = Site(config, events_dir, Clock.from_env(config.zone, today))
     app = FastAPI(title=config.name, description=config.description, version="1")
     app.state.site = site
+    app.state.feeds = FeedCache.of(site)  # builds the full feed now, not on the first request
     if watch:
         app.router.on_startup.append(site.watch)
         app.router.on_shutdown.append(site.stop)
