@@ -1,0 +1,190 @@
+"""The site configuration: defaults, the shipped file, errors by key and line, and its documentation."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from calendar_app.config import SiteConfig, load_config
+from calendar_app.errors import ConfigError
+
+from .conftest import ROOT
+
+
+def problems_of(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "calendar.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return [str(p).removeprefix(f"{path}:") for p in caught.value.problems]
+
+
+def test_defaults_without_a_file() -> None:
+    config = load_config(None)
+    assert config == SiteConfig()
+    assert config.timezone == "America/New_York"
+    assert config.default_duration_minutes == 60
+    assert config.types == ["webinar", "seminar", "training", "conference", "workshop", "meeting", "observance"]
+    assert {"OJP", "BJA", "BJS", "NIJ", "OVC", "OJJDP", "SMART"} <= set(config.sponsor_names)
+
+
+def test_prevention_month_ships_with_the_defaults() -> None:
+    month = SiteConfig().observance("prevention-month")
+    assert month is not None
+    assert month.name == "National Slavery and Human Trafficking Prevention Month"
+    assert month.window(2027) == (date(2027, 1, 1), date(2027, 1, 31))
+    (day,) = month.key_dates
+    assert (day.month, day.day, day.name) == (1, 11, "National Human Trafficking Awareness Day")
+    assert "1-888-373-7888" in SiteConfig().hotline and "233733" in SiteConfig().hotline
+
+
+def test_the_shipped_file_loads(sample_config: SiteConfig) -> None:
+    assert sample_config.timezone == "America/New_York"
+    assert [o.id for o in sample_config.observances] == ["prevention-month", "world-day-against-trafficking"]
+    month = sample_config.observance("prevention-month")
+    assert month is not None and month.key_dates[0].day == 11
+    assert any("1-888-373-7888" in link.title for link in month.links)
+
+
+def test_settings_of_an_empty_site_table(tmp_path: Path) -> None:
+    path = tmp_path / "calendar.toml"
+    path.write_text('[site]\nname = "Midwest Trainings"\nbase_url = "https://trainings.example.org/"\n', "utf-8")
+    config = load_config(path)
+    assert config.name == "Midwest Trainings"
+    assert config.base_url == "https://trainings.example.org"  # no trailing slash
+    assert config.observances == SiteConfig().observances
+
+
+def test_a_named_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nowhere.toml")
+    assert str(caught.value) == f"{tmp_path / 'nowhere.toml'}: configuration file not found"
+
+
+def test_toml_syntax_error_gives_its_line(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, '[site]\nname = "A"\ntimezone = America/Chicago\n') == [
+        "3: Invalid value (at line 3, column 12)"
+    ]
+
+
+def test_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "calendar.toml"
+    path.write_bytes(b'[site]\nname = "Caf\xe9"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems[0].message.startswith("cannot read the configuration")
+
+
+def test_every_problem_by_key_with_its_line_at_once(tmp_path: Path) -> None:
+    text = """\
+[site]
+name = "Trainings"
+timezone = "America/Chicgo"
+default_duration_minutes = 0
+base_url = "ftp://example.org"
+colour = "red"
+
+[theme]
+dark = true
+"""
+    assert problems_of(tmp_path, text) == [
+        "3: timezone: unknown time zone 'America/Chicgo'; use an IANA name such as America/New_York",
+        "4: default_duration_minutes: must be greater than 0",
+        "5: base_url: must start with http:// or https://",
+        "6: colour: unknown setting",
+        "8: theme: unknown table or key Hint: settings go under [site]",
+    ]
+
+
+def test_observance_problems_point_into_the_right_table(tmp_path: Path) -> None:
+    text = """\
+[[sponsors]]
+id = "OJP"
+name = "Office of Justice Programs"
+
+[[observances]]
+id = "prevention-month"
+name = "Prevention Month"
+start_month = 1
+end_month = 1
+
+[[observances]]
+id = "Human Rights Day"
+name = "Human Rights Day"
+start_month = 12
+start_day = 10
+end_month = 12
+end_day = 10
+
+  [[observances.key_dates]]
+  month = 12
+  day = 10
+  name = "Human Rights Day"
+
+  [[observances.key_dates]]
+  month = 12
+  day = 32
+  name = "Too late"
+"""
+    assert problems_of(tmp_path, text) == [
+        "12: observances[1].id: must match pattern '^[a-z0-9]+(?:-[a-z0-9]+)*$'",
+        "26: observances[1].key_dates[1].day: must be less than or equal to 31",
+    ]
+
+
+def test_unknown_key_in_an_observance(tmp_path: Path) -> None:
+    text = '[[observances]]\nid = "a"\nname = "A"\nstart_month = 1\nend_month = 1\nmonths = 2\n'
+    assert problems_of(tmp_path, text) == ["6: observances[0].months: unknown setting"]
+
+
+def test_duplicate_observance_ids(tmp_path: Path) -> None:
+    block = '[[observances]]\nid = "a"\nname = "A"\nstart_month = 1\nend_month = 1\n\n'
+    assert problems_of(tmp_path, block * 2) == ["1: observances: observance ids must be unique; used more than once: a"]
+
+
+def test_observance_window_across_the_new_year() -> None:
+    config = SiteConfig.model_validate(
+        {"observances": [{"id": "winter", "name": "Winter", "start_month": 12, "start_day": 15, "end_month": 1,
+                          "end_day": 15, "highlight_from_days": 10}]}
+    )
+    winter = config.observances[0]
+    assert winter.window(2026) == (date(2026, 12, 15), date(2027, 1, 15))
+    assert winter.highlight_window(2026) == (date(2026, 12, 5), date(2027, 1, 15))
+    assert winter.current_or_next(date(2027, 1, 10)) == (date(2026, 12, 15), date(2027, 1, 15))
+    assert winter.current_or_next(date(2027, 1, 16)) == (date(2027, 12, 15), date(2028, 1, 15))
+
+
+def test_end_day_is_clipped_to_the_month() -> None:
+    config = SiteConfig.model_validate(
+        {"observances": [{"id": "feb", "name": "February", "start_month": 2, "end_month": 2}]}
+    )
+    assert config.observances[0].window(2027) == (date(2027, 2, 1), date(2027, 2, 28))
+    assert config.observances[0].window(2028) == (date(2028, 2, 1), date(2028, 2, 29))
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+
+def _readme_section(title: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    assert match, f"README.md has no section '## {title}'"
+    return match.group(1)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    """Like datasette's documentation test: a new setting fails here until the README table names it."""
+    section = _readme_section("Configuration")
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE))
+    assert set(SiteConfig.model_fields) - documented == set(), "settings missing from the README table"
+    assert documented - set(SiteConfig.model_fields) == set(), "README documents settings that do not exist"
+
+
+def test_the_readme_shows_each_setting_with_its_default() -> None:
+    section = _readme_section("Configuration")
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]*) \|", section, re.MULTILINE))
+    assert rows["timezone"] == "`America/New_York`"
+    assert rows["default_duration_minutes"] == "`60`"
