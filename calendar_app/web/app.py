@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from ..clock import Clock
@@ -13,6 +14,8 @@ from ..config import SiteConfig
 from ..ics import FeedCache
 from ..site import Site
 from . import api, feeds, manage, pages
+
+STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 
 # Scripts and styles come only from this site; no inline script from anywhere.
 CONTENT_SECURITY_POLICY = (
@@ -45,6 +48,8 @@ def create_app(config: SiteConfig, events_dir: Path, *, today: date | None = Non
     app.include_router(api.router)
     app.include_router(manage.router)
     app.include_router(pages.router)  # last: it holds the catch-all pages
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    pages.install_error_pages(app)
     return app
 
 

@@ -1,0 +1,123 @@
+/* Small enhancements; every page works without this file.
+   - the reader's local time beside an event's time, when their zone differs from the event's
+   - a Copy button beside feed addresses
+   - an opt-in "update as I choose" for the filter form, and a closed filter panel on small screens */
+(function () {
+  "use strict";
+
+  function offsetOf(iso) {
+    var m = /([+-])(\d{2}):(\d{2})$/.exec(iso);
+    if (!m) { return /Z$/.test(iso) ? 0 : null; }
+    var minutes = parseInt(m[2], 10) * 60 + parseInt(m[3], 10);
+    return m[1] === "-" ? -minutes : minutes;
+  }
+
+  function localTimes() {
+    if (!window.Intl || !Intl.DateTimeFormat) { return; }
+    var clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+    var zoned = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    var day = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric" });
+    var groups = new Map();
+    document.querySelectorAll("time[data-local]").forEach(function (el) {
+      var list = groups.get(el.parentNode) || [];
+      list.push(el);
+      groups.set(el.parentNode, list);
+    });
+    groups.forEach(function (list) {
+      var first = list[0], last = list[list.length - 1];
+      var start = new Date(first.getAttribute("datetime"));
+      var end = new Date(last.getAttribute("datetime"));
+      var eventOffset = offsetOf(first.getAttribute("datetime"));
+      if (isNaN(start.getTime()) || eventOffset === null) { return; }
+      if (-start.getTimezoneOffset() === eventOffset) { return; }
+      var eventDay = first.getAttribute("datetime").slice(0, 10);
+      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+      var localDay = start.getFullYear() + "-" + pad(start.getMonth() + 1) + "-" + pad(start.getDate());
+      var text = (localDay !== eventDay ? day.format(start) + ", " : "");
+      text += (list.length > 1 && end.getTime() !== start.getTime()) ? clock.format(start) + " - " + zoned.format(end) : zoned.format(start);
+      var span = document.createElement("span");
+      span.className = "local-time";
+      span.textContent = " (" + text + " your time)";
+      last.insertAdjacentElement("afterend", span);
+    });
+  }
+
+  function copyButtons() {
+    document.querySelectorAll("input[data-copy]").forEach(function (input) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary copy-button";
+      button.textContent = "Copy";
+      button.setAttribute("aria-label", "Copy the feed address");
+      var status = document.createElement("span");
+      status.className = "copy-status";
+      status.setAttribute("role", "status");
+      var row = document.createElement("span");
+      row.className = "copy-row";
+      input.parentNode.insertBefore(row, input);
+      row.appendChild(input);
+      row.appendChild(button);
+      row.insertAdjacentElement("afterend", status);
+      input.addEventListener("focus", function () { input.select(); });
+      button.addEventListener("click", function () {
+        var done = function () { status.textContent = "Copied. Paste it into your calendar app."; };
+        var fallback = function () {
+          input.focus();
+          input.select();
+          try { document.execCommand("copy"); done(); } catch (e) { status.textContent = "Select the address and copy it."; }
+        };
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(input.value).then(done, fallback);
+        } else {
+          fallback();
+        }
+      });
+    });
+  }
+
+  function filterForm() {
+    var form = document.querySelector("form[data-autosubmit]");
+    if (!form) { return; }
+    var panel = form.querySelector("details[data-collapsible]");
+    if (panel && !panel.hasAttribute("data-active") && window.matchMedia("(max-width: 55.99em)").matches) {
+      panel.open = false;
+    }
+    // Empty fields stay out of the address, so a shared link holds only the filters in use.
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("input, select").forEach(function (el) {
+        if (!el.value && el.name) { el.disabled = true; }
+      });
+    });
+    var actions = form.querySelector(".filter-actions");
+    if (!actions) { return; }
+    var key = "calendar-autosubmit";
+    var stored = null;
+    try { stored = window.localStorage.getItem(key); } catch (e) { stored = null; }
+    var wrapper = document.createElement("p");
+    wrapper.className = "autosubmit-toggle";
+    wrapper.innerHTML = '<input type="checkbox" id="autosubmit"> <label for="autosubmit">Update the results as I choose</label>';
+    actions.insertAdjacentElement("afterend", wrapper);
+    var toggle = wrapper.querySelector("input");
+    toggle.checked = stored === "on";
+    toggle.addEventListener("change", function () {
+      try { window.localStorage.setItem(key, toggle.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+    });
+    form.addEventListener("change", function (event) {
+      var target = event.target;
+      if (!toggle.checked || target === toggle || target.type === "search") { return; }
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    });
+  }
+
+  function start() {
+    localTimes();
+    copyButtons();
+    filterForm();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
