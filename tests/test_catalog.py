@@ -1,0 +1,295 @@
+"""The loaded set: filters from query strings, selection, facet counts, occurrences, observances."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from calendar_app.catalog import Catalog, Filters, is_active
+from calendar_app.config import SiteConfig
+from calendar_app.errors import FilterError
+from calendar_app.loader import load_events
+from calendar_app.writer import render_event_file
+
+NEW_YORK = ZoneInfo("America/New_York")
+CONFIG = SiteConfig()
+TODAY = date(2026, 11, 23)
+
+EVENTS: dict[str, dict[str, Any]] = {
+    "past-webinar": {
+        "title": "Past Webinar", "type": "webinar", "start": "2026-10-06 14:00", "online": {"platform": "Zoom"},
+        "topics": ["labor trafficking"], "audience": ["law enforcement"],
+    },
+    "old-webinar": {
+        "title": "Old Webinar", "type": "webinar", "start": "2025-01-07 14:00", "online": "true",
+    },
+    "cst-columbia": {
+        "title": "Child Sex Trafficking: Law Enforcement Response", "type": "training",
+        "start": "2027-02-22", "end": "2027-02-24",
+        "location": {"city": "Columbia", "region": "SC"}, "sponsors": ["OJJDP"],
+        "topics": ["child sex trafficking", "investigations"], "audience": ["law enforcement", "prosecutors"],
+        "registration": {"cost": "Free"},
+    },
+    "ecm-webinar": {
+        "title": "ECM Pre-Application Webinar", "type": "webinar", "start": "2027-01-19 14:00", "end": "15:30",
+        "online": {"url": "https://www.example.gov/join/ecm"}, "sponsors": ["OVC", "BJA"],
+        "topics": ["task forces"], "audience": ["Law Enforcement", "task forces"],
+        "accessibility": ["captions", "transcript"], "registration": {"cost": "Free"},
+    },
+    "awareness-day": {
+        "title": "National Human Trafficking Awareness Day", "type": "observance", "start": "2027-01-11",
+    },
+    "wednesdays": {
+        "title": "Prevention Month Wednesdays", "type": "webinar", "start": "2027-01-06 13:00", "end": "14:00",
+        "online": "true", "repeat": "FREQ=WEEKLY;BYDAY=WE;COUNT=4", "except": ["2027-01-20 13:00"],
+        "topics": ["prevention"],
+    },
+    "mdt-chicago": {
+        "title": "MDT Response to Child Sex Trafficking", "type": "training", "start": "2027-03-01 08:30",
+        "end": "2027-03-04 12:00", "timezone": "America/Chicago",
+        "location": {"city": "Chicago", "region": "IL"}, "online": {"url": "https://www.example.org/stream"},
+        "sponsors": ["OJJDP"], "topics": ["child sex trafficking"], "language": "en",
+    },
+    "trata-laboral": {
+        "title": "Trata laboral", "type": "webinar", "start": "2027-03-16 12:00", "online": "true",
+        "language": "es", "topics": ["labor trafficking"], "accessibility": ["captions"],
+    },
+    "summer-kickoff": {
+        "title": "Prevention Month Planning Call", "type": "meeting", "start": "2027-09-08 11:00",
+        "online": "true", "observances": ["prevention-month"],
+    },
+    "cancelled-consultation": {
+        "title": "Tribal Consultation", "type": "meeting", "start": "2027-05-18", "status": "cancelled",
+        "location": {"city": "Rapid City", "region": "SD"},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    folder: Path = tmp_path_factory.mktemp("events")
+    for slug, data in EVENTS.items():
+        (folder / f"{slug}.md").write_text(render_event_file(data, f"About {data['title']}."), encoding="utf-8")
+    result = load_events(folder, CONFIG)
+    assert result.problems == []
+    return Catalog(CONFIG, result.events)
+
+
+def query(*items: tuple[str, str], **extra: Any) -> Filters:
+    return Filters.from_query(list(items), CONFIG, **extra)
+
+
+def slugs(events: list[Any]) -> list[str]:
+    return [e.slug for e in events]
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+
+def test_filters_from_a_query_string() -> None:
+    f = query(("type", "webinar,training"), ("type", "webinar"), ("topic", " labor trafficking "),
+              ("online", "yes"), ("free", "1"), ("from", "2027-01-01"), ("to", "2027-01-31"), ("q", "  ecm  "))
+    assert f.types == ("webinar", "training")
+    assert f.topics == ("labor trafficking",)
+    assert (f.online, f.free, f.q) == (True, True, "ecm")
+    assert (f.start, f.end) == (date(2027, 1, 1), date(2027, 1, 31))
+
+
+def test_empty_values_mean_no_filter() -> None:
+    assert query(("type", ""), ("online", ""), ("from", ""), ("observance", "")).is_empty
+
+
+def test_query_round_trips() -> None:
+    f = query(("type", "webinar"), ("audience", "prosecutors"), ("region", "SC"), ("online", "false"),
+              ("observance", "prevention-month"), ("from", "2027-01-01"), ("q", "child"))
+    assert Filters.from_query(f.to_query(), CONFIG) == f
+    assert f.to_query() == [
+        ("type", "webinar"), ("audience", "prosecutors"), ("region", "SC"), ("online", "false"),
+        ("q", "child"), ("from", "2027-01-01"), ("observance", "prevention-month"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("items", "parameter", "message", "choices"),
+    [
+        ([("tpye", "webinar")], "tpye", "unknown parameter (did you mean 'type'?)", None),
+        ([("type", "webnar")], "type", "unknown type 'webnar'", CONFIG.types),
+        ([("from", "January 5")], "from", "'January 5' is not a date; use YYYY-MM-DD", []),
+        ([("from", "2027-02-01"), ("to", "2027-01-01")], "to", "the range ends before it starts (2027-01-01 < 2027-02-01)", []),
+        ([("online", "maybe")], "online", "'maybe' is not true or false", ["true", "false"]),
+        ([("observance", "pride-month")], "observance", "unknown observance 'pride-month'", ["prevention-month"]),
+    ],
+)
+def test_unusable_filters_name_their_parameter(
+    items: list[tuple[str, str]], parameter: str, message: str, choices: list[str] | None
+) -> None:
+    with pytest.raises(FilterError) as caught:
+        query(*items)
+    assert (caught.value.parameter, caught.value.message) == (parameter, message)
+    if choices is not None:
+        assert caught.value.choices == choices
+    else:
+        assert "type" in caught.value.choices
+
+
+def test_allowed_extra_parameters_are_ignored() -> None:
+    assert query(("page", "2"), ("type", "webinar"), allowed_extra=["page"]).types == ("webinar",)
+
+
+def test_search_text_is_bounded() -> None:
+    assert len(query(("q", "x" * 5000)).q) == 200
+
+
+def test_describe_names_a_filtered_feed() -> None:
+    f = query(("type", "webinar"), ("online", "true"), ("audience", "law enforcement"), ("region", "SC"))
+    assert f.describe(CONFIG) == "online webinars for law enforcement in SC"
+    g = query(("free", "true"), ("observance", "prevention-month"), ("q", "child"))
+    assert g.describe(CONFIG) == (
+        'free events for National Slavery and Human Trafficking Prevention Month matching "child"'
+    )
+    assert Filters().describe(CONFIG) == "events"
+
+
+def test_without_drops_one_filter() -> None:
+    f = query(("type", "webinar"), ("online", "true"))
+    assert f.without("types") == query(("online", "true"))
+
+
+# --- selection -------------------------------------------------------------------------------
+
+
+def test_upcoming_events_in_start_order(catalog: Catalog) -> None:
+    assert slugs(catalog.select(Filters(), today=TODAY)) == [
+        "wednesdays", "awareness-day", "ecm-webinar", "cst-columbia", "mdt-chicago", "trata-laboral",
+        "cancelled-consultation", "summer-kickoff",
+    ]
+
+
+def test_past_events_newest_first(catalog: Catalog) -> None:
+    assert slugs(catalog.select(Filters(), today=TODAY, past=True)) == ["past-webinar", "old-webinar"]
+
+
+def test_an_event_stays_upcoming_until_its_last_day_is_over(catalog: Catalog) -> None:
+    assert "cst-columbia" in slugs(catalog.select(Filters(), today=date(2027, 2, 24)))
+    assert "cst-columbia" not in slugs(catalog.select(Filters(), today=date(2027, 2, 25)))
+    assert "wednesdays" in slugs(catalog.select(Filters(), today=date(2027, 1, 27)))
+
+
+def test_filters_combine_within_and_across(catalog: Catalog) -> None:
+    assert slugs(catalog.select(query(("type", "training,observance")), today=TODAY)) == [
+        "awareness-day", "cst-columbia", "mdt-chicago",
+    ]
+    both = query(("topic", "child sex trafficking"), ("online", "true"))
+    assert slugs(catalog.select(both, today=TODAY)) == ["mdt-chicago"]
+
+
+def test_tags_match_without_case(catalog: Catalog) -> None:
+    assert slugs(catalog.select(query(("audience", "LAW ENFORCEMENT")), today=TODAY)) == [
+        "ecm-webinar", "cst-columbia",
+    ]
+
+
+def test_other_filters(catalog: Catalog) -> None:
+    assert slugs(catalog.select(query(("region", "sc")), today=TODAY)) == ["cst-columbia"]
+    assert slugs(catalog.select(query(("language", "es")), today=TODAY)) == ["trata-laboral"]
+    assert slugs(catalog.select(query(("accessibility", "captions,transcript")), today=TODAY)) == ["ecm-webinar"]
+    assert slugs(catalog.select(query(("free", "true")), today=TODAY)) == ["ecm-webinar", "cst-columbia"]
+    assert slugs(catalog.select(query(("sponsor", "ojjdp")), today=TODAY)) == ["cst-columbia", "mdt-chicago"]
+    in_person = slugs(catalog.select(query(("online", "false")), today=TODAY))
+    assert in_person == ["awareness-day", "cst-columbia", "cancelled-consultation"]
+
+
+def test_free_text_search_needs_every_word(catalog: Catalog) -> None:
+    assert slugs(catalog.select(query(("q", "child columbia")), today=TODAY)) == ["cst-columbia"]
+    assert slugs(catalog.select(query(("q", "ABOUT trata")), today=TODAY)) == ["trata-laboral"]
+
+
+def test_date_range_uses_occurrences(catalog: Catalog) -> None:
+    january_third_week = query(("from", "2027-01-18"), ("to", "2027-01-24"))
+    assert slugs(catalog.select(january_third_week, today=TODAY)) == ["ecm-webinar"]  # no Wednesday on the 20th
+    fourth_week = query(("from", "2027-01-25"), ("to", "2027-01-31"))
+    assert slugs(catalog.select(fourth_week, today=TODAY)) == ["wednesdays"]
+    last_day_of_training = query(("from", "2027-02-24"), ("to", "2027-02-24"))
+    assert slugs(catalog.select(last_day_of_training, today=TODAY)) == ["cst-columbia"]
+
+
+def test_observance_filter_includes_events_naming_it(catalog: Catalog) -> None:
+    chosen = slugs(catalog.select(query(("observance", "prevention-month")), today=TODAY))
+    assert chosen == ["wednesdays", "awareness-day", "ecm-webinar", "summer-kickoff"]
+
+
+def test_feed_keeps_the_configured_past(catalog: Catalog) -> None:
+    feed = slugs(catalog.feed_events(Filters(), today=TODAY))
+    assert "past-webinar" in feed and "old-webinar" not in feed
+    assert "cancelled-consultation" in feed  # subscribers must see the cancellation
+
+
+def test_facet_counts_keep_the_other_filters(catalog: Catalog) -> None:
+    facets = catalog.facets(query(("type", "webinar")), today=TODAY)
+    assert dict(facets["types"]) == {"webinar": 3, "training": 2, "observance": 1, "meeting": 2}
+    assert dict(facets["languages"]) == {"en": 2, "es": 1}
+    assert dict(facets["topics"]) == {"task forces": 1, "prevention": 1, "labor trafficking": 1}
+    assert facets["online"] == [("true", 3)]
+
+
+def test_a_chosen_value_is_listed_even_with_no_events(catalog: Catalog) -> None:
+    facets = catalog.facets(query(("topic", "forced marriage")), today=TODAY)
+    assert ("forced marriage", 0) in facets["topics"]
+
+
+# --- occurrences and observances -------------------------------------------------------------
+
+
+def test_occurrences_expand_series_and_keep_inclusive_ends(catalog: Catalog) -> None:
+    found = list(catalog.occurrences(catalog.events, date(2027, 1, 1), date(2027, 2, 28)))
+    assert [(o.event.slug, o.start) for o in found if o.event.slug == "wednesdays"] == [
+        ("wednesdays", datetime(2027, 1, 6, 13, 0, tzinfo=NEW_YORK)),
+        ("wednesdays", datetime(2027, 1, 13, 13, 0, tzinfo=NEW_YORK)),
+        ("wednesdays", datetime(2027, 1, 27, 13, 0, tzinfo=NEW_YORK)),
+    ]
+    training = next(o for o in found if o.event.slug == "cst-columbia")
+    assert (training.start, training.end) == (date(2027, 2, 22), date(2027, 2, 24))
+    assert [o.start for o in found] == sorted(
+        (o.start for o in found), key=lambda s: s if isinstance(s, datetime) else datetime.combine(s, datetime.min.time(), NEW_YORK)
+    )
+
+
+def test_next_start_of_a_series(catalog: Catalog) -> None:
+    series = catalog.by_slug["wednesdays"]
+    assert catalog.next_start(series, date(2027, 1, 14)) == datetime(2027, 1, 27, 13, 0, tzinfo=NEW_YORK)
+    assert catalog.next_start(series, TODAY) == datetime(2027, 1, 6, 13, 0, tzinfo=NEW_YORK)
+    assert catalog.next_start(catalog.by_slug["ecm-webinar"], TODAY) == catalog.by_slug["ecm-webinar"].start
+
+
+def test_prevention_month_events(catalog: Catalog) -> None:
+    month = CONFIG.observance("prevention-month")
+    assert month is not None
+    assert slugs(catalog.observance_events(month, 2027)) == ["wednesdays", "awareness-day", "ecm-webinar"]
+    # Named outside the window, an event belongs to the nearest January.
+    assert catalog.observance_year(catalog.by_slug["summer-kickoff"], month) == 2028
+    assert slugs(catalog.observance_events(month, 2028)) == ["summer-kickoff"]
+    assert catalog.observance_years(month) == [2025, 2027, 2028]
+
+
+def test_prevention_month_is_highlighted_from_december(catalog: Catalog) -> None:
+    assert catalog.active_highlights(TODAY) == []
+    (highlight,) = catalog.active_highlights(date(2026, 12, 1))
+    assert (highlight[0].id, highlight[1]) == ("prevention-month", 2027)
+    assert [o.id for o, _ in catalog.active_highlights(date(2027, 1, 31))] == ["prevention-month"]
+    assert catalog.active_highlights(date(2027, 2, 1)) == []
+
+
+def test_cancelled_events_are_not_active(catalog: Catalog) -> None:
+    assert not is_active(catalog.by_slug["cancelled-consultation"])
+    assert is_active(catalog.by_slug["cst-columbia"])
+
+
+def test_an_empty_catalog(tmp_path: Path) -> None:
+    empty = Catalog(CONFIG, [])
+    assert len(empty) == 0
+    assert empty.select(Filters(), today=TODAY) == []
+    assert all(counts in ([], [("true", 0)]) for counts in empty.facets(Filters(), today=TODAY).values())
