@@ -108,7 +108,7 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     )
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError, path: str) -> EventFileError:
+def _yaml_problem(exc: yaml.MarkedYAMLError, path: str, header: str) -> EventFileError:
     """YAML's own message, line and column, in the file's numbering (the header starts on line 2)."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 2 if mark else None
@@ -118,7 +118,11 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, path: str) -> EventFileError:
         started = exc.context_mark
         where = f" started on line {started.line + 2}" if started and started.line + 2 != line else ""
         message += f" ({exc.context}{where})"
-    return EventFileError.single(path, message, line=line, column=column)
+    lines = header.splitlines()
+    offending = lines[mark.line] if mark and mark.line < len(lines) else ""
+    # YAML's words for a tab ("cannot start any token") never say what to change.
+    hint = "indent with spaces; YAML does not allow tabs" if "\t" in offending[: mark.column + 1 if mark else 0] else None
+    return EventFileError.single(path, message, line=line, column=column, hint=hint)
 
 
 class _Walker:

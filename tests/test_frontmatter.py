@@ -202,3 +202,10 @@ def test_problems_name_the_file_they_were_given() -> None:
     with pytest.raises(EventFileError) as caught:
         split_front_matter("", "events/2027/cst-ler.md")
     assert str(caught.value) == "events/2027/cst-ler.md:1: the file is empty Hint: start it with a line '---'"
+
+
+def test_a_tab_in_the_indentation_gets_a_hint() -> None:
+    with pytest.raises(EventFileError) as caught:
+        split("---\nonline:\n\turl: https://www.example.org/join\n---\n")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.hint) == (3, "indent with spaces; YAML does not allow tabs")
