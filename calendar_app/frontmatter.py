@@ -87,7 +87,7 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     try:
         node = yaml.compose(header, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise _yaml_problem(exc, path) from None
+        raise _yaml_problem(exc, path, header) from None
     except yaml.YAMLError as exc:
         raise EventFileError.single(path, f"invalid YAML: {exc}", line=2) from None
     if node is None:
