@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import re
@@ -347,23 +348,29 @@ def test_config_doc_prints_every_setting(capsys: pytest.CaptureFixture[str]) -> 
     assert {m for m in re.findall(r"^\| `([a-z_]+)` \|", out, re.MULTILINE)} == set(SiteConfig.model_fields)
 
 
-def _commands() -> list[str]:
-    parser = build_parser()
-    (sub,) = [a for a in parser._actions if a.dest == "command"]  # noqa: SLF001 - argparse has no public list
-    return sorted(sub.choices)  # type: ignore[arg-type]
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+    return dict(actions[0].choices) if actions else {}
+
+
+def _leaf_commands(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, argparse.ArgumentParser]:
+    """`validate`, `coordinator add`, ...: every command line that runs something."""
+    leaves: dict[str, argparse.ArgumentParser] = {}
+    for name, sub in _subcommands(parser).items():
+        leaves.update(_leaf_commands(sub, f"{prefix}{name} ") if _subcommands(sub) else {f"{prefix}{name}": sub})
+    return leaves
 
 
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert [c for c in _commands() if f"calendar-app {c}" not in readme] == []
+    commands = sorted(_subcommands(build_parser()))
+    assert [c for c in commands if f"calendar-app {c}" not in readme] == []
 
 
 def test_every_command_takes_events_and_config() -> None:
-    parser = build_parser()
-    (sub,) = [a for a in parser._actions if a.dest == "command"]  # noqa: SLF001
     lacking = [
         name
-        for name, command in sub.choices.items()  # type: ignore[union-attr]
+        for name, command in _leaf_commands(build_parser()).items()
         if not {"--events", "--config"} <= set(command._option_string_actions)  # noqa: SLF001
     ]
     assert lacking == []
