@@ -14,11 +14,12 @@ until the event's file changes (`component_key` says when). The feed module join
   (RFC 5546 asks every published event for one).
 - DESCRIPTION: the Markdown body as plain text, then the join link, registration (link,
   deadline, cost), the event's own site, organizer, sponsors, audience, accessibility,
-  credits, and the event page here. GEO is not written: event files carry no coordinates.
+  credits, recording, and the event page here. GEO is not written: event files carry no coordinates.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta, timezone
 
 from icalendar import Event as VEvent
@@ -36,6 +37,7 @@ _STATUS = {
 }
 # Apps that ignore STATUS (Outlook) or hide what it says still show the word in the title.
 _TITLE_PREFIX = {Status.POSTPONED: "Postponed: ", Status.CANCELLED: "Cancelled: "}
+_COMMA = re.compile(r"\s*,\s*")
 
 
 
@@ -71,7 +73,9 @@ def build_vevent(event: Event, config: SiteConfig) -> VEvent:
     if place:
         vevent.add("LOCATION", place, parameters=language)
     vevent.add("URL", event_url(config, event))
-    vevent.add("CATEGORIES", list(dict.fromkeys([event.type, *f.topics])))
+    # Many readers split CATEGORIES at every comma, escaped or not: a comma inside one becomes " / ".
+    categories = [_COMMA.sub(" / ", c) for c in dict.fromkeys([event.type, *f.topics])]
+    vevent.add("CATEGORIES", categories)
     organizer = f.organizer
     if organizer is not None and organizer.email:
         address = vCalAddress(f"mailto:{organizer.email}")
@@ -144,6 +148,8 @@ def description_text(event: Event, config: SiteConfig) -> str:
             details.append(f"{label}: {', '.join(values)}")
     if f.credits:
         details.append(f"Credits: {f.credits}")
+    if f.recording:
+        details.append("A recording will be posted.")
     details.append(f"Details: {event_url(config, event)}")
     parts.append("\n".join(details))
     return "\n\n".join(parts)

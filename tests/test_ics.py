@@ -1,0 +1,486 @@
+"""The iCalendar feed as calendar apps read it: every feed here is parsed back by two parsers."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import recurring_ical_events
+from dateutil.rrule import rrulestr
+from icalendar import vText
+
+from calendar_app import cli
+from calendar_app.catalog import Catalog, Filters
+from calendar_app.clock import Clock
+from calendar_app.config import SiteConfig
+from calendar_app.ics import FeedCache, feed_path, feed_size_problems, render_feed, subscribe_links
+from calendar_app.loader import event_files, load_event_file
+from calendar_app.model import Event
+from calendar_app.site import Site
+from calendar_app.timezones import build_vtimezone, vtimezone_bytes
+
+from .conftest import DATA
+from .feedcheck import as_utc, check_timezones, parse_both
+from .refresh_golden import GOLDEN, golden_outputs
+
+VALID = DATA / "valid"
+TODAY = date(2026, 11, 23)
+
+
+def load(name: str, config: SiteConfig) -> Event:
+    return load_event_file(VALID / f"{name}.md", VALID, config)
+
+
+def feed_of(events: list[Event], config: SiteConfig) -> bytes:
+    return render_feed(events, config, today=TODAY)
+
+
+def only_event(data: bytes):  # type: ignore[no-untyped-def]
+    """`data` as both parsers read it, checking it holds exactly one VEVENT."""
+    loose, strict = parse_both(data)
+    assert len(loose.events) == 1
+    return loose, strict
+
+
+def write_event(folder: Path, slug: str, header: str, body: str = "") -> Path:
+    path = folder / f"{slug}.md"
+    path.write_text(f"---\n{header.strip()}\n---\n{body}", encoding="utf-8")
+    return path
+
+
+# --- golden feeds ------------------------------------------------------------------------------
+
+_DTSTAMP = re.compile(rb"^DTSTAMP:[^\r]*", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def built_golden() -> dict[str, bytes]:
+    return golden_outputs()
+
+
+@pytest.mark.parametrize("name", sorted(built_golden()))
+def test_golden_feed_is_unchanged(name: str) -> None:
+    built = _DTSTAMP.sub(b"DTSTAMP", built_golden()[name]).decode().splitlines()
+    expected = _DTSTAMP.sub(b"DTSTAMP", (GOLDEN / name).read_bytes()).decode().splitlines()
+    diff = "\n".join(list(difflib.unified_diff(expected, built, "golden", "built", lineterm=""))[:60])
+    assert built == expected, f"tests/golden/{name} differs (if meant, run `make golden`):\n{diff}"
+    assert (GOLDEN / name).read_bytes().count(b"\r\n") == len(expected)  # CRLF kept in the repository
+
+
+def test_every_golden_file_is_still_built() -> None:
+    assert sorted(p.name for p in GOLDEN.glob("*.ics")) == sorted(built_golden())
+
+
+def test_sample_feed_parses_strictly_and_its_zones_are_right() -> None:
+    data = (GOLDEN / "calendar.ics").read_bytes()
+    loose, strict = parse_both(data)
+    check_timezones(loose, strict)
+    assert len(strict.events) >= 25
+    assert all(event.organizer is not None for event in strict.events)
+
+
+# --- every valid test file round-trips -----------------------------------------------------------
+
+VALID_FILES = event_files(VALID)
+
+
+@pytest.mark.parametrize("path", VALID_FILES, ids=[str(p.relative_to(VALID)) for p in VALID_FILES])
+def test_valid_file_round_trips_through_the_feed(path: Path, sample_config: SiteConfig) -> None:
+    event = load_event_file(path, VALID, sample_config)
+    loose, strict = only_event(feed_of([event], sample_config))
+    vevent, parsed = loose.events[0], strict.events[0]
+    assert str(vevent["UID"]) == parsed.uid == event.uid
+    assert parsed.summary.endswith(event.title)
+    assert parsed.sequence == event.sequence
+    assert parsed.url == f"{sample_config.base_url}/events/{event.slug}"
+    assert parsed.organizer is not None
+    assert parsed.dtstart == event.start
+    if event.all_day:
+        assert parsed.dtend == event.end + timedelta(days=1)  # type: ignore[operator]
+    else:
+        assert parsed.dtend == event.end
+        assert vevent["DTSTART"].params["TZID"] == event.zone.key
+    assert_same_occurrences(event, loose, strict)
+
+
+def assert_same_occurrences(event: Event, loose, strict) -> None:  # type: ignore[no-untyped-def]
+    """recurring-ical-events and ical's timeline expand the feed as python-dateutil expands the file."""
+    expected = [as_utc(s) for s in dateutil_starts(event)]
+    last = event.start_date + timedelta(days=3 * 366)
+    expanded = recurring_ical_events.of(loose).between(date(1990, 1, 1), last)
+    assert [as_utc(o["DTSTART"].dt) for o in expanded] == expected
+    timeline = [as_utc(item.dtstart) for item in islice(strict.timeline, len(expected) + 5)]
+    assert timeline == expected
+
+
+def dateutil_starts(event: Event) -> list[date | datetime]:
+    """The starts of every occurrence, straight from python-dateutil and the file's own fields."""
+    if event.fields.repeat is None:
+        return [event.start]
+    naive = event.start if event.all_day else event.start.replace(tzinfo=None)  # type: ignore[union-attr]
+    if event.all_day:
+        naive = datetime.combine(naive, datetime.min.time())  # type: ignore[arg-type]
+    rule = rrulestr(event.fields.repeat, dtstart=naive, ignoretz=True)
+    starts = [s.date() if event.all_day else s.replace(tzinfo=event.zone) for s in rule]
+    return [s for s in starts if s not in event.exdates]
+
+
+# --- edge cases, as a subscriber's calendar shows them ---------------------------------------------
+
+
+def test_all_day_end_becomes_the_exclusive_next_day(sample_config: SiteConfig) -> None:
+    data = feed_of([load("all-day-across-month-end", sample_config)], sample_config)
+    assert b"DTSTART;VALUE=DATE:20270227\r\n" in data
+    assert b"DTEND;VALUE=DATE:20270302\r\n" in data
+    _, strict = only_event(data)
+    assert (strict.events[0].dtstart, strict.events[0].dtend) == (date(2027, 2, 27), date(2027, 3, 2))
+
+
+def test_single_all_day_event_lasts_one_day(sample_config: SiteConfig) -> None:
+    event = load("all-day-single-day", sample_config)
+    _, strict = only_event(feed_of([event], sample_config))
+    assert strict.events[0].dtend - strict.events[0].dtstart == timedelta(days=1)
+
+
+def test_event_across_midnight_ends_the_next_morning(sample_config: SiteConfig) -> None:
+    data = feed_of([load("across-midnight", sample_config)], sample_config)
+    assert b"DTSTART;TZID=America/New_York:20270305T220000\r\n" in data
+    assert b"DTEND;TZID=America/New_York:20270306T013000\r\n" in data
+
+
+def test_event_in_another_zone_keeps_its_zone_and_its_vtimezone(sample_config: SiteConfig) -> None:
+    event = load("other-time-zone", sample_config)
+    loose, strict = only_event(feed_of([event], sample_config))
+    assert strict.events[0].dtstart == datetime(2027, 8, 10, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert [str(tz["TZID"]) for tz in loose.timezones] == ["America/Los_Angeles"]
+    check_timezones(loose, strict)
+
+
+def test_weekly_series_across_the_march_change_stays_at_six_local(sample_config: SiteConfig) -> None:
+    event = load("weekly-across-dst-change", sample_config)
+    data = feed_of([event], sample_config)
+    assert b"RRULE:FREQ=WEEKLY;UNTIL=20270330T230000Z;BYDAY=TU\r\n" in data  # 18:00 CDT in UTC
+    assert b"EXDATE;TZID=America/Chicago:20270316T180000\r\n" in data
+    loose, strict = only_event(data)
+    check_timezones(loose, strict)
+    chicago = ZoneInfo("America/Chicago")
+    starts = [o["DTSTART"].dt for o in recurring_ical_events.of(loose).between(date(2027, 2, 1), date(2027, 5, 1))]
+    assert [s.astimezone(chicago).strftime("%m-%d %H:%M") for s in starts] == [
+        "02-23 18:00", "03-02 18:00", "03-09 18:00", "03-23 18:00", "03-30 18:00",
+    ]
+    assert [s.astimezone(timezone.utc).hour for s in starts] == [0, 0, 0, 23, 23]  # the offset moved, not the hour
+
+
+def test_text_with_commas_semicolons_backslashes_emoji_and_accents(sample_config: SiteConfig) -> None:
+    event = load("text-with-special-characters", sample_config)
+    data = feed_of([event], sample_config)
+    assert "SUMMARY:Café\\, Señoras\\; \"Back\\\\slash\" Training 🚨".encode() in data
+    loose, strict = only_event(data)
+    parsed = strict.events[0]
+    assert parsed.summary == event.title
+    assert str(loose.events[0]["SUMMARY"]) == event.title
+    assert parsed.location == "Salle Émile-Nelligan; Bâtiment B, 3e étage, 1234 Rue Sainte-Catherine O, Montréal, QC, CA"
+    assert parsed.categories == ["training", "labor trafficking / agriculture", "façonnage; niñez"]
+    assert "a backslash \\ in it" in parsed.description
+    assert "Emoji 🚨🧭 and accents: àéîõü ñ ç ß Ø" in parsed.description
+    assert "\n\n" in parsed.description  # paragraphs stay paragraphs
+    assert parsed.organizer.common_name == "Réseau d'entraide, Québec; Sud"
+
+
+def test_long_description_is_folded_and_read_back_whole(sample_config: SiteConfig) -> None:
+    event = load("description-over-2000-characters", sample_config)
+    assert len(event.body) >= 2000
+    _, strict = only_event(feed_of([event], sample_config))
+    assert strict.events[0].description.startswith(event.body)
+
+
+def test_timed_event_without_end_lasts_the_default_duration(sample_config: SiteConfig) -> None:
+    event = load("timed-without-end", sample_config)
+    _, strict = only_event(feed_of([event], sample_config))
+    parsed = strict.events[0]
+    assert parsed.dtend - parsed.dtstart == timedelta(minutes=sample_config.default_duration_minutes)
+
+
+def test_observance_without_place_has_no_location_and_the_publisher_as_organizer(sample_config: SiteConfig) -> None:
+    event = load("observance-without-place", sample_config)
+    data = feed_of([event], sample_config)
+    assert b"LOCATION" not in data
+    assert b"TRANSP:TRANSPARENT\r\n" in data
+    _, strict = only_event(data)
+    organizer = strict.events[0].organizer
+    assert organizer.uri == f"mailto:{sample_config.publisher_email}"
+    assert organizer.common_name == sample_config.publisher_name
+
+
+def test_cancelled_event_says_so_in_status_and_title(sample_config: SiteConfig) -> None:
+    event = load("cancelled-with-note", sample_config)
+    data = feed_of([event], sample_config)
+    assert b"STATUS:CANCELLED\r\n" in data
+    assert b"TRANSP:TRANSPARENT\r\n" in data
+    _, strict = only_event(data)
+    assert strict.events[0].summary == f"Cancelled: {event.title}"
+    assert strict.events[0].description.startswith(f"Cancelled: {event.fields.status_note}")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected", "prefix"),
+    [("scheduled", "CONFIRMED", ""), ("tentative", "TENTATIVE", ""), ("postponed", "TENTATIVE", "Postponed: ")],
+)
+def test_status_maps_to_rfc_5545(tmp_path: Path, sample_config: SiteConfig, status: str, expected: str, prefix: str) -> None:
+    note = "" if status == "scheduled" else "\nstatus_note: Venue not confirmed."
+    path = write_event(tmp_path, "status", f"title: Case Review\ntype: meeting\nstart: 2027-05-04 10:00\nonline: true\nstatus: {status}{note}")
+    event = load_event_file(path, tmp_path, sample_config)
+    data = feed_of([event], sample_config)
+    assert f"STATUS:{expected}\r\n".encode() in data
+    _, strict = only_event(data)
+    assert strict.events[0].summary == prefix + "Case Review"
+
+
+def test_recurring_event_keeps_rrule_and_exdate_in_the_form_of_dtstart(sample_config: SiteConfig) -> None:
+    timed = feed_of([load("recurring-weekly-with-except", sample_config)], sample_config)
+    assert b"RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=WE\r\n" in timed
+    assert b"EXDATE;TZID=America/New_York:20270120T130000\r\n" in timed
+    all_day = feed_of([load("recurring-all-day-until", sample_config)], sample_config)
+    assert b"RRULE:FREQ=MONTHLY;UNTIL=20271231;INTERVAL=3\r\n" in all_day
+    assert b"EXDATE;VALUE=DATE:20270715\r\n" in all_day
+
+
+def test_description_is_plain_text_with_the_registration_link(sample_config: SiteConfig) -> None:
+    event = load("every-field", sample_config)
+    _, strict = only_event(feed_of([event], sample_config))
+    text = strict.events[0].description
+    assert "Register: https://www.example.org/register/nhtc-2027 (by August 31, 2027; $350)" in text
+    assert "Agenda (https://www.example.org/nhtc-2027/agenda)" in text
+    assert "**" not in text and "](" not in text and "# Three" not in text
+    assert "- Investigations\n- Prosecution" in text
+    assert strict.events[0].categories == ["conference", "task forces", "victim services", "labor trafficking"]
+
+
+def test_raw_html_in_a_description_is_text_not_markup(sample_config: SiteConfig) -> None:
+    event = load("markdown-with-script-in-body", sample_config)
+    data = feed_of([event], sample_config)
+    assert b"X-ALT-DESC" not in data and b"ALTREP" not in data
+
+
+def test_language_other_than_the_site_is_marked(sample_config: SiteConfig) -> None:
+    event = load("spanish-language-with-accessibility", sample_config)
+    assert event.language != sample_config.language
+    data = feed_of([event], sample_config)
+    assert f"SUMMARY;LANGUAGE={event.language}:".encode() in data
+
+
+def test_empty_feed_is_a_valid_calendar_with_a_component(sample_config: SiteConfig) -> None:
+    data = feed_of([], sample_config)
+    loose, strict = parse_both(data)
+    assert strict.events == []
+    assert [tz.tz_id for tz in strict.timezones] == [sample_config.timezone]  # RFC 5545 wants one component
+
+
+# --- the calendar's own properties -----------------------------------------------------------------
+
+
+def test_calendar_properties_for_subscribers(sample_config: SiteConfig) -> None:
+    data = (GOLDEN / "calendar.ics").read_bytes()
+    for line in (
+        b"VERSION:2.0", b"METHOD:PUBLISH", b"CALSCALE:GREGORIAN",
+        b"NAME:Human Trafficking Trainings", b"X-WR-CALNAME:Human Trafficking Trainings",
+        b"SOURCE:http://127.0.0.1:8000/calendar.ics",
+        b"REFRESH-INTERVAL;VALUE=DURATION:PT6H", b"X-PUBLISHED-TTL:PT6H", b"X-WR-TIMEZONE:America/New_York",
+    ):
+        assert line + b"\r\n" in data
+    loose, strict = parse_both(data)
+    assert strict.prodid and strict.version == "2.0"
+    assert strict.name == [sample_config.name] and strict.description == [sample_config.description]
+    # icalendar 7.3 keeps X-WR-* as written: they must be escaped as the TEXT they are
+    assert str(loose["X-WR-CALDESC"]) == vText(sample_config.description).to_ical().decode()
+
+
+def test_filtered_feed_names_itself(tmp_path: Path) -> None:
+    config = SiteConfig(name="Trainings, East; Region 4", base_url="https://cal.example.org")
+    (tmp_path / "events").mkdir()
+    write_event(tmp_path / "events", "webinar", "title: LE Webinar\ntype: webinar\nstart: 2027-01-19 14:00\nonline: true\naudience: [law enforcement]")
+    site = Site(config, tmp_path / "events", Clock(config.zone, TODAY))
+    feed = FeedCache(site).feed(Filters.from_query([("type", "webinar"), ("audience", "law enforcement")], config))
+    assert b"NAME:Trainings\\, East\\; Region 4: webinars for law enforcement\r\n" in feed.body
+    loose, strict = parse_both(feed.body)
+    name = "Trainings, East; Region 4: webinars for law enforcement"
+    assert strict.name == [name]
+    assert str(loose["X-WR-CALNAME"]) == vText(name).to_ical().decode() == "Trainings\\, East\\; Region 4: webinars for law enforcement"
+    assert str(loose["SOURCE"]) == "https://cal.example.org/calendar.ics?type=webinar&audience=law+enforcement"
+    assert feed.count == 1
+
+
+def test_refresh_interval_follows_the_configuration(tmp_path: Path) -> None:
+    config = SiteConfig(refresh_hours=12)
+    data = render_feed([], config, today=TODAY)
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in data and b"X-PUBLISHED-TTL:PT12H\r\n" in data
+
+
+# --- time zones --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tzid", ["America/New_York", "Europe/London", "Australia/Sydney", "America/Phoenix", "America/Santiago"])
+def test_vtimezone_uses_yearly_rules_for_the_years_asked(tzid: str) -> None:
+    text = build_vtimezone(tzid, 2027, 2028).to_ical().decode()
+    assert "RDATE" not in text
+    assert "DTSTART:197" not in text and "DTSTART:2029" not in text
+    if tzid != "America/Phoenix":
+        assert text.count("RRULE:FREQ=YEARLY") == 2
+        assert "UNTIL" not in text  # rules that still hold are left open, as Outlook expects
+
+
+def test_us_zone_is_written_as_outlook_writes_it() -> None:
+    text = vtimezone_bytes("America/New_York", 2027, 2027).decode()
+    assert "BEGIN:STANDARD\r\nDTSTART:20261101T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n" \
+           "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nTZNAME:EST\r\nEND:STANDARD\r\n" in text
+    assert "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n" \
+           "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nTZNAME:EDT\r\nEND:DAYLIGHT\r\n" in text
+
+
+def test_zones_of_other_countries_read_back_right(tmp_path: Path) -> None:
+    config = SiteConfig()
+    events = []
+    for i, tzid in enumerate(["Europe/London", "Australia/Sydney", "America/Santiago", "Asia/Kolkata", "Asia/Jerusalem", "Pacific/Auckland"]):
+        path = write_event(tmp_path, f"e{i}", f"title: Meeting {i}\ntype: meeting\nstart: 2027-06-0{i + 1} 10:00\ntimezone: {tzid}\nonline: true")
+        events.append(load_event_file(path, tmp_path, config))
+    loose, strict = parse_both(feed_of(events, config))
+    check_timezones(loose, strict)
+
+
+# --- stable identity ------------------------------------------------------------------------------
+
+
+def test_uid_survives_a_new_title_and_a_restart(tmp_path: Path, sample_config: SiteConfig) -> None:
+    path = write_event(tmp_path, "roundtable", "title: Data Roundtable\ntype: meeting\nstart: 2027-03-02 10:00\nonline: true")
+    first = feed_of([load_event_file(path, tmp_path, sample_config)], sample_config)
+    again = feed_of([load_event_file(path, tmp_path, sample_config)], sample_config)
+    assert first == again  # a rebuild, as after a restart, gives the same bytes
+    path.write_text(path.read_text().replace("Data Roundtable", "Data and Reporting Roundtable"))
+    renamed = feed_of([load_event_file(path, tmp_path, sample_config)], sample_config)
+    uid = re.compile(rb"^UID:[^\r]*", re.MULTILINE)
+    assert uid.findall(renamed) == uid.findall(first) == [b"UID:roundtable@calendar.example.org"]
+
+
+def _git(folder: Path, *args: str, when: str = "2026-10-01T12:00:00+00:00") -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "Coordinator",
+           "GIT_AUTHOR_EMAIL": "c@example.org", "GIT_COMMITTER_NAME": "Coordinator", "GIT_COMMITTER_EMAIL": "c@example.org"}
+    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_last_modified_comes_from_git_so_a_fresh_clone_serves_the_same_feed(tmp_path: Path, sample_config: SiteConfig) -> None:
+    origin = tmp_path / "origin"
+    (origin / "events").mkdir(parents=True)
+    write_event(origin / "events", "roundtable", "title: Data Roundtable\ntype: meeting\nstart: 2027-03-02 10:00\nonline: true")
+    _git(origin, "init", "-q")
+    _git(origin, "add", ".")
+    _git(origin, "commit", "-q", "-m", "Add the roundtable")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True)
+    os.utime(clone / "events" / "roundtable.md", (1_900_000_000, 1_900_000_000))  # a checkout's own file time
+
+    feeds = [FeedCache(Site(sample_config, root / "events", Clock(sample_config.zone, TODAY))).feed() for root in (origin, clone)]
+    assert b"LAST-MODIFIED:20261001T120000Z\r\n" in feeds[0].body
+    assert feeds[0].body == feeds[1].body and feeds[0].etag == feeds[1].etag
+    assert feeds[0].last_modified == datetime(2026, 10, 1, 12, 0, tzinfo=timezone.utc)
+
+
+# --- the cache: work done once per change ------------------------------------------------------------
+
+
+def test_filtered_feeds_join_cached_components(tmp_path: Path, sample_config: SiteConfig) -> None:
+    events_dir = tmp_path / "events"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "events", events_dir)
+    site = Site(sample_config, events_dir, Clock(sample_config.zone, TODAY))
+    cache = FeedCache(site)
+    built = cache.components_built
+    assert built == len(site.catalog)
+    for query in ([("type", "webinar")], [("audience", "law enforcement")], [("q", "labor")], [("region", "SC")]):
+        feed = cache.feed(Filters.from_query(query, sample_config))
+        parse_both(feed.body)
+    assert cache.components_built == built  # filtering built no VEVENT again
+
+    path = next(events_dir.rglob("prevention-month-wednesday-webinars.md"))
+    path.write_text(path.read_text().replace("Weekly Webinar Series", "Weekly Webinars"), encoding="utf-8")
+    assert site.refresh()
+    assert cache.components_built == built + 1  # only the changed event
+    assert b"SUMMARY:Prevention Month Wednesdays: Weekly Webinars\r\n" in cache.feed().body
+
+
+def test_feed_window_moves_with_the_injected_clock(tmp_path: Path, sample_config: SiteConfig) -> None:
+    write_event(tmp_path, "old", "title: Old Webinar\ntype: webinar\nstart: 2026-05-01 10:00\nonline: true")
+    site = Site(sample_config, tmp_path, Clock(sample_config.zone, date(2026, 10, 1)))
+    cache = FeedCache(site)
+    assert cache.feed().count == 1
+    site.clock = Clock(sample_config.zone, date(2026, 11, 1))  # 184 days on: past the 180-day window
+    assert cache.feed().count == 0
+
+
+def test_cancelled_event_stays_as_long_as_a_scheduled_one_would(tmp_path: Path, sample_config: SiteConfig) -> None:
+    write_event(tmp_path, "gone", "title: Gone\ntype: meeting\nstart: 2026-06-01 10:00\nonline: true\nstatus: cancelled")
+    write_event(tmp_path, "kept", "title: Kept\ntype: meeting\nstart: 2026-06-01 10:00\nonline: true")
+    for today, count in ((date(2026, 11, 27), 2), (date(2026, 11, 29), 0)):
+        feed = FeedCache(Site(sample_config, tmp_path, Clock(sample_config.zone, today))).feed()
+        assert feed.count == count
+
+
+def test_events_before_now_minus_the_window_are_left_out(sample_config: SiteConfig) -> None:
+    events = [load("all-day-single-day", sample_config)]
+    catalog = Catalog(sample_config, events)
+    last = events[0].last_date
+    assert catalog.feed_events(Filters(), today=last + timedelta(days=sample_config.past_days)) == events
+    assert catalog.feed_events(Filters(), today=last + timedelta(days=sample_config.past_days + 1)) == []
+
+
+# --- helpers for other parts ---------------------------------------------------------------------------
+
+
+def test_subscribe_links() -> None:
+    links = subscribe_links("http://127.0.0.1:8000", "/calendar.ics?type=webinar")
+    assert links == {
+        "webcal": "webcal://127.0.0.1:8000/calendar.ics?type=webinar",
+        "https": "http://127.0.0.1:8000/calendar.ics?type=webinar",
+        "google": "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F127.0.0.1%3A8000%2Fcalendar.ics%3Ftype%3Dwebinar",
+    }
+
+
+def test_feed_path_gives_the_listing_filters_back(sample_config: SiteConfig) -> None:
+    filters = Filters.from_query([("type", "webinar"), ("audience", "law enforcement"), ("from", "2027-01-01")], sample_config)
+    assert feed_path(filters) == "/calendar.ics?type=webinar&audience=law+enforcement&from=2027-01-01"
+    assert feed_path(Filters()) == "/calendar.ics"
+
+
+# --- the size guard --------------------------------------------------------------------------------------
+
+
+def test_feed_size_problems_warn_past_the_limits(sample_config: SiteConfig) -> None:
+    events = [load(name, sample_config) for name in ("across-midnight", "other-time-zone", "hybrid")]
+    assert feed_size_problems(events, sample_config, today=TODAY) == []
+    tight = sample_config.model_copy(update={"feed_max_events": 2, "feed_max_bytes": 3000})
+    messages = [str(p) for p in feed_size_problems(events, tight, today=TODAY)]
+    assert len(messages) == 2
+    assert messages[0].startswith("/calendar.ics: warning: the full feed holds 3 events, more than feed_max_events (2)")
+    assert "the full feed is" in messages[1] and "more than feed_max_bytes (3,000)" in messages[1]
+
+
+def test_validate_prints_the_size_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events_dir = tmp_path / "events"
+    events_dir.mkdir()
+    for i in range(3):
+        write_event(events_dir, f"call-{i}", f"title: Call {i}\ntype: meeting\nstart: 2027-0{i + 1}-05 10:00\nonline: true")
+    config_file = tmp_path / "calendar.toml"
+    config_file.write_text("[site]\nfeed_max_events = 2\n", encoding="utf-8")
+    status = cli.main(["validate", "--events", str(events_dir), "--config", str(config_file)])
+    out = capsys.readouterr()
+    assert status == 0  # a warning, not an error
+    assert "warning: the full feed holds 3 events, more than feed_max_events (2)" in out.out
+    assert cli.main(["validate", "--strict", "--events", str(events_dir), "--config", str(config_file)]) == 1
