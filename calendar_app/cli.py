@@ -223,7 +223,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web.app import create_app
 
     config = read_config(args)
-    app = create_app(config, Path(args.events), today=args.today, watch=not args.no_watch)
+    state_dir = (_config_path(args) or Path(DEFAULT_CONFIG_NAME)).absolute().parent  # accounts, queue: beside it
+    app = create_app(config, Path(args.events), today=args.today, watch=not args.no_watch, state_dir=state_dir)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
     return 0
 
@@ -274,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-watch", action="store_true", help="do not reload event files when they change")
     p.set_defaults(func=cmd_serve)
 
+    from .coordinator_cli import register_commands  # coordinator and import live beside their modules
+
+    register_commands(sub, common)
     for register in EXTRA_COMMANDS:
         register(sub, common)
     return parser

@@ -168,6 +168,32 @@ class SiteConfig(_Strict):
     smtp_host: str | None = Field(default=None, description="SMTP server for notifications; none sends no mail.")
     smtp_port: int = Field(default=25, description="SMTP port.")
     smtp_from: str = Field(default="calendar@example.org", description="Sender address of notifications.")
+    smtp_starttls: bool = Field(default=False, description="Whether to switch the SMTP connection to TLS (STARTTLS).")
+    smtp_username: str | None = Field(
+        default=None,
+        description="SMTP login name, if the server wants one; the password is read from CALENDAR_SMTP_PASSWORD.",
+    )
+    coordinators_file: str = Field(
+        default="coordinators.toml",
+        description="Coordinator accounts (hashed passwords and tokens), relative to the configuration's folder.",
+    )
+    pending_dir: str = Field(
+        default="pending",
+        description="Suggestions and drafts awaiting review, relative to the configuration's folder; keep it outside the events folder.",
+    )
+    trash_dir: str = Field(
+        default="trash", description="Where deleted drafts are moved, relative to the configuration's folder."
+    )
+    change_log: str = Field(
+        default="changes.log",
+        description="Append-only log of changes made on the web when the events folder is not in git.",
+    )
+    login_max_failures: int = Field(
+        default=5, gt=0, description="Failed logins allowed per account and per address before a pause."
+    )
+    login_lockout_minutes: int = Field(default=15, gt=0, description="How long that pause lasts, in minutes.")
+    suggestions_per_hour: int = Field(default=5, ge=0, description="Suggestions accepted per address and hour.")
+    session_hours: int = Field(default=12, gt=0, le=24 * 30, description="How long a coordinator stays logged in.")
     types: list[str] = Field(default=DEFAULT_TYPES, description="Event types allowed in `type`.")
     sponsors: list[Sponsor] = Field(default=DEFAULT_SPONSORS, description="Known sponsors.")
     accessibility: list[str] = Field(

@@ -24,8 +24,19 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(config: SiteConfig, events_dir: Path, *, today: date | None = None, watch: bool = True) -> FastAPI:
-    """The application serving `events_dir`; `today` fixes the date used as now."""
+def create_app(
+    config: SiteConfig,
+    events_dir: Path,
+    *,
+    today: date | None = None,
+    watch: bool = True,
+    state_dir: Path | None = None,
+) -> FastAPI:
+    """The application serving `events_dir`; `today` fixes the date used as now.
+
+    `state_dir` holds the coordinators' accounts, pending queue and session key (the
+    configuration's folder; by default the folder above `events_dir`).
+    """
     site = Site(config, events_dir, Clock.from_env(config.zone, today))
     app = FastAPI(title=config.name, description=config.description, version="1")
     app.state.site = site
@@ -44,6 +55,7 @@ def create_app(config: SiteConfig, events_dir: Path, *, today: date | None = Non
         headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    manage.install(app, site, state_dir or events_dir.absolute().parent)
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(manage.router)

@@ -1,5 +1,226 @@
-"""Routes: manage (filled in by its issue)."""
+"""Routes: the coordinators' pages under /manage (every one needs a login).
 
-from fastapi import APIRouter
+An anonymous request is sent to the login page and sees no data. Every form that changes
+anything carries the session's CSRF token. Saving validates with the validator itself and
+shows its problems beside the fields; what was typed is always kept on a failed submit.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..accounts import Coordinator
+from ..editing import EditConflict, EditRefused, EventNotFound, Saved
+from ..eventform import FormValues, empty_values, values_from_form
+from ..site import Site
+from . import api_write, auth, pending_routes, suggest
+from .desk import author_of, coordinator_required, desk_of, flash, install as install_desk, posted_form, render
+from .formview import form_view, preview
+
+router = APIRouter(include_in_schema=False)
+
+
+def install(app: FastAPI, site: Site, state_dir: Path) -> None:
+    """Sessions, the coordinators' desk, and the login page for anonymous requests (see `desk`)."""
+    install_desk(app, site, state_dir)
+
+
+Who = Depends(coordinator_required)
+
+
+# --- the desk ----------------------------------------------------------------------------------
+
+
+@router.get("/manage")
+def dashboard(request: Request, show: str = "upcoming", coordinator: Coordinator = Who) -> Response:
+    desk = desk_of(request)
+    site = desk.site
+    today = site.clock.today()
+    catalog = site.catalog
+    events = catalog.events if show == "all" else catalog.ending_on_or_after(today)
+    return render(
+        request, "manage/index.html",
+        events=events, show=show, problems=site.problems, waiting=len(desk.queue.waiting()),
+        feeds=_feed_sizes(site), uses_git=desk.history.uses_git,
+    )
+
+
+def _feed_sizes(site: Site) -> list[dict[str, Any]]:
+    """Each feed's size and count, beside the limits Google Calendar reads up to."""
+    try:
+        from ..ics import FeedCache
+    except ImportError:  # the feed module is optional for the desk
+        return []
+    cache = FeedCache.of(site)
+    rows = [("All events", "/calendar.ics", cache.feed())]
+    rows += [(o.name, f"/observances/{o.id}.ics", cache.observance_feed(o.id)) for o in site.config.observances]
+    config = site.config
+    return [
+        {"name": name, "path": path, "count": feed.count, "bytes": len(feed.body),
+         "too_big": feed.count > config.feed_max_events or len(feed.body) > config.feed_max_bytes}
+        for name, path, feed in rows
+    ]
+
+
+# --- new event ---------------------------------------------------------------------------------
+
+
+@router.get("/manage/new")
+def new_event(request: Request, coordinator: Coordinator = Who) -> Response:
+    values = empty_values()
+    values["type"] = desk_of(request).site.config.types[0]
+    return _new_form(request, values, "")
+
+
+@router.post("/manage/new")
+async def create_event(request: Request, coordinator: Coordinator = Who) -> Response:
+    form = await posted_form(request)
+    desk = desk_of(request)
+    values = values_from_form(form)
+    slug = str(form.get("slug", "")).strip()
+    action = form.get("action")
+    if action == "draft":
+        item = desk.queue.submit(desk.editor.draft_text(values), kind="draft", name=coordinator.name,
+                                 email=coordinator.email)[0]
+        flash(request, "Draft saved. It is not published until you publish it.")
+        return RedirectResponse(f"/manage/pending/{item.id}", status_code=303)
+    try:
+        if action == "preview":
+            _text, _path, event = desk.editor.check_new(values, slug)
+            return _new_form(request, values, slug, preview=preview(desk.site, event))
+        saved = desk.editor.create(values, author_of(coordinator), slug)
+    except EditRefused as exc:
+        return _new_form(request, values, slug, problems=exc.problems, body_line=exc.body_line, status=422)
+    return _after_save(request, saved, "Published")
+
+
+def _new_form(request: Request, values: FormValues, slug: str, *, status: int = 200, problems: Any = None,
+              body_line: int | None = None, preview: Any = None) -> Response:
+    config = desk_of(request).site.config
+    return render(
+        request, "manage/edit.html", status=status, heading="New event", action="/manage/new", is_new=True,
+        form=form_view(values, config, problems, body_line), slug=slug, version="", preview=preview,
+        conflict=False, file_problems=[], published=None,
+    )
+
+
+def _after_save(request: Request, saved: Saved, verb: str) -> Response:
+    note = f"{verb}: {saved.event.title}."
+    if saved.sequence_bumped:
+        note += f" Time, place or status changed, so its sequence is now {saved.event.sequence}."
+    if not saved.changed:
+        note = "Nothing changed, so nothing was saved."
+    if saved.warning:
+        note += " " + saved.warning
+    flash(request, note)
+    return RedirectResponse(f"/manage/events/{saved.slug}/edit", status_code=303)
+
+
+# --- edit, cancel, history -----------------------------------------------------------------------
+
+
+@router.get("/manage/events/{slug}/edit")
+def edit_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
+    desk = desk_of(request)
+    source = _source(request, slug)
+    general = [] if source.values is not None else [
+        "The front matter of this file cannot be read, so the form starts empty. Fix the file in an editor, "
+        "or fill the form and tick 'Rewrite the file'."
+    ]
+    return _edit_form(request, slug, source.values or empty_values(), source.version, general=general,
+                      file_problems=_file_problems(desk.site, source.path))
+
+
+@router.post("/manage/events/{slug}/edit")
+async def save_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
+    form = await posted_form(request)
+    desk = desk_of(request)
+    values = values_from_form(form)
+    version = str(form.get("version", ""))
+    allow_rewrite = form.get("allow_rewrite") == "on"
+    try:
+        if form.get("action") == "preview":
+            source = _source(request, slug)
+            if source.version != version:
+                raise EditConflict(slug, source.version)
+            _text, event, _bumped = desk.editor.check_edit(source, values, allow_rewrite=allow_rewrite)
+            return _edit_form(request, slug, values, version, preview=preview(desk.site, event))
+        saved = desk.editor.update(slug, values, version, author_of(coordinator), allow_rewrite=allow_rewrite)
+    except EventNotFound:
+        raise HTTPException(404, f"There is no event {slug!r}.") from None
+    except EditConflict as exc:
+        return _edit_form(request, slug, values, version, status=409, general=[str(exc)], conflict=True)
+    except EditRefused as exc:
+        return _edit_form(request, slug, values, version, status=422, problems=exc.problems, body_line=exc.body_line)
+    return _after_save(request, saved, "Saved")
+
+
+def _source(request: Request, slug: str) -> Any:
+    try:
+        return desk_of(request).editor.source(slug)
+    except EventNotFound:
+        raise HTTPException(404, f"There is no event {slug!r}.") from None
+
+
+def _file_problems(site: Site, path: Path) -> list[str]:
+    shown = {str(path), str(path.resolve())}
+    return [str(p) for p in site.problems if p.path in shown or Path(p.path).resolve() == path.resolve()]
+
+
+def _edit_form(request: Request, slug: str, values: FormValues, version: str, *, status: int = 200,
+               problems: Any = None, body_line: int | None = None, general: list[str] | None = None,
+               preview: Any = None, conflict: bool = False, file_problems: list[str] | None = None) -> Response:
+    desk = desk_of(request)
+    return render(
+        request, "manage/edit.html", status=status, heading="Edit event", action=f"/manage/events/{slug}/edit",
+        is_new=False, form=form_view(values, desk.site.config, problems, body_line, general=general), slug=slug,
+        version=version, preview=preview, conflict=conflict, file_problems=file_problems or [],
+        published=desk.site.catalog.by_slug.get(slug),
+    )
+
+
+@router.get("/manage/events/{slug}/cancel")
+def cancel_page(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
+    source = _source(request, slug)
+    event = desk_of(request).site.catalog.by_slug.get(slug)
+    return render(request, "manage/cancel.html", slug=slug, event=event, version=source.version, reason="", errors=[])
+
+
+@router.post("/manage/events/{slug}/cancel")
+async def cancel_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
+    form = await posted_form(request)
+    desk = desk_of(request)
+    reason = str(form.get("reason", ""))
+    version = str(form.get("version", ""))
+    event = desk.site.catalog.by_slug.get(slug)
+    try:
+        saved = desk.editor.cancel(slug, reason, version, author_of(coordinator))
+    except EventNotFound:
+        raise HTTPException(404, f"There is no event {slug!r}.") from None
+    except (EditRefused, EditConflict) as exc:
+        errors = [p.message for p in exc.problems] if isinstance(exc, EditRefused) else [str(exc)]
+        status = 422 if isinstance(exc, EditRefused) else 409
+        return render(request, "manage/cancel.html", status=status, slug=slug, event=event, version=version,
+                      reason=reason, errors=errors)
+    return _after_save(request, saved, "Cancelled")
+
+
+@router.get("/manage/events/{slug}/history")
+def event_history(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
+    desk = desk_of(request)
+    path = desk.editor.path_of(slug)
+    entries = desk.history.entries(slug, path)
+    if path is None and not entries:
+        raise HTTPException(404, f"There is no event {slug!r}.")
+    return render(request, "manage/history.html", slug=slug, event=desk.site.catalog.by_slug.get(slug),
+                  entries=entries, uses_git=desk.history.uses_git)
+
+
+router.include_router(auth.router)
+router.include_router(pending_routes.router, dependencies=[Who])
+router.include_router(suggest.router)
+router.include_router(api_write.router)

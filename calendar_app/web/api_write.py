@@ -1,0 +1,183 @@
+"""Routes: the write API for coordinators' scripts, authenticated with `Authorization: Bearer`.
+
+`POST /api/events` creates, `PUT /api/events/{slug}` replaces, `POST /api/events/{slug}/cancel`
+cancels; `GET /api/events/{slug}/source` gives the file's fields as written and its version.
+Tokens come from `calendar-app coordinator token NAME`. A replacement must say which version it
+started from (`If-Match` with the version or ETag): a file changed since is a 412, never
+overwritten. Problems come back as 422 with the validator's own messages, field by field.
+Session cookies are not accepted here, so no page elsewhere can make a browser call these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..accounts import Coordinator
+from ..editing import EditConflict, EditRefused, EventNotFound, Saved
+from ..errors import EventFileError, Problem
+from ..frontmatter import split_front_matter
+from .desk import author_of, desk_of, read_body
+
+router = APIRouter(prefix="/api/events", tags=["coordinators"])
+bearer = HTTPBearer(auto_error=False, description="An API token from `calendar-app coordinator token NAME`.")
+MAX_JSON_BYTES = 512 * 1024
+
+
+class EventInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: str | None = Field(default=None, description="File name without .md; made from the title when absent.")
+    fields: dict[str, Any] = Field(
+        description="The front matter, as in an event file (see `calendar-app schema`).",
+        examples=[{"title": "Labor Trafficking 101", "type": "webinar", "start": "2027-03-02 14:00", "online": True}],
+    )
+    description: str = Field(default="", description="The description, in Markdown.")
+
+
+class CancelInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(description="Why the event is cancelled; shown on its page.")
+
+
+class EventWritten(BaseModel):
+    slug: str
+    url: str
+    version: str = Field(description="The file's content hash; send it back in If-Match to change the event.")
+    sequence: int
+    sequence_bumped: bool
+    changed: list[str]
+    warning: str | None = None
+
+
+class EventSource(BaseModel):
+    slug: str
+    version: str
+    fields: dict[str, Any]
+    description: str
+
+
+def token_holder(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Coordinator:
+    coordinator = desk_of(request).accounts.check_token(credentials.credentials) if credentials else None
+    if coordinator is None:
+        raise HTTPException(401, "A valid API token is required (Authorization: Bearer ...).",
+                            headers={"WWW-Authenticate": 'Bearer realm="calendar"'})
+    return coordinator
+
+
+Token = Depends(token_holder)
+_PROBLEMS = {422: {"description": "The event would not validate; `problems` says where and why."}}
+
+
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+async def _parse(request: Request, model: type[BaseModel]) -> Any:
+    raw = await read_body(request, MAX_JSON_BYTES)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise HTTPException(422, [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()])
+
+
+def _refused(problems: list[Problem], status: int = 422) -> JSONResponse:
+    items = [{"field": p.field, "message": p.message, "hint": p.hint, "line": p.line} for p in problems]
+    return JSONResponse({"detail": "The event was not saved.", "problems": items}, status_code=status)
+
+
+def _written(request: Request, saved: Saved, status: int) -> JSONResponse:
+    base = desk_of(request).site.config.base_url
+    body = EventWritten(
+        slug=saved.slug, url=f"{base}/events/{saved.slug}", version=saved.event.content_hash,
+        sequence=saved.event.sequence, sequence_bumped=saved.sequence_bumped, changed=list(saved.changed),
+        warning=saved.warning,
+    )
+    headers = {"ETag": f'"{saved.event.content_hash}"', "Location": f"/events/{saved.slug}"}
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _if_match(request: Request) -> str | None:
+    value = request.headers.get("if-match")
+    return value.strip().removeprefix("W/").strip('"') if value else None
+
+
+@router.post("", status_code=201, response_model=EventWritten, responses=_PROBLEMS, openapi_extra=_schema(EventInput))
+async def create_event(request: Request, coordinator: Coordinator = Token) -> JSONResponse:
+    """Create an event file; it is published at once."""
+    data: EventInput = await _parse(request, EventInput)
+    editor = desk_of(request).editor
+    try:
+        values = editor.values_from_input(data.fields, data.description)
+        saved = editor.create(values, author_of(coordinator), data.slug)
+    except EditRefused as exc:
+        return _refused(exc.problems)
+    return _written(request, saved, 201)
+
+
+@router.get("/{slug}/source", response_model=EventSource)
+def event_source(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
+    """The event file's fields as written, its description, and its version for If-Match."""
+    try:
+        source = desk_of(request).editor.source(slug)
+        front = split_front_matter(source.text, str(source.path))
+    except EventNotFound:
+        raise HTTPException(404, f"no event {slug!r}") from None
+    except EventFileError as exc:
+        return _refused(exc.problems, 409)
+    body = EventSource(slug=slug, version=source.version, fields=front.data, description=front.body.strip("\n"))
+    return JSONResponse(body.model_dump(), headers={"ETag": f'"{source.version}"'})
+
+
+@router.put("/{slug}", response_model=EventWritten, responses={**_PROBLEMS, 412: {"description": "Changed since."},
+            428: {"description": "If-Match is missing."}}, openapi_extra=_schema(EventInput))
+async def replace_event(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
+    """Replace an event's fields and description. Send `If-Match` with the version you started from.
+
+    Fields left out are removed, except `uid` and `sequence`, which keep their values (and
+    `sequence` rises by itself when the time, place or status change).
+    """
+    version = _if_match(request)
+    if not version:
+        raise HTTPException(428, "Send If-Match with the version you started from (GET /api/events/{slug}/source).")
+    data: EventInput = await _parse(request, EventInput)
+    editor = desk_of(request).editor
+    try:
+        current = editor.source(slug)
+        fields = dict(data.fields)
+        if current.values is not None:
+            for key in ("uid", "sequence"):
+                if key not in fields and current.values.get(key):
+                    fields[key] = current.values[key]
+        values = editor.values_from_input(fields, data.description)
+        saved = editor.update(slug, values, version, author_of(coordinator))
+    except EventNotFound:
+        raise HTTPException(404, f"no event {slug!r}") from None
+    except EditConflict as exc:
+        raise HTTPException(412, str(exc), headers={"ETag": f'"{exc.current}"'}) from None
+    except EditRefused as exc:
+        return _refused(exc.problems)
+    return _written(request, saved, 200)
+
+
+@router.post("/{slug}/cancel", response_model=EventWritten, responses=_PROBLEMS, openapi_extra=_schema(CancelInput))
+async def cancel_event(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
+    """Cancel an event: it stays listed, marked cancelled with the reason, and its sequence rises.
+
+    `If-Match` is optional here: without it the cancellation applies to the current version.
+    """
+    data: CancelInput = await _parse(request, CancelInput)
+    editor = desk_of(request).editor
+    try:
+        version = _if_match(request) or editor.source(slug).version
+        saved = editor.cancel(slug, data.reason, version, author_of(coordinator))
+    except EventNotFound:
+        raise HTTPException(404, f"no event {slug!r}") from None
+    except EditConflict as exc:
+        raise HTTPException(412, str(exc), headers={"ETag": f'"{exc.current}"'}) from None
+    except EditRefused as exc:
+        return _refused(exc.problems)
+    return _written(request, saved, 200)

@@ -1,0 +1,70 @@
+"""Logging coordinators in and out.
+
+A failed login says only that the name or password was wrong, whichever it was, and takes as
+long for an unknown name as for a known one. Failures are counted per account and per
+address; past the limit that account or address is paused for a while, with the same answer
+for names that exist and names that do not.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from .desk import client_address, current_coordinator, desk_of, log_in, posted_form, render
+
+router = APIRouter(include_in_schema=False)
+WRONG = "The name or password is not right."
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, so the login form cannot be used to send people elsewhere."""
+    if not target:
+        return "/manage"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/manage"
+    return target
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query name
+    if current_coordinator(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", next=safe_next(next), identifier="", error=None)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await posted_form(request)
+    desk = desk_of(request)
+    identifier = str(form.get("identifier", ""))[:254].strip()
+    password = str(form.get("password", ""))[:1024]
+    target = safe_next(str(form.get("next", "")))
+    account_key = "account:" + identifier.casefold()
+    address_key = "address:" + client_address(request)
+    wait = max(desk.failed_by_account.retry_after(account_key), desk.failed_by_address.retry_after(address_key))
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        return render(request, "login.html", status=429, next=target, identifier=identifier, error=error)
+    coordinator = desk.accounts.verify_login(identifier, password)
+    if coordinator is None:
+        desk.failed_by_account.hit(account_key)
+        desk.failed_by_address.hit(address_key)
+        return render(request, "login.html", status=401, next=target, identifier=identifier, error=WRONG)
+    desk.failed_by_account.reset(account_key)
+    log_in(request, coordinator)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await posted_form(request)
+    request.session.clear()
+    response = RedirectResponse("/login?next=/manage", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,137 @@
+"""Routes: the pending queue under /manage/pending (suggestions and drafts).
+
+Included by `manage` behind the login. Approving publishes the event (with the coordinator's
+edits) through the same checks as any new event; rejecting keeps the item with its reason,
+which the person who suggested it sees on their tracking page. Deleting moves the item to
+the trash folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..accounts import Coordinator
+from ..editing import EditRefused, slugify
+from ..errors import EventFileError
+from ..eventform import FormValues, empty_values, values_from_data, values_from_form
+from ..frontmatter import split_front_matter
+from ..pending import PENDING, PUBLISHED, REJECTED, PendingError, PendingItem
+from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
+from .formview import form_view, preview
+
+router = APIRouter(include_in_schema=False)
+Who = Depends(coordinator_required)
+
+
+@router.get("/manage/pending")
+def pending_list(request: Request, coordinator: Coordinator = Who) -> Response:
+    return render(request, "manage/pending.html", items=desk_of(request).queue.waiting())
+
+
+@router.get("/manage/pending/{item_id}")
+def pending_item(request: Request, item_id: str, coordinator: Coordinator = Who) -> Response:
+    item = _item(request, item_id)
+    try:
+        front = split_front_matter(item.text, f"{item.id}.md")
+        values, general = values_from_data(front.data, front.body.strip("\n")), []
+    except EventFileError as exc:
+        values, general = empty_values(), [f"The queued file cannot be read ({exc}); the form starts empty."]
+    return _form(request, item, values, slugify(values.get("title", "")), general=general)
+
+
+@router.post("/manage/pending/{item_id}")
+async def pending_save(
+    request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator = Who
+) -> Response:
+    form = await posted_form(request)
+    desk = desk_of(request)
+    item = _item(request, item_id)
+    values = values_from_form(form)
+    slug = str(form.get("slug", "")).strip()
+    action = form.get("action")
+    try:
+        if action == "save":
+            desk.queue.save_text(item.id, desk.editor.draft_text(values))
+            flash(request, "Saved; still waiting to be published.")
+            return RedirectResponse(f"/manage/pending/{item.id}", status_code=303)
+        if action == "preview":
+            _text, _path, event = desk.editor.check_new(values, slug)
+            return _form(request, item, values, slug, preview=preview(desk.site, event))
+        saved = desk.editor.create(values, author_of(coordinator), slug, action="published")
+    except EditRefused as exc:
+        return _form(request, item, values, slug, problems=exc.problems, body_line=exc.body_line, status=422)
+    except PendingError as exc:
+        raise HTTPException(409, str(exc)) from None
+    desk.queue.decide(item.id, PUBLISHED, by=coordinator.name, slug=saved.slug)
+    if item.kind == "suggestion" and item.email:
+        url = f"{desk.site.config.base_url}/events/{saved.slug}"
+        tasks.add_task(desk.notifier.suggestion_published, item.email, saved.event.title, url)
+    flash(request, f"Published: {saved.event.title}.")
+    return RedirectResponse(f"/manage/events/{saved.slug}/edit", status_code=303)
+
+
+@router.post("/manage/pending/{item_id}/reject")
+async def pending_reject(
+    request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator = Who
+) -> Response:
+    form = await posted_form(request)
+    desk = desk_of(request)
+    item = _item(request, item_id)
+    reason = " ".join(str(form.get("reason", "")).split())[:1000]
+    if not reason:
+        return _form(request, item, _values_of(item), "", status=422, reason_error="Give the reason; the person "
+                     "who suggested the event will see it.")
+    try:
+        desk.queue.decide(item.id, REJECTED, by=coordinator.name, reason=reason)
+    except PendingError as exc:
+        raise HTTPException(409, str(exc)) from None
+    if item.kind == "suggestion" and item.email:
+        tasks.add_task(desk.notifier.suggestion_rejected, item.email, item.title, reason)
+    flash(request, f"Rejected: {item.title}.")
+    return RedirectResponse("/manage/pending", status_code=303)
+
+
+@router.post("/manage/pending/{item_id}/delete")
+async def pending_delete(request: Request, item_id: str, coordinator: Coordinator = Who) -> Response:
+    await posted_form(request)
+    desk = desk_of(request)
+    item = _item(request, item_id)
+    try:
+        desk.queue.discard(item.id)
+    except PendingError as exc:
+        raise HTTPException(409, str(exc)) from None
+    flash(request, f"Deleted: {item.title}. The file was moved to the trash folder.")
+    return RedirectResponse("/manage/pending", status_code=303)
+
+
+def _item(request: Request, item_id: str) -> PendingItem:
+    """The item, if it is still waiting for a decision."""
+    try:
+        item = desk_of(request).queue.get(item_id)
+    except PendingError:
+        raise HTTPException(404, "There is no such pending event.") from None
+    if item.state != PENDING:
+        raise HTTPException(409, f"This item was already {item.state}" + (f" by {item.decided_by}." if item.decided_by else "."))
+    return item
+
+
+def _values_of(item: PendingItem) -> FormValues:
+    try:
+        front = split_front_matter(item.text, f"{item.id}.md")
+    except EventFileError:
+        return empty_values()
+    return values_from_data(front.data, front.body.strip("\n"))
+
+
+def _form(request: Request, item: PendingItem, values: FormValues, slug: str, *, status: int = 200,
+          problems: Any = None, body_line: int | None = None, general: list[str] | None = None,
+          preview: Any = None, reason_error: str | None = None) -> Response:
+    config = desk_of(request).site.config
+    return render(
+        request, "manage/pending_item.html", status=status, item=item, slug=slug, preview=preview,
+        form=form_view(values, config, problems, body_line, general=general), reason_error=reason_error,
+        heading=("Suggestion: " if item.kind == "suggestion" else "Draft: ") + item.title,
+    )

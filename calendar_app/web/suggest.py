@@ -1,0 +1,100 @@
+"""Routes: /suggest, where anyone may propose an event, and its private tracking page.
+
+Open only when the site allows suggestions. A suggestion is checked by the validator like any
+event, goes to the pending queue (never straight onto the site), and is limited per address
+and in size; a field hidden from people (the honeypot) catches most form-filling robots,
+which are thanked and forgotten. The person gets a private link that shows whether their
+suggestion is pending, published (with the link) or rejected (with the reason).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
+from fastapi.responses import Response
+
+from ..editing import EditRefused
+from ..errors import Problem
+from ..eventform import FormValues, empty_values, values_from_form
+from .desk import client_address, desk_of, posted_form, render
+from .formview import SUGGEST_FIELDS, form_view
+
+router = APIRouter(include_in_schema=False)
+HONEYPOT = "website"
+MAX_SUGGESTION_BYTES = 64 * 1024  # a suggestion is a page of text, not a file upload
+
+
+def _open(request: Request) -> None:
+    if not desk_of(request).site.config.allow_suggestions:
+        raise HTTPException(404, "This calendar does not take suggestions.")
+
+
+@router.get("/suggest")
+def suggest_page(request: Request) -> Response:
+    _open(request)
+    values = empty_values()
+    values["type"] = desk_of(request).site.config.types[0]
+    return _form(request, values, name="", email="")
+
+
+@router.post("/suggest")
+async def suggest(request: Request, tasks: BackgroundTasks) -> Response:
+    _open(request)
+    desk = desk_of(request)
+    form = await posted_form(request, MAX_SUGGESTION_BYTES)
+    address = "suggest:" + client_address(request)
+    if form.get(HONEYPOT):
+        return render(request, "suggest_thanks.html", tracking_url=None)
+    wait = desk.suggestions.retry_after(address)
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {minutes} minutes.")
+    values = values_from_form(form)
+    allowed = {f.name for f in SUGGEST_FIELDS}
+    values = {k: (v if k in allowed else "") for k, v in values.items()}
+    name = " ".join(str(form.get("name", "")).split())[:100]
+    email = str(form.get("email", "")).strip()[:254]
+    problems: list[Problem] = []
+    if email:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            problems.append(Problem("suggestion", None, "email", f"is not a well-formed e-mail address ({exc})"))
+    try:
+        text = desk.editor.check_suggestion(values)
+    except EditRefused as exc:
+        return _form(request, values, name=name, email=email, problems=problems + exc.problems,
+                     body_line=exc.body_line, status=422)
+    if problems:
+        return _form(request, values, name=name, email=email, problems=problems, status=422)
+    desk.suggestions.hit(address)
+    item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
+    base = desk.site.config.base_url
+    tracking_url = f"{base}/suggest/status/{token}"
+    emails = [c.email for c in desk.accounts.all()]
+    tasks.add_task(desk.notifier.suggestion_arrived, emails, item.title, f"{base}/manage/pending/{item.id}", name)
+    if email:
+        tasks.add_task(desk.notifier.suggestion_received, email, item.title, tracking_url)
+    return render(request, "suggest_thanks.html", tracking_url=tracking_url, title=item.title)
+
+
+@router.get("/suggest/status/{token}")
+def suggestion_status(request: Request, token: str) -> Response:
+    desk = desk_of(request)
+    item = desk.queue.by_token(token[:100])
+    if item is None:
+        raise HTTPException(404, "There is no suggestion at this address. Check that the whole link was copied.")
+    event = desk.site.catalog.by_slug.get(item.slug) if item.slug else None
+    return render(request, "suggest_status.html", item=item, event=event)
+
+
+def _form(request: Request, values: FormValues, *, name: str, email: str, status: int = 200,
+          problems: Any = None, body_line: int | None = None) -> Response:
+    config = desk_of(request).site.config
+    return render(
+        request, "suggest.html", status=status, form=form_view(values, config, problems, body_line, SUGGEST_FIELDS),
+        name=name, email=email, honeypot=HONEYPOT,
+    )
