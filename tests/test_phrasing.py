@@ -1,0 +1,132 @@
+"""Dates, times and places read as a person writes them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from calendar_app.config import SiteConfig
+from calendar_app.loader import load_event_file
+from calendar_app.model import Event
+from calendar_app.phrasing import (
+    clock_range_text,
+    clock_text,
+    date_range_parts,
+    full_when,
+    listing_line,
+    place_text,
+    text_of,
+    zone_abbreviation,
+    zone_name,
+)
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def make_event(tmp_path: Path, front: str, slug: str = "sample-event") -> Event:
+    path = tmp_path / f"{slug}.md"
+    path.write_text(f"---\n{front.strip()}\n---\nAbout it.\n", encoding="utf-8")
+    return load_event_file(path, tmp_path, SiteConfig())
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "expected"),
+    [(14, 0, "2 p.m."), (14, 30, "2:30 p.m."), (9, 5, "9:05 a.m."), (12, 0, "noon"), (0, 0, "midnight"), (0, 30, "12:30 a.m.")],
+)
+def test_clock_reads_like_ap_style(hour: int, minute: int, expected: str) -> None:
+    assert clock_text(datetime(2027, 1, 19, hour, minute)) == expected
+
+
+def test_clock_ranges_share_the_half_of_day_when_they_can() -> None:
+    assert clock_range_text(datetime(2027, 1, 1, 13), datetime(2027, 1, 1, 14)) == "1 - 2 p.m."
+    assert clock_range_text(datetime(2027, 1, 1, 11), datetime(2027, 1, 1, 12, 30)) == "11 a.m. - 12:30 p.m."
+    assert clock_range_text(datetime(2027, 1, 1, 11), datetime(2027, 1, 1, 12)) == "11 a.m. - noon"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (date(2027, 1, 19), date(2027, 1, 19), "January 19, 2027"),
+        (date(2027, 2, 22), date(2027, 2, 24), "February 22 - 24, 2027"),
+        (date(2027, 2, 27), date(2027, 3, 1), "February 27 - March 1, 2027"),
+        (date(2026, 12, 30), date(2027, 1, 2), "December 30, 2026 - January 2, 2027"),
+    ],
+)
+def test_date_ranges(first: date, last: date, expected: str) -> None:
+    assert text_of(date_range_parts(first, last)) == expected
+
+
+def test_us_zones_use_their_generic_names_in_summer_and_winter() -> None:
+    assert zone_abbreviation(datetime(2027, 1, 19, 14, tzinfo=NEW_YORK), NEW_YORK) == "ET"
+    assert zone_abbreviation(datetime(2027, 7, 19, 14, tzinfo=NEW_YORK), NEW_YORK) == "ET"
+    la = ZoneInfo("America/Los_Angeles")
+    assert zone_abbreviation(datetime(2027, 7, 1, tzinfo=la), la) == "PT"
+    assert zone_name(datetime(2027, 1, 1, tzinfo=NEW_YORK), NEW_YORK) == "Eastern Time (America/New_York)"
+
+
+def test_other_zones_keep_their_own_abbreviation_or_offset() -> None:
+    paris, dubai = ZoneInfo("Europe/Paris"), ZoneInfo("Asia/Dubai")
+    assert zone_abbreviation(datetime(2027, 1, 1, tzinfo=paris), paris) == "CET"
+    assert zone_abbreviation(datetime(2027, 1, 1, tzinfo=dubai), dubai) == "UTC+4"
+    shanghai = ZoneInfo("Asia/Shanghai")  # CST here is China Standard Time, not US Central
+    assert zone_abbreviation(datetime(2027, 1, 1, tzinfo=shanghai), shanghai) == "CST"
+    assert zone_name(datetime(2027, 1, 1, tzinfo=paris), paris) == "Europe/Paris"
+
+
+def test_timed_online_event_reads_like_the_ncjrs_listing(tmp_path: Path) -> None:
+    event = make_event(tmp_path, 'title: Webinar\ntype: webinar\nstart: "2027-01-19 14:00"\nend: "15:30"\nonline: true')
+    line = listing_line(event, event.start, event.end)
+    assert text_of(line) == "January 19, 2027 | 2 p.m. ET | Online"
+    times = [p.value for p in line if p.value]
+    assert times == ["2027-01-19", "2027-01-19T14:00-05:00"]
+
+
+def test_multi_day_event_shows_dates_and_place(tmp_path: Path) -> None:
+    event = make_event(
+        tmp_path,
+        "title: Course\ntype: training\nstart: 2027-02-27\nend: 2027-03-01\nlocation:\n  city: Columbia\n  region: SC",
+    )
+    assert text_of(listing_line(event, event.start, event.end)) == "February 27 - March 1, 2027 | Columbia, SC"
+
+
+def test_online_and_in_person(tmp_path: Path) -> None:
+    event = make_event(
+        tmp_path,
+        'title: Hybrid\ntype: workshop\nstart: "2027-03-24 09:00"\nend: "16:00"\ntimezone: America/Chicago\n'
+        "location:\n  city: Chicago\n  region: IL\nonline: true",
+    )
+    assert place_text(event) == "Online and Chicago, IL"
+    assert text_of(listing_line(event, event.start, event.end)) == "March 24, 2027 | 9 a.m. CT | Online and Chicago, IL"
+
+
+def test_event_page_when_names_the_range_and_zone(tmp_path: Path) -> None:
+    event = make_event(
+        tmp_path, 'title: Webinar\ntype: webinar\nstart: "2027-01-21 11:00"\nend: "12:30"\ntimezone: America/Los_Angeles\nonline: true'
+    )
+    assert text_of(full_when(event, event.start, event.end)) == "Thursday, January 21, 2027, 11 a.m. - 12:30 p.m. PT"
+
+
+def test_multi_day_timed_event_page_when(tmp_path: Path) -> None:
+    event = make_event(
+        tmp_path,
+        'title: Leadership\ntype: training\nstart: "2027-04-20 08:00"\nend: "2027-04-22 12:00"\n'
+        "timezone: America/Denver\nlocation:\n  city: Albuquerque\n  region: NM",
+    )
+    assert text_of(listing_line(event, event.start, event.end)) == "April 20 - 22, 2027 | Albuquerque, NM"
+    assert text_of(full_when(event, event.start, event.end)) == (
+        "Tuesday, April 20, 2027, 8 a.m. - Thursday, April 22, 2027, noon MT"
+    )
+
+
+def test_event_past_midnight_is_one_day(tmp_path: Path) -> None:
+    event = make_event(tmp_path, 'title: Late\ntype: meeting\nstart: "2027-05-01 22:00"\nend: "2027-05-02 01:00"\nonline: true')
+    assert text_of(listing_line(event, event.start, event.end)) == "May 1, 2027 | 10 p.m. ET | Online"
+    assert text_of(full_when(event, event.start, event.end)) == "Saturday, May 1, 2027, 10 p.m. - 1 a.m. ET"
+
+
+def test_observance_without_a_place(tmp_path: Path) -> None:
+    event = make_event(tmp_path, "title: Awareness Day\ntype: observance\nstart: 2027-01-11")
+    assert text_of(listing_line(event, event.start, event.end)) == "January 11, 2027"
