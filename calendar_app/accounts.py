@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import tomlkit
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from filelock import FileLock
@@ -94,7 +94,7 @@ class Accounts:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
         self._cache: dict[str, Coordinator] = {}
-        self._dummy_hash: str | None = None
+        self._dummy_hash: tuple[Parameters | None, str] | None = None
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -148,10 +148,16 @@ class Accounts:
         return coordinator
 
     def _dummy(self) -> str:
-        # Hashed once with the site's parameters so an unknown name costs what a known one does.
-        if self._dummy_hash is None:
-            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
-        return self._dummy_hash
+        # Made with the parameters of the stored hashes, so an unknown name costs what a known one does.
+        known = self.all()
+        try:
+            params = extract_parameters(known[0].password_hash) if known else None
+        except InvalidHashError:
+            params = None
+        if self._dummy_hash is None or self._dummy_hash[0] != params:
+            hasher = PasswordHasher.from_parameters(params) if params else self.hasher
+            self._dummy_hash = (params, hasher.hash(secrets.token_urlsafe(16)))
+        return self._dummy_hash[1]
 
     def check_token(self, token: str) -> Coordinator | None:
         """The coordinator an active API token belongs to, or None."""

@@ -105,7 +105,7 @@ def choices_for(field: FormField, config: SiteConfig) -> list[tuple[str, str]]:
 
 
 def empty_values() -> FormValues:
-    return {f.name: "" for f in FORM_FIELDS}
+    return {**{f.name: "" for f in FORM_FIELDS}, "status": Status.SCHEDULED.value}
 
 
 def values_from_data(data: Mapping[str, Any], body: str) -> FormValues:
@@ -119,6 +119,7 @@ def values_from_data(data: Mapping[str, Any], body: str) -> FormValues:
         if field.name == "online":
             raw = "on" if data.get("online") not in (None, "", False) and str(data.get("online")).lower() not in _FALSE else ""
         values[field.name] = _as_text(field, raw)
+    values["status"] = values["status"] or Status.SCHEDULED.value  # what a browser posts for "not said"
     return values
 
 
@@ -164,8 +165,8 @@ def data_from_values(values: Mapping[str, str]) -> dict[str, Any]:
         if field.name in (BODY, "online") or field.name.startswith("online."):
             continue
         value = _from_text(field, values.get(field.name, ""))
-        if value is None:
-            continue
+        if value is None or (field.name == "status" and value == Status.SCHEDULED.value):
+            continue  # the default status is not written out
         if "." in field.name:
             parent, child = field.name.split(".", 1)
             data.setdefault(parent, {})[child] = value

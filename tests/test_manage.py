@@ -1,0 +1,351 @@
+"""The coordinators' pages over HTTP: login, CSRF, the form, cancel, history, and what the public then sees."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from .coordinator_site import PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> DeskSite:
+    return make_site(tmp_path)
+
+
+def new_event(site: DeskSite, **changes: str) -> dict[str, str]:
+    data = {
+        "csrf_token": csrf_of(site.client, "/manage/new"),
+        "title": "Labor Trafficking Indicators for Inspectors",
+        "type": "webinar",
+        "start": "2027-04-06 13:00",
+        "end": "14:30",
+        "timezone": "America/Chicago",
+        "online": "on",
+        "online.url": "https://www.example.org/join/inspectors",
+        "topics": "labor trafficking, inspections",
+        "audience": "labor inspectors",
+        "description": "What inspectors can see that others miss.",
+        "action": "save",
+    }
+    data.update(changes)
+    return data
+
+
+def flash_of(html: str) -> str:
+    match = re.search(r'class="flash"[^>]*>([^<]*)<', html)
+    return match.group(1) if match else ""
+
+
+# --- who may enter -------------------------------------------------------------------------------
+
+
+def manage_routes(client: TestClient) -> list[tuple[str, str]]:
+    """Every (method, path) under /manage, however the routers were included."""
+    found = []
+
+    def walk(routes: list[object]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute) and route.path.startswith("/manage"):
+                path = route.path.replace("{slug}", "screening-youth-webinar").replace("{item_id}", "0" * 20)
+                found.extend((method, path) for method in route.methods)
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes)
+
+    walk(client.app.routes)  # type: ignore[attr-defined]
+    return sorted(set(found))
+
+
+def test_every_manage_route_sends_anonymous_requests_to_the_login_page(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False)
+    routes = manage_routes(site.client)
+    assert len(routes) == 13
+    before = site.files()
+    for method, path in routes:
+        response = site.client.request(method, path, data={"title": "x"}, follow_redirects=False)
+        assert response.status_code == 303, (method, path)
+        assert response.headers["location"].startswith("/login?next="), (method, path)
+        assert "Screening" not in response.text
+    page = site.client.get("/manage")
+    assert page.url.path == "/login" and "<h1>Log in</h1>" in page.text and "Screening" not in page.text
+    assert site.files() == before
+
+
+def test_login_and_logout(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False)
+    response = log_in(site.client, "Ana Ruiz")
+    assert response.status_code == 303 and response.headers["location"] == "/manage"
+    cookie = response.headers["set-cookie"]
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
+    page = site.client.get("/manage")
+    assert "Logged in as Ana Ruiz" in page.text and "Screening Youth for Trafficking" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    token = csrf_of(site.client, "/manage")
+    assert site.client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert site.client.get("/manage", follow_redirects=False).status_code == 303
+
+
+def test_the_cookie_is_secure_when_the_site_is_served_over_https(tmp_path: Path) -> None:
+    site = make_site(tmp_path, settings='base_url = "https://trainings.example.org"', login=False)
+    site.client.base_url = "https://testserver"  # type: ignore[assignment]
+    response = log_in(site.client)
+    assert "; secure" in response.headers["set-cookie"].lower()
+
+
+def test_login_back_to_the_page_asked_for_but_never_to_another_site(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False)
+    first = site.client.get("/manage/events/screening-youth-webinar/history", follow_redirects=False)
+    assert first.headers["location"] == "/login?next=%2Fmanage%2Fevents%2Fscreening-youth-webinar%2Fhistory"
+    for target, expected in (("/manage/pending", "/manage/pending"), ("https://evil.example/x", "/manage"),
+                             ("//evil.example", "/manage")):
+        token = csrf_of(site.client, "/login")  # a login gives the session a new token
+        response = site.client.post("/login", data={"csrf_token": token, "identifier": "ana@example.org",
+                                                    "password": PASSWORD, "next": target}, follow_redirects=False)
+        assert response.headers["location"] == expected
+
+
+def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False)
+    wrong = log_in(site.client, "ana@example.org", "not the password at all")
+    unknown = log_in(site.client, "nobody@example.org", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "The name or password is not right."
+    assert message in wrong.text and message in unknown.text
+    assert site.client.get("/manage", follow_redirects=False).status_code == 303
+
+
+def test_lockout_after_repeated_failures_per_account(tmp_path: Path) -> None:
+    site = make_site(tmp_path, settings="login_max_failures = 3", login=False)
+    for _ in range(3):
+        assert log_in(site.client, "Ana Ruiz", "guess guess guess").status_code == 401
+    locked = log_in(site.client, "Ana Ruiz", PASSWORD)  # even the right password waits
+    assert locked.status_code == 429 and "Too many failed attempts. Try again in 15 minutes." in locked.text
+    assert site.client.get("/manage", follow_redirects=False).status_code == 303
+    assert log_in(site.client, "Ben Okafor", PASSWORD).status_code == 303  # another account is not locked
+    for _ in range(3):
+        log_in(site.client, "nobody at all", "guess guess guess")
+    assert "Too many failed attempts" in log_in(site.client, "nobody at all", "x").text  # no enumeration
+
+
+def test_lockout_per_address(tmp_path: Path) -> None:
+    site = make_site(tmp_path, settings="login_max_failures = 2", login=False)
+    for n in range(8):  # many accounts from one address: the address limit is 4x the account limit
+        log_in(site.client, f"someone{n}@example.org", "guess guess guess")
+    assert log_in(site.client, "Ana Ruiz", PASSWORD).status_code == 429
+
+
+def test_posts_without_the_sessions_csrf_token_are_refused(site: DeskSite) -> None:
+    before = site.files()
+    data = new_event(site)
+    data.pop("csrf_token")
+    refused = site.client.post("/manage/new", data=data)
+    assert refused.status_code == 403 and "did not come from this site" in refused.text
+    other = TestClient(site.client.app)
+    log_in(other, "Ben Okafor")
+    foreign = site.client.post("/manage/new", data={**data, "csrf_token": csrf_of(other, "/manage/new")})
+    assert foreign.status_code == 403
+    assert site.client.post("/logout", data={}).status_code == 403
+    assert site.files() == before
+
+
+def test_a_removed_coordinator_is_logged_out(site: DeskSite) -> None:
+    from calendar_app.accounts import Accounts
+
+    Accounts(site.root / "coordinators.toml").remove("Ana Ruiz")
+    assert site.client.get("/manage", follow_redirects=False).status_code == 303
+
+
+# --- the form ------------------------------------------------------------------------------------------
+
+
+def test_a_new_event_is_written_and_appears_in_the_listing_and_the_feed(site: DeskSite) -> None:
+    response = site.client.post("/manage/new", data=new_event(site), follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/manage/events/labor-trafficking-indicators-for-inspectors/edit"
+    text = site.text("labor-trafficking-indicators-for-inspectors")
+    assert site.path("labor-trafficking-indicators-for-inspectors").parent.name == "2027"
+    assert text.startswith(
+        "---\ntitle: Labor Trafficking Indicators for Inspectors\ntype: webinar\nstart: 2027-04-06 13:00\n"
+    )
+    assert "timezone: America/Chicago\n" in text and "topics: [labor trafficking, inspections]\n" in text
+    assert re.search(r"^uid: labor-trafficking-indicators-for-inspectors-[0-9a-f]{8}@", text, re.M)
+    assert text.endswith("---\nWhat inspectors can see that others miss.\n")
+    assert "Labor Trafficking Indicators for Inspectors" in site.client.get("/").text
+    feed = site.client.get("/calendar.ics").text
+    assert "SUMMARY:Labor Trafficking Indicators for Inspectors" in feed
+    assert "DTSTART;TZID=America/Chicago:20270406T130000" in feed
+    assert "Published: Labor Trafficking Indicators for Inspectors." in flash_of(site.client.get(
+        response.headers["location"]).text)
+
+
+def test_field_errors_appear_beside_their_fields_and_what_was_typed_stays(site: DeskSite) -> None:
+    before = site.files()
+    response = site.client.post("/manage/new", data=new_event(site, end="2027-04-05 12:00", title="Kept Title"))
+    assert response.status_code == 422
+    error = re.search(r'<ul class="field-errors" id="f-end-error">(.*?)</ul>', response.text, re.S)
+    assert error and "ends before it starts" in error.group(1)
+    assert 'aria-describedby="f-end-help f-end-error"' in response.text
+    assert 'value="Kept Title"' in response.text and 'value="2027-04-05 12:00"' in response.text
+    assert "What inspectors can see that others miss." in response.text
+    assert "1 problem: nothing was saved" in response.text
+    assert site.files() == before
+
+
+BAD_INPUT = [
+    ("title", "T" * 201, "title", "is longer than 200 characters"),
+    ("description", "Hello <script>alert(1)</script>", "description", "contains HTML"),
+    ("title", "Line one\r\nInjected: header", "title", "must be one line"),
+    ("slug", "../../etc/passwd", "slug", "lowercase letters, digits and single hyphens"),
+    ("url", "javascript:alert(1)", "url", "must be an http:// or https:// address"),
+    ("online.url", "ftp://files.example.org/x", "online-url", "must be an http:// or https:// address"),
+    ("start", "2027-02-30 10:00", "start", "not a date"),
+    ("registration.deadline", "2027-13-01", "registration-deadline", "is not a real date"),
+    ("sequence", "-3", "sequence", "greater than or equal to 0"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "control", "message"), BAD_INPUT, ids=[b[0] + "-" + b[3][:12] for b in BAD_INPUT])
+def test_bad_input_gets_a_field_error_and_changes_nothing(
+    site: DeskSite, name: str, value: str, control: str, message: str
+) -> None:
+    before = site.files()
+    response = site.client.post("/manage/new", data=new_event(site, **{name: value}))
+    assert response.status_code == 422
+    error = re.search(rf'<ul class="field-errors" id="f-{control}-error">(.*?)</ul>', response.text, re.S)
+    assert error, response.text[:2000]
+    assert message in error.group(1)
+    assert "<script>alert" not in response.text  # shown escaped, never as markup
+    assert site.files() == before
+
+
+def test_bad_input_to_an_edit_leaves_the_file_unchanged(site: DeskSite) -> None:
+    before = site.files()
+    form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    for name, value, _control, _message in BAD_INPUT:
+        if name == "slug":
+            continue
+        response = site.client.post("/manage/events/screening-youth-webinar/edit", data={**form, name: value,
+                                                                                          "action": "save"})
+        assert response.status_code == 422, name
+    assert site.files() == before
+
+
+def test_preview_shows_the_listing_entry_and_the_event_page_without_saving(site: DeskSite) -> None:
+    before = site.files()
+    response = site.client.post("/manage/new", data=new_event(site, action="preview"))
+    assert response.status_code == 200
+    assert "Preview: nothing is saved yet" in response.text
+    preview = response.text.split('class="preview"', 1)[1]
+    assert "Labor Trafficking Indicators for Inspectors" in preview and "April 6, 2027" in preview
+    assert "What inspectors can see that others miss." in preview
+    assert response.text.count("<h1") == 1
+    assert site.files() == before
+
+
+def test_an_edit_keeps_comments_and_unusual_fields_and_bumps_the_sequence(site: DeskSite) -> None:
+    form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    assert form["title"] == "Screening Youth for Trafficking" and form["start"] == "2027-03-02 14:00"
+    response = site.client.post("/manage/events/screening-youth-webinar/edit",
+                                data={**form, "start": "2027-03-09 14:00", "action": "save"}, follow_redirects=False)
+    assert response.status_code == 303
+    text = site.text("screening-youth-webinar")
+    assert "# Written by hand; this comment must survive an edit through the form.\n" in text
+    assert "featured: false   # unusual but valid" in text
+    assert 'title: "Screening Youth for Trafficking"\n' in text  # untouched: its quotes too
+    assert "start: 2027-03-09 14:00\n" in text and "sequence: 1\n" in text
+    assert "its sequence is now 1" in flash_of(site.client.get(response.headers["location"]).text)
+    assert "SEQUENCE:1" in site.client.get("/events/screening-youth-webinar.ics").text
+
+
+def test_a_title_change_does_not_bump_the_sequence(site: DeskSite) -> None:
+    form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    site.client.post("/manage/events/screening-youth-webinar/edit", data={**form, "title": "New title", "action": "save"})
+    assert 'title: "New title"\n' in site.text("screening-youth-webinar")  # the quotes the person chose
+    assert "sequence" not in site.text("screening-youth-webinar")
+
+
+def test_the_second_of_two_concurrent_edits_is_refused(site: DeskSite) -> None:
+    other = TestClient(site.client.app)
+    log_in(other, "Ben Okafor")
+    mine = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    theirs = form_of(other, "/manage/events/screening-youth-webinar/edit")
+    assert other.post("/manage/events/screening-youth-webinar/edit",
+                      data={**theirs, "title": "Ben's title", "action": "save"}, follow_redirects=False).status_code == 303
+    refused = site.client.post("/manage/events/screening-youth-webinar/edit",
+                               data={**mine, "title": "Ana's title", "action": "save"})
+    assert refused.status_code == 409
+    assert "was changed by someone else after you opened it; your changes were not saved" in refused.text
+    assert 'value="Ana\'s title"' in refused.text or "value=\"Ana&#39;s title\"" in refused.text
+    assert 'title: "Ben\'s title"' in site.text("screening-youth-webinar")
+
+
+def test_cancel_marks_the_event_in_the_listing_page_and_feed(site: DeskSite) -> None:
+    page = site.client.get("/manage/events/cst-law-enforcement-columbia/cancel")
+    assert "Cancel Child Sex Trafficking: Law Enforcement Response" in page.text
+    form = form_of(site.client, "/manage/events/cst-law-enforcement-columbia/cancel")
+    missing = site.client.post("/manage/events/cst-law-enforcement-columbia/cancel", data={**form, "reason": " "})
+    assert missing.status_code == 422 and "give the reason" in missing.text
+    done = site.client.post("/manage/events/cst-law-enforcement-columbia/cancel",
+                            data={**form, "reason": "The venue closed for repairs."}, follow_redirects=False)
+    assert done.status_code == 303
+    text = site.text("cst-law-enforcement-columbia")
+    assert "status: cancelled\nstatus_note: The venue closed for repairs.\n" in text and "sequence: 1\n" in text
+    event_page = site.client.get("/events/cst-law-enforcement-columbia").text
+    assert "This event has been cancelled." in event_page and "The venue closed for repairs." in event_page
+    assert "Cancelled" in site.client.get("/").text
+    feed = Calendar.from_ical(site.client.get("/calendar.ics").content)
+    vevent = next(v for v in feed.walk("VEVENT") if "Child Sex Trafficking" in str(v["SUMMARY"]))
+    assert vevent["STATUS"] == "CANCELLED" and vevent["SEQUENCE"] == 1
+
+
+def test_history_from_the_change_log(site: DeskSite) -> None:
+    form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    site.client.post("/manage/events/screening-youth-webinar/edit", data={**form, "topics": "screening", "action": "save"})
+    page = site.client.get("/manage/events/screening-youth-webinar/history").text
+    assert "Ana Ruiz" in page and "Edited screening-youth-webinar: topics" in page
+    assert "from the change log" in page
+    assert (site.root / "changes.log").read_text().count("\n") == 1
+
+
+def test_history_from_git_commits(tmp_path: Path) -> None:
+    import subprocess
+
+    site = make_site(tmp_path, git=True)
+    form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    site.client.post("/manage/events/screening-youth-webinar/edit", data={**form, "end": "16:00", "action": "save"})
+    log = subprocess.run(["git", "-C", str(tmp_path), "log", "--format=%an <%ae>|%s"], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert log[0] == "Ana Ruiz <ana@example.org>|Edited screening-youth-webinar: end (sequence 1)"
+    page = site.client.get("/manage/events/screening-youth-webinar/history").text
+    assert "Edited screening-youth-webinar: end (sequence 1)" in page and "Initial events" in page
+    assert not (tmp_path / "changes.log").exists()
+
+
+def test_an_invalid_file_keeps_its_last_good_version_and_is_shown_to_coordinators(site: DeskSite) -> None:
+    site.path("screening-youth-webinar").write_text(site.text("screening-youth-webinar").replace(
+        'end: "15:30"', 'end: "13:00"'), encoding="utf-8")
+    site.client.app.state.site.refresh()  # type: ignore[attr-defined]
+    assert "Screening Youth for Trafficking" in site.client.get("/events/screening-youth-webinar").text
+    manage = site.client.get("/manage").text
+    assert "Files with problems (1)" in manage and "end: ends before it starts" in manage
+    edit = site.client.get("/manage/events/screening-youth-webinar/edit").text
+    assert "The file on disk is invalid." in edit
+
+
+def test_a_draft_is_kept_out_of_the_site_and_deleted_to_the_trash(site: DeskSite) -> None:
+    response = site.client.post("/manage/new", data=new_event(site, action="draft", end=""), follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/manage/pending/")
+    assert "Labor Trafficking Indicators" not in site.client.get("/").text
+    assert "Labor Trafficking Indicators" in site.client.get("/manage/pending").text
+    token = csrf_of(site.client, response.headers["location"])
+    deleted = site.client.post(response.headers["location"] + "/delete", data={"csrf_token": token})
+    assert "moved to the trash folder" in deleted.text
+    trashed = list((site.root / "trash").glob("*.md"))
+    assert len(trashed) == 1 and "Labor Trafficking Indicators" in trashed[0].read_text()
+    assert "Nothing is waiting." in site.client.get("/manage/pending").text
