@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from .catalog import Catalog
 from .config import SiteConfig
-from .listing import STATUS_LABELS, occurrence_end, sessions, subscribe_links, with_query
+from .listing import STATUS_LABELS, next_session, occurrence_end, sessions, subscribe_links, with_query
 from .markdown import description_html, description_text, summary
 from .model import Event, Status, When
 from .phrasing import (
@@ -160,7 +160,7 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 def event_context(catalog: Catalog, config: SiteConfig, event: Event, today: date) -> dict[str, Any]:
     """Everything the event's page shows."""
     f = event.fields
-    start = catalog.next_start(event, today)
+    start = next_session(event, today)
     end = occurrence_end(event, start)
     when = full_when(event, start, end)
     moment = start if isinstance(start, datetime) else None

@@ -131,6 +131,27 @@ def sessions(event: Event, limit: int = 60) -> list[When]:
     return found
 
 
+def next_session(event: Event, today: date) -> When:
+    """The start of the first occurrence not over by the start of `today` (the last one if all are).
+
+    Walks the rule from its start rather than asking for every occurrence up to a far date, so
+    an endless weekly series costs as many steps as it has had sessions so far.
+    """
+    if event.rule is None:
+        return event.start
+    threshold = as_instant(today, event.zone)
+    excluded = set(event.exdates)
+    last: When = event.start
+    for naive in event.rule:
+        start: When = naive.date() if event.all_day else naive.replace(tzinfo=event.zone)
+        if start in excluded:
+            continue
+        last = start
+        if as_instant(start, event.zone) + event.duration > threshold:
+            return start
+    return last
+
+
 def series_note(event: Event) -> str | None:
     if event.rule is None:
         return None
@@ -144,7 +165,7 @@ def series_note(event: Event) -> str | None:
 
 
 def entry(catalog: Catalog, event: Event, today: date, *, upcoming: bool = True) -> Entry:
-    start = catalog.next_start(event, today) if upcoming else event.start
+    start = next_session(event, today) if upcoming else event.start
     end = occurrence_end(event, start)
     return Entry(
         event=event,
@@ -310,7 +331,7 @@ def sort_upcoming(catalog: Catalog, events: list[Event], today: date) -> list[Ev
     """Soonest first by each event's next occurrence (a series sorts by its next session)."""
     if not any(e.rule is not None for e in events):
         return events
-    return sorted(events, key=lambda e: (as_instant(catalog.next_start(e, today), e.zone), e.slug))
+    return sorted(events, key=lambda e: (as_instant(next_session(e, today), e.zone), e.slug))
 
 
 def listing_context(
