@@ -1,0 +1,126 @@
+"""Suggestions from the public: the form, the queue, approval and rejection, the private tracking page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .coordinator_site import DeskSite, csrf_of, form_of, log_in, make_site
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> DeskSite:
+    return make_site(tmp_path, login=False)
+
+
+def suggest(client: TestClient, **fields: str) -> Any:
+    data = {"csrf_token": csrf_of(client, "/suggest"), "title": "Housing Options for Survivors",
+            "type": "webinar", "start": "2027-06-08 13:00", "end": "14:00", "online": "on",
+            "online.url": "https://www.example.org/join/housing", "name": "Dana Lee",
+            "email": "dana@example.org", "description": "Where survivors can live safely."}
+    data.update(fields)
+    return client.post("/suggest", data=data)
+
+
+def tracking_of(response: Any) -> str:
+    match = re.search(r'class="tracking-link" href="http://127.0.0.1:8000(/suggest/status/[^"]+)"', response.text)
+    assert match, response.text[:1500]
+    return match.group(1)
+
+
+def pending_item(client: TestClient) -> str:
+    match = re.search(r"/manage/pending/[0-9a-f]{20}", client.get("/manage/pending").text)
+    assert match
+    return match.group(0)
+
+
+def test_a_suggestion_waits_then_is_published_with_edits(site: DeskSite) -> None:
+    public = TestClient(site.client.app)
+    thanks = suggest(public)
+    assert thanks.status_code == 200 and "Thank you" in thanks.text
+    tracking = tracking_of(thanks)
+    assert "Housing Options for Survivors" not in site.client.get("/").text
+    assert not list(site.events.rglob("housing-*"))
+    status = public.get(tracking)
+    assert "Pending." in status.text and status.headers["cache-control"] == "no-store"
+
+    log_in(site.client)
+    item = pending_item(site.client)
+    page = site.client.get(item).text
+    assert "Suggested by Dana Lee" in page and 'value="housing-options-for-survivors"' in page
+    form = form_of(site.client, item)
+    published = site.client.post(item, data={**form, "title": "Safe Housing Options for Survivors",
+                                             "sponsors": "OVC", "action": "publish"}, follow_redirects=False)
+    assert published.status_code == 303
+    text = site.text("housing-options-for-survivors")
+    assert "title: Safe Housing Options for Survivors\n" in text and "sponsors: [OVC]\n" in text
+    assert "Safe Housing Options for Survivors" in site.client.get("/").text
+    assert "Safe Housing Options for Survivors" in site.client.get("/calendar.ics").text
+    after = public.get(tracking).text
+    assert "Published." in after and 'href="/events/housing-options-for-survivors"' in after
+    assert site.client.post(item, data={**form, "action": "publish"}).status_code == 409
+    assert "Nothing is waiting." in site.client.get("/manage/pending").text
+    assert "Edited" not in site.client.get("/manage/events/housing-options-for-survivors/history").text
+
+
+def test_a_rejected_suggestion_shows_its_reason_to_the_person(site: DeskSite) -> None:
+    public = TestClient(site.client.app)
+    tracking = tracking_of(suggest(public))
+    log_in(site.client)
+    item = pending_item(site.client)
+    token = csrf_of(site.client, item)
+    missing = site.client.post(item + "/reject", data={"csrf_token": token, "reason": ""})
+    assert missing.status_code == 422 and "Give the reason" in missing.text
+    site.client.post(item + "/reject", data={"csrf_token": token, "reason": "A duplicate of an event we list."})
+    status = public.get(tracking).text
+    assert "Not published." in status and "A duplicate of an event we list." in status
+
+
+def test_an_invalid_suggestion_gets_field_errors_and_is_not_queued(site: DeskSite) -> None:
+    response = suggest(TestClient(site.client.app), start="next Tuesday", email="not an address",
+                       description="<script>alert(1)</script>")
+    assert response.status_code == 422
+    assert re.search(r'id="f-start-error"><li>&#39;next Tuesday&#39; is not a date', response.text)
+    assert 'id="f-email-error"' in response.text and 'id="f-description-error"' in response.text
+    assert 'value="Housing Options for Survivors"' in response.text
+    assert not (site.root / "pending").exists()
+
+
+def test_the_public_cannot_set_identity_or_status(site: DeskSite) -> None:
+    suggest(TestClient(site.client.app), uid="cst-law-enforcement-columbia@calendar.example.org",
+            status="cancelled", featured="on")
+    queued = next((site.root / "pending").glob("*.md")).read_text()
+    assert "uid" not in queued and "status" not in queued and "featured" not in queued
+
+
+def test_the_honeypot_catches_robots(site: DeskSite) -> None:
+    response = suggest(TestClient(site.client.app), website="http://spam.example")
+    assert response.status_code == 200 and "Thank you" in response.text and "tracking-link" not in response.text
+    assert not (site.root / "pending").exists()
+
+
+def test_suggestions_are_limited_per_address_and_in_size(tmp_path: Path) -> None:
+    site = make_site(tmp_path, settings="suggestions_per_hour = 2", login=False)
+    public = TestClient(site.client.app)
+    assert suggest(public).status_code == 200
+    assert suggest(public, title="Second").status_code == 200
+    third = suggest(public, title="Third")
+    assert third.status_code == 429 and "Too many suggestions from your address" in third.text
+    huge = suggest(TestClient(site.client.app), description="x" * 70_000)
+    assert huge.status_code == 413
+    assert len(list((site.root / "pending").glob("*.md"))) == 2
+
+
+def test_no_suggestions_when_the_site_takes_none(tmp_path: Path) -> None:
+    site = make_site(tmp_path, settings="allow_suggestions = false", login=False)
+    assert site.client.get("/suggest").status_code == 404
+    assert site.client.post("/suggest", data={}).status_code == 404
+
+
+def test_an_unknown_tracking_link_is_a_readable_404(site: DeskSite) -> None:
+    response = site.client.get("/suggest/status/not-a-real-token")
+    assert response.status_code == 404 and "There is no suggestion at this address" in response.text
