@@ -21,7 +21,7 @@ from . import api_write, auth, pending_routes, suggest
 from .desk import author_of, coordinator_required, desk_of, flash, install as install_desk, posted_form, render
 from .formview import form_view, preview
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()  # its pages stay out of the OpenAPI document; the write API it includes is in it
 
 
 def install(app: FastAPI, site: Site, state_dir: Path) -> None:
@@ -35,7 +35,7 @@ Who = Depends(coordinator_required)
 # --- the desk ----------------------------------------------------------------------------------
 
 
-@router.get("/manage")
+@router.get("/manage", include_in_schema=False)
 def dashboard(request: Request, show: str = "upcoming", coordinator: Coordinator = Who) -> Response:
     desk = desk_of(request)
     site = desk.site
@@ -69,14 +69,14 @@ def _feed_sizes(site: Site) -> list[dict[str, Any]]:
 # --- new event ---------------------------------------------------------------------------------
 
 
-@router.get("/manage/new")
+@router.get("/manage/new", include_in_schema=False)
 def new_event(request: Request, coordinator: Coordinator = Who) -> Response:
     values = empty_values()
     values["type"] = desk_of(request).site.config.types[0]
     return _new_form(request, values, "")
 
 
-@router.post("/manage/new")
+@router.post("/manage/new", include_in_schema=False)
 async def create_event(request: Request, coordinator: Coordinator = Who) -> Response:
     form = await posted_form(request)
     desk = desk_of(request)
@@ -123,7 +123,7 @@ def _after_save(request: Request, saved: Saved, verb: str) -> Response:
 # --- edit, cancel, history -----------------------------------------------------------------------
 
 
-@router.get("/manage/events/{slug}/edit")
+@router.get("/manage/events/{slug}/edit", include_in_schema=False)
 def edit_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
     desk = desk_of(request)
     source = _source(request, slug)
@@ -135,7 +135,7 @@ def edit_event(request: Request, slug: str, coordinator: Coordinator = Who) -> R
                       file_problems=_file_problems(desk.site, source.path))
 
 
-@router.post("/manage/events/{slug}/edit")
+@router.post("/manage/events/{slug}/edit", include_in_schema=False)
 async def save_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
     form = await posted_form(request)
     desk = desk_of(request)
@@ -183,14 +183,14 @@ def _edit_form(request: Request, slug: str, values: FormValues, version: str, *,
     )
 
 
-@router.get("/manage/events/{slug}/cancel")
+@router.get("/manage/events/{slug}/cancel", include_in_schema=False)
 def cancel_page(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
     source = _source(request, slug)
     event = desk_of(request).site.catalog.by_slug.get(slug)
     return render(request, "manage/cancel.html", slug=slug, event=event, version=source.version, reason="", errors=[])
 
 
-@router.post("/manage/events/{slug}/cancel")
+@router.post("/manage/events/{slug}/cancel", include_in_schema=False)
 async def cancel_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
     form = await posted_form(request)
     desk = desk_of(request)
@@ -209,7 +209,7 @@ async def cancel_event(request: Request, slug: str, coordinator: Coordinator = W
     return _after_save(request, saved, "Cancelled")
 
 
-@router.get("/manage/events/{slug}/history")
+@router.get("/manage/events/{slug}/history", include_in_schema=False)
 def event_history(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
     desk = desk_of(request)
     path = desk.editor.path_of(slug)
