@@ -36,6 +36,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import cached_property
 from typing import Callable, Iterable
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -55,34 +56,39 @@ FEED_PATH = "/calendar.ics"
 _END = b"END:VCALENDAR\r\n"
 _OPEN_SERIES_YEARS = 10  # zone rules written for a series without an end
 _REMEMBERED_FEEDS = 256
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # Last-Modified of a feed of an empty site
 
 
 # ---------------------------------------------------------------------------------------------
 # Feeds
 
 
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class FeedBytes:
-    """A feed ready to serve: its bytes, gzipped bytes, strong ETags and Last-Modified."""
+    """A feed ready to serve: its bytes, a strong ETag, Last-Modified, and gzip made once when needed."""
 
     body: bytes
-    gzipped: bytes
     etag: str
-    etag_gzip: str
     last_modified: datetime
     count: int
 
     @classmethod
-    def of(cls, body: bytes, last_modified: datetime, count: int) -> "FeedBytes":
-        digest = hashlib.sha256(body).hexdigest()[:32]
-        return cls(
-            body=body,
-            gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-            etag=f'"{digest}"',
-            etag_gzip=f'"{digest}-gz"',  # another representation, so another strong ETag (RFC 9110 8.8.3)
-            last_modified=last_modified.astimezone(timezone.utc).replace(microsecond=0),
-            count=count,
-        )
+    def of(cls, body: bytes, last_modified: datetime, count: int, digest: str | None = None) -> "FeedBytes":
+        digest = digest or body_digest(body)
+        return cls(body, f'"{digest}"', last_modified.astimezone(timezone.utc).replace(microsecond=0), count)
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        return gzip.compress(self.body, compresslevel=6, mtime=0)  # mtime=0: the same bytes every time
+
+    @property
+    def etag_gzip(self) -> str:
+        """Another representation, so another strong ETag (RFC 9110 8.8.3)."""
+        return self.etag[:-1] + '-gz"'
 
 
 def feed_header(
@@ -190,7 +196,8 @@ class _State:
 class FeedCache:
     """The feeds of one site, rebuilt once per change of its events (see the module docstring)."""
 
-    _registry: "weakref.WeakKeyDictionary[Site, FeedCache]" = weakref.WeakKeyDictionary()
+    # Weak both ways: the site keeps its cache alive (it holds the listener), nothing else does.
+    _registry: "weakref.WeakKeyDictionary[Site, weakref.ref[FeedCache]]" = weakref.WeakKeyDictionary()
     _registry_lock = threading.Lock()
 
     def __init__(self, site: Site) -> None:
@@ -207,16 +214,21 @@ class FeedCache:
     def of(cls, site: Site) -> "FeedCache":
         """The cache of `site`, made on first use."""
         with cls._registry_lock:
-            cache = cls._registry.get(site)
+            known = cls._registry.get(site)
+            cache = known() if known is not None else None
             if cache is None:
-                cache = cls._registry[site] = cls(site)
+                cache = cls(site)
+                cls._registry[site] = weakref.ref(cache)
             return cache
 
     # --- building ----------------------------------------------------------------------------
 
     def _changed(self, site: Site) -> None:
+        today = site.clock.today()
         with self._lock:
-            self._state = self._build(site.catalog, site.clock.today())
+            state = self._state
+            if state is None or state.catalog is not site.catalog or state.day != today:
+                self._state = self._build(site.catalog, today)  # (a request may have built it already)
 
     def _build(self, catalog: Catalog, day: date) -> _State:
         old = self._state.components if self._state is not None else {}
@@ -229,7 +241,9 @@ class FeedCache:
                 self.components_built += 1
             components[key] = cached
         self._singles = {k: v for k, v in self._singles.items() if k in components}
-        full = self._join(catalog, day, components, catalog.feed_events(Filters(), today=day), FEED_PATH, Filters(), None)
+        everything = catalog.feed_events(Filters(), today=day)
+        full = self._join(catalog, day, components, everything, FEED_PATH, Filters(), None)
+        full.gzipped  # noqa: B018 - made now, so no subscriber waits for it
         return _State(catalog, day, components, full)
 
     def _current(self) -> _State:
@@ -265,12 +279,12 @@ class FeedCache:
         )
         body = assemble(header, events, [components[component_key(e)] for e in events], config, day)
         newest = max((e.last_modified for e in events or catalog.events), default=_EPOCH)
-        return FeedBytes.of(body, self._stamp(source_path, body, newest), len(events))
+        digest = body_digest(body)
+        return FeedBytes.of(body, self._stamp(source_path, digest, newest), len(events), digest)
 
-    def _stamp(self, key: str, body: bytes, newest: datetime) -> datetime:
+    def _stamp(self, key: str, digest: str, newest: datetime) -> datetime:
         """Last-Modified: the newest event, moved on when the feed changed without a newer event
         (an event removed, or gone past the window), so If-Modified-Since never hides a change."""
-        digest = hashlib.sha256(body).hexdigest()
         with self._lock:
             previous = self._stamps.pop(key, None)
             stamp = newest.astimezone(timezone.utc).replace(microsecond=0)
@@ -337,9 +351,6 @@ class FeedCache:
         body = assemble(header, [event], [component], self.config, state.day)
         found = self._singles[key] = FeedBytes.of(body, event.last_modified, 1)
         return found
-
-
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 def feed_for(site: Site, filters: Filters = Filters()) -> FeedBytes:

@@ -57,6 +57,11 @@ def write_event(folder: Path, slug: str, header: str, body: str = "") -> Path:
     return path
 
 
+def write_online(folder: Path, slug: str, start: str, more: str = "", *, title: str = "Case Review") -> Path:
+    """An online meeting, with `more` front matter lines."""
+    return write_event(folder, slug, f"title: {title}\ntype: meeting\nstart: {start}\nonline: true\n{more}")
+
+
 # --- golden feeds ------------------------------------------------------------------------------
 
 _DTSTAMP = re.compile(rb"^DTSTAMP:[^\r]*", re.MULTILINE)
@@ -188,7 +193,9 @@ def test_text_with_commas_semicolons_backslashes_emoji_and_accents(sample_config
     parsed = strict.events[0]
     assert parsed.summary == event.title
     assert str(loose.events[0]["SUMMARY"]) == event.title
-    assert parsed.location == "Salle Émile-Nelligan; Bâtiment B, 3e étage, 1234 Rue Sainte-Catherine O, Montréal, QC, CA"
+    assert parsed.location == (
+        "Salle Émile-Nelligan; Bâtiment B, 3e étage, 1234 Rue Sainte-Catherine O, Montréal, QC, CA"
+    )
     assert parsed.categories == ["training", "labor trafficking / agriculture", "façonnage; niñez"]
     assert "a backslash \\ in it" in parsed.description
     assert "Emoji 🚨🧭 and accents: àéîõü ñ ç ß Ø" in parsed.description
@@ -235,9 +242,11 @@ def test_cancelled_event_says_so_in_status_and_title(sample_config: SiteConfig) 
     ("status", "expected", "prefix"),
     [("scheduled", "CONFIRMED", ""), ("tentative", "TENTATIVE", ""), ("postponed", "TENTATIVE", "Postponed: ")],
 )
-def test_status_maps_to_rfc_5545(tmp_path: Path, sample_config: SiteConfig, status: str, expected: str, prefix: str) -> None:
+def test_status_maps_to_rfc_5545(
+    tmp_path: Path, sample_config: SiteConfig, status: str, expected: str, prefix: str
+) -> None:
     note = "" if status == "scheduled" else "\nstatus_note: Venue not confirmed."
-    path = write_event(tmp_path, "status", f"title: Case Review\ntype: meeting\nstart: 2027-05-04 10:00\nonline: true\nstatus: {status}{note}")
+    path = write_online(tmp_path, "status", "2027-05-04 10:00", f"status: {status}{note}")
     event = load_event_file(path, tmp_path, sample_config)
     data = feed_of([event], sample_config)
     assert f"STATUS:{expected}\r\n".encode() in data
@@ -307,14 +316,18 @@ def test_calendar_properties_for_subscribers(sample_config: SiteConfig) -> None:
 def test_filtered_feed_names_itself(tmp_path: Path) -> None:
     config = SiteConfig(name="Trainings, East; Region 4", base_url="https://cal.example.org")
     (tmp_path / "events").mkdir()
-    write_event(tmp_path / "events", "webinar", "title: LE Webinar\ntype: webinar\nstart: 2027-01-19 14:00\nonline: true\naudience: [law enforcement]")
+    write_event(
+        tmp_path / "events", "webinar",
+        "title: LE Webinar\ntype: webinar\nstart: 2027-01-19 14:00\nonline: true\naudience: [law enforcement]",
+    )
     site = Site(config, tmp_path / "events", Clock(config.zone, TODAY))
     feed = FeedCache(site).feed(Filters.from_query([("type", "webinar"), ("audience", "law enforcement")], config))
     assert b"NAME:Trainings\\, East\\; Region 4: webinars for law enforcement\r\n" in feed.body
     loose, strict = parse_both(feed.body)
     name = "Trainings, East; Region 4: webinars for law enforcement"
     assert strict.name == [name]
-    assert str(loose["X-WR-CALNAME"]) == vText(name).to_ical().decode() == "Trainings\\, East\\; Region 4: webinars for law enforcement"
+    escaped = "Trainings\\, East\\; Region 4: webinars for law enforcement"
+    assert str(loose["X-WR-CALNAME"]) == vText(name).to_ical().decode() == escaped
     assert str(loose["SOURCE"]) == "https://cal.example.org/calendar.ics?type=webinar&audience=law+enforcement"
     assert feed.count == 1
 
@@ -328,7 +341,9 @@ def test_refresh_interval_follows_the_configuration(tmp_path: Path) -> None:
 # --- time zones --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tzid", ["America/New_York", "Europe/London", "Australia/Sydney", "America/Phoenix", "America/Santiago"])
+@pytest.mark.parametrize(
+    "tzid", ["America/New_York", "Europe/London", "Australia/Sydney", "America/Phoenix", "America/Santiago"]
+)
 def test_vtimezone_uses_yearly_rules_for_the_years_asked(tzid: str) -> None:
     text = build_vtimezone(tzid, 2027, 2028).to_ical().decode()
     assert "RDATE" not in text
@@ -349,8 +364,9 @@ def test_us_zone_is_written_as_outlook_writes_it() -> None:
 def test_zones_of_other_countries_read_back_right(tmp_path: Path) -> None:
     config = SiteConfig()
     events = []
-    for i, tzid in enumerate(["Europe/London", "Australia/Sydney", "America/Santiago", "Asia/Kolkata", "Asia/Jerusalem", "Pacific/Auckland"]):
-        path = write_event(tmp_path, f"e{i}", f"title: Meeting {i}\ntype: meeting\nstart: 2027-06-0{i + 1} 10:00\ntimezone: {tzid}\nonline: true")
+    zones = ["Europe/London", "Australia/Sydney", "America/Santiago", "Asia/Kolkata", "Asia/Jerusalem", "Pacific/Auckland"]
+    for i, tzid in enumerate(zones):
+        path = write_online(tmp_path, f"e{i}", f"2027-06-0{i + 1} 10:00", f"timezone: {tzid}")
         events.append(load_event_file(path, tmp_path, config))
     loose, strict = parse_both(feed_of(events, config))
     check_timezones(loose, strict)
@@ -360,7 +376,7 @@ def test_zones_of_other_countries_read_back_right(tmp_path: Path) -> None:
 
 
 def test_uid_survives_a_new_title_and_a_restart(tmp_path: Path, sample_config: SiteConfig) -> None:
-    path = write_event(tmp_path, "roundtable", "title: Data Roundtable\ntype: meeting\nstart: 2027-03-02 10:00\nonline: true")
+    path = write_online(tmp_path, "roundtable", "2027-03-02 10:00", title="Data Roundtable")
     first = feed_of([load_event_file(path, tmp_path, sample_config)], sample_config)
     again = feed_of([load_event_file(path, tmp_path, sample_config)], sample_config)
     assert first == again  # a rebuild, as after a restart, gives the same bytes
@@ -371,16 +387,18 @@ def test_uid_survives_a_new_title_and_a_restart(tmp_path: Path, sample_config: S
 
 
 def _git(folder: Path, *args: str, when: str = "2026-10-01T12:00:00+00:00") -> None:
-    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "Coordinator",
-           "GIT_AUTHOR_EMAIL": "c@example.org", "GIT_COMMITTER_NAME": "Coordinator", "GIT_COMMITTER_EMAIL": "c@example.org"}
+    who = {"NAME": "Coordinator", "EMAIL": "c@example.org", "DATE": when}
+    env = {**os.environ, **{f"GIT_{role}_{k}": v for role in ("AUTHOR", "COMMITTER") for k, v in who.items()}}
     subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_last_modified_comes_from_git_so_a_fresh_clone_serves_the_same_feed(tmp_path: Path, sample_config: SiteConfig) -> None:
+def test_last_modified_comes_from_git_so_a_fresh_clone_serves_the_same_feed(
+    tmp_path: Path, sample_config: SiteConfig
+) -> None:
     origin = tmp_path / "origin"
     (origin / "events").mkdir(parents=True)
-    write_event(origin / "events", "roundtable", "title: Data Roundtable\ntype: meeting\nstart: 2027-03-02 10:00\nonline: true")
+    write_online(origin / "events", "roundtable", "2027-03-02 10:00", title="Data Roundtable")
     _git(origin, "init", "-q")
     _git(origin, "add", ".")
     _git(origin, "commit", "-q", "-m", "Add the roundtable")
@@ -388,7 +406,8 @@ def test_last_modified_comes_from_git_so_a_fresh_clone_serves_the_same_feed(tmp_
     subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, capture_output=True)
     os.utime(clone / "events" / "roundtable.md", (1_900_000_000, 1_900_000_000))  # a checkout's own file time
 
-    feeds = [FeedCache(Site(sample_config, root / "events", Clock(sample_config.zone, TODAY))).feed() for root in (origin, clone)]
+    clock = Clock(sample_config.zone, TODAY)
+    feeds = [FeedCache(Site(sample_config, root / "events", clock)).feed() for root in (origin, clone)]
     assert b"LAST-MODIFIED:20261001T120000Z\r\n" in feeds[0].body
     assert feeds[0].body == feeds[1].body and feeds[0].etag == feeds[1].etag
     assert feeds[0].last_modified == datetime(2026, 10, 1, 12, 0, tzinfo=timezone.utc)
@@ -417,7 +436,7 @@ def test_filtered_feeds_join_cached_components(tmp_path: Path, sample_config: Si
 
 
 def test_feed_window_moves_with_the_injected_clock(tmp_path: Path, sample_config: SiteConfig) -> None:
-    write_event(tmp_path, "old", "title: Old Webinar\ntype: webinar\nstart: 2026-05-01 10:00\nonline: true")
+    write_online(tmp_path, "old", "2026-05-01 10:00")
     site = Site(sample_config, tmp_path, Clock(sample_config.zone, date(2026, 10, 1)))
     cache = FeedCache(site)
     assert cache.feed().count == 1
@@ -426,8 +445,8 @@ def test_feed_window_moves_with_the_injected_clock(tmp_path: Path, sample_config
 
 
 def test_cancelled_event_stays_as_long_as_a_scheduled_one_would(tmp_path: Path, sample_config: SiteConfig) -> None:
-    write_event(tmp_path, "gone", "title: Gone\ntype: meeting\nstart: 2026-06-01 10:00\nonline: true\nstatus: cancelled")
-    write_event(tmp_path, "kept", "title: Kept\ntype: meeting\nstart: 2026-06-01 10:00\nonline: true")
+    write_online(tmp_path, "gone", "2026-06-01 10:00", "status: cancelled")
+    write_online(tmp_path, "kept", "2026-06-01 10:00")
     for today, count in ((date(2026, 11, 27), 2), (date(2026, 11, 29), 0)):
         feed = FeedCache(Site(sample_config, tmp_path, Clock(sample_config.zone, today))).feed()
         assert feed.count == count
@@ -449,12 +468,14 @@ def test_subscribe_links() -> None:
     assert links == {
         "webcal": "webcal://127.0.0.1:8000/calendar.ics?type=webinar",
         "https": "http://127.0.0.1:8000/calendar.ics?type=webinar",
-        "google": "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F127.0.0.1%3A8000%2Fcalendar.ics%3Ftype%3Dwebinar",
+        "google": "https://calendar.google.com/calendar/r?cid="
+        "webcal%3A%2F%2F127.0.0.1%3A8000%2Fcalendar.ics%3Ftype%3Dwebinar",
     }
 
 
 def test_feed_path_gives_the_listing_filters_back(sample_config: SiteConfig) -> None:
-    filters = Filters.from_query([("type", "webinar"), ("audience", "law enforcement"), ("from", "2027-01-01")], sample_config)
+    query = [("type", "webinar"), ("audience", "law enforcement"), ("from", "2027-01-01")]
+    filters = Filters.from_query(query, sample_config)
     assert feed_path(filters) == "/calendar.ics?type=webinar&audience=law+enforcement&from=2027-01-01"
     assert feed_path(Filters()) == "/calendar.ics"
 
@@ -476,7 +497,7 @@ def test_validate_prints_the_size_warning(tmp_path: Path, capsys: pytest.Capture
     events_dir = tmp_path / "events"
     events_dir.mkdir()
     for i in range(3):
-        write_event(events_dir, f"call-{i}", f"title: Call {i}\ntype: meeting\nstart: 2027-0{i + 1}-05 10:00\nonline: true")
+        write_online(events_dir, f"call-{i}", f"2027-0{i + 1}-05 10:00", title=f"Call {i}")
     config_file = tmp_path / "calendar.toml"
     config_file.write_text("[site]\nfeed_max_events = 2\n", encoding="utf-8")
     status = cli.main(["validate", "--events", str(events_dir), "--config", str(config_file)])
