@@ -26,7 +26,6 @@ from calendar_app.ics import FeedCache, feed_path, feed_size_problems, render_fe
 from calendar_app.loader import event_files, load_event_file
 from calendar_app.model import Event
 from calendar_app.site import Site
-from calendar_app.timezones import build_vtimezone, vtimezone_bytes
 
 from .conftest import DATA
 from .feedcheck import as_utc, check_timezones, parse_both
@@ -338,27 +337,7 @@ def test_refresh_interval_follows_the_configuration(tmp_path: Path) -> None:
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in data and b"X-PUBLISHED-TTL:PT12H\r\n" in data
 
 
-# --- time zones --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "tzid", ["America/New_York", "Europe/London", "Australia/Sydney", "America/Phoenix", "America/Santiago"]
-)
-def test_vtimezone_uses_yearly_rules_for_the_years_asked(tzid: str) -> None:
-    text = build_vtimezone(tzid, 2027, 2028).to_ical().decode()
-    assert "RDATE" not in text
-    assert "DTSTART:197" not in text and "DTSTART:2029" not in text
-    if tzid != "America/Phoenix":
-        assert text.count("RRULE:FREQ=YEARLY") == 2
-        assert "UNTIL" not in text  # rules that still hold are left open, as Outlook expects
-
-
-def test_us_zone_is_written_as_outlook_writes_it() -> None:
-    text = vtimezone_bytes("America/New_York", 2027, 2027).decode()
-    assert "BEGIN:STANDARD\r\nDTSTART:20261101T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n" \
-           "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nTZNAME:EST\r\nEND:STANDARD\r\n" in text
-    assert "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n" \
-           "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nTZNAME:EDT\r\nEND:DAYLIGHT\r\n" in text
+# --- time zones in a feed ------------------------------------------------------------------------
 
 
 def test_zones_of_other_countries_read_back_right(tmp_path: Path) -> None:
