@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from . import ics
 from .catalog import Catalog, Filters
 from .config import Observance, SiteConfig
 from .errors import FilterError
@@ -65,11 +66,9 @@ class SubscribeLinks:
 
 
 def subscribe_links(base_url: str, path_and_query: str) -> SubscribeLinks:
-    """Links to subscribe to the feed at `path_and_query` on the site at `base_url`."""
-    https = base_url.rstrip("/") + path_and_query
-    webcal = "webcal://" + https.split("://", 1)[1]
-    google = "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe="")
-    return SubscribeLinks(https=https, webcal=webcal, google=google)
+    """Links to subscribe to the feed at `path_and_query` on the site at `base_url` (built by the feed module)."""
+    links = ics.subscribe_links(base_url, path_and_query)
+    return SubscribeLinks(https=links["https"], webcal=links["webcal"], google=links["google"])
 
 
 def with_query(path: str, items: Iterable[tuple[str, str]]) -> str:
@@ -357,7 +356,7 @@ def listing_context(
     if not past and f.is_empty and page == 1:
         highlights = [observance_context(catalog, config, o, year, today) for o, year in catalog.active_highlights(today)]
     counts = catalog.facets(f, today=today, past=past)
-    feed_path = with_query("/calendar.ics", query)
+    feed_path = ics.feed_path(f)
     return {
         "title": ("Past events" if past else "Upcoming events") + ("" if f.is_empty else ": " + f.describe(config)),
         "heading": "Past events" if past else "Upcoming trainings and events",
