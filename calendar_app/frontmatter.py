@@ -88,8 +88,13 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         node = yaml.compose(header, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_problem(exc, path, header) from None
+    except yaml.reader.ReaderError as exc:
+        line = header[: exc.position].count("\n") + 2
+        raise EventFileError.single(
+            path, f"invalid YAML: unacceptable character #x{exc.character:04x}: {exc.reason}", line=line
+        ) from None
     except yaml.YAMLError as exc:
-        raise EventFileError.single(path, f"invalid YAML: {exc}", line=2) from None
+        raise EventFileError.single(path, "invalid YAML: " + " ".join(str(exc).split()), line=2) from None
     if node is None:
         raise EventFileError.single(path, "the front matter is empty", line=2, hint="add at least title, type and start")
     if not isinstance(node, yaml.MappingNode):

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 from functools import cached_property
+from itertools import islice
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import DAILY, rrule, rrulestr
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
@@ -500,9 +501,11 @@ def _parse_when(text: str, zone: ZoneInfo, *, explicit_zone: bool, site_zone: Zo
     text = text.strip()
     if _DATE.match(text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a real date") from None
+        _check_year(day.year, text)
+        return day
     if _TIME.match(text):
         raise ValueError(f"{text!r} is a time without a date; write it as YYYY-MM-DD HH:MM")
     try:
@@ -511,6 +514,7 @@ def _parse_when(text: str, zone: ZoneInfo, *, explicit_zone: bool, site_zone: Zo
         raise ValueError(
             f"{text!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)"
         ) from None
+    _check_year(moment.year, text)
     if moment.tzinfo is not None:
         return moment.astimezone(zone if explicit_zone else site_zone)
     local = moment.replace(tzinfo=zone)
@@ -518,6 +522,16 @@ def _parse_when(text: str, zone: ZoneInfo, *, explicit_zone: bool, site_zone: Zo
     if round_trip != moment:
         raise ValueError(f"{text} does not exist in {zone.key}: the clocks skip that hour for daylight saving time")
     return local
+
+
+# Far enough for any real training calendar, and far from the edges of Python's datetime
+# (year 1 and 9999), where adding a duration or a time-zone offset overflows.
+YEARS = range(1900, 2201)
+
+
+def _check_year(year: int, text: str) -> None:
+    if year not in YEARS:
+        raise ValueError(f"{text!r} is outside the years {YEARS.start}-{YEARS.stop - 1} a calendar event may use")
 
 
 def _parse_end(text: str | None, start: When, zone: ZoneInfo, config: SiteConfig) -> When:
@@ -543,6 +557,7 @@ def _parse_end(text: str | None, start: When, zone: ZoneInfo, config: SiteConfig
     return value
 
 
+MAX_OCCURRENCES = 1000
 _RULE_WORDS = re.compile(r"^[A-Z]+=[-+,A-Z0-9T:]+(;[A-Z]+=[-+,A-Z0-9T:]+)*$")
 
 
@@ -562,8 +577,12 @@ def _parse_rule(text: str, start: When) -> rrule:
         raise ValueError(f"invalid rule {text!r}: {exc}") from None
     if not isinstance(rule, rrule):
         raise ValueError("give one rule")
-    if rule._count is not None and rule._count > 1000:  # noqa: SLF001
-        raise ValueError("more than 1000 occurrences; split the series")
+    if rule._freq > DAILY:  # noqa: SLF001 - dateutil numbers YEARLY=0 ... SECONDLY=6
+        raise ValueError("an event may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
+    bounded = rule._count is not None or rule._until is not None  # noqa: SLF001
+    if bounded and len(list(islice(rule, MAX_OCCURRENCES + 1))) > MAX_OCCURRENCES:
+        # Counted once here, so that nothing later walks an enormous series.
+        raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
     first = next(iter(rule), None)
     if first is None:
         raise ValueError("the rule gives no occurrence")
