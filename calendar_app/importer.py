@@ -173,7 +173,8 @@ def vevent_fields(
     categories = _categories(component)
     data["type"] = _type_of(categories, data["title"], config, options, notes)
     topics = [c for c in categories if c.casefold() != data["type"]]
-    zone = _zone(start, config, notes, recurring="RRULE" in component) if isinstance(start, datetime) else None
+    named = component["DTSTART"].params.get("TZID")
+    zone = _zone(start, named, config, notes, recurring="RRULE" in component) if isinstance(start, datetime) else None
     data.update(_when(component, start, zone))
     if "RRULE" in component:
         rules = component.get("RRULE")
@@ -202,8 +203,10 @@ def vevent_fields(
     data.update(_organizer(component))
     data["topics"] = topics
     data["uid"] = str(component.get("UID", "")).strip() or None
-    if "SEQUENCE" in component:
-        data["sequence"] = str(int(component.get("SEQUENCE")))
+    if int(component.get("SEQUENCE", 0) or 0) > 0:
+        data["sequence"] = int(component.get("SEQUENCE"))
+    if not data["uid"]:
+        notes.append("no UID: the file's name gives it one, so importing this calendar again adds it again")
     lost = sorted({p for p in _NOT_CARRIED if p in component} | {c.name for c in component.subcomponents})
     if lost:
         notes.append("not carried over: " + ", ".join(lost))
@@ -231,11 +234,12 @@ def _type_of(categories: list[str], title: str, config: SiteConfig, options: Imp
     return chosen
 
 
-def _zone(start: datetime, config: SiteConfig, notes: list[str], *, recurring: bool) -> ZoneInfo:
+def _zone(start: datetime, named: str | None, config: SiteConfig, notes: list[str], *, recurring: bool) -> ZoneInfo:
     """The IANA zone of `start`: named by the calendar, recognised by name or offsets, or UTC."""
     tz = start.tzinfo
     if tz is None:
-        notes.append(f"floating time read as {config.timezone}")
+        notes.append(f"time zone {named!r} unknown; read as {config.timezone}" if named else
+                     f"floating time read as {config.timezone}")
         return config.zone
     if isinstance(tz, ZoneInfo):
         return tz
@@ -276,7 +280,9 @@ def _when(component: VEvent, start: date | datetime, zone: ZoneInfo | None) -> d
         end = None
     if not isinstance(start, datetime):  # all-day: iCalendar's DTEND is the day after the last
         last = end - timedelta(days=1) if isinstance(end, date) and not isinstance(end, datetime) else None
-        return {"start": start.isoformat(), "end": last.isoformat() if last and last > start else None}
+        if last is None or last == start or end == start:  # DTEND equal to DTSTART: one day, as clients read it
+            return {"start": start.isoformat()}
+        return {"start": start.isoformat(), "end": last.isoformat()}  # before the start: refused by the validator
     assert zone is not None
     data = {"start": _text(start, zone), "timezone": zone.key}
     if isinstance(end, datetime):
