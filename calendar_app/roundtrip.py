@@ -11,19 +11,22 @@ rewrite the whole file in the standard layout instead, with the person's consent
 from __future__ import annotations
 
 import io
+import re
+from datetime import date
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import PlainScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from .errors import CalendarError
 from .eventform import BODY, FORM_FIELDS, FormValues, changed_fields, data_from_values, values_from_data
 from .frontmatter import split_front_matter
 from .model import FIELD_NAMES
-from .writer import _PLAIN_SAFE
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class CannotKeepLayout(CalendarError):
@@ -107,8 +110,11 @@ def _node(value: Any) -> Any:
         if all(isinstance(v, str) and len(v) < 60 for v in value):
             seq.fa.set_flow_style()
         return seq
-    if isinstance(value, str) and _PLAIN_SAFE.match(value):
-        return PlainScalarString(value)  # a date reads back as text either way; unquoted looks like one
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return date.fromisoformat(value)  # written unquoted, as people write dates (and read back as text)
+        except ValueError:
+            return value  # not a real date: kept as typed, for the validator to name
     return value
 
 

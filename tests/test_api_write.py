@@ -94,7 +94,7 @@ def test_replace_needs_the_version_it_started_from(site: DeskSite, token: str) -
     assert done.status_code == 200, done.text
     assert done.json()["sequence_bumped"] is True and done.json()["changed"] == ["start"]
     text = site.text("screening-youth-webinar")
-    assert "start: 2027-03-16 14:00\n" in text and "sequence: 1\n" in text and "# Written by hand" in text
+    assert 'start: "2027-03-16 14:00"\n' in text and "sequence: 1\n" in text and "# Written by hand" in text
     again = site.client.put(url, json=changed, headers=bearer(token, **{"If-Match": source.headers["etag"]}))
     assert again.status_code == 412
 

@@ -258,7 +258,7 @@ def test_an_edit_keeps_comments_and_unusual_fields_and_bumps_the_sequence(site: 
     assert "# Written by hand; this comment must survive an edit through the form.\n" in text
     assert "featured: false   # unusual but valid" in text
     assert 'title: "Screening Youth for Trafficking"\n' in text  # untouched: its quotes too
-    assert "start: 2027-03-09 14:00\n" in text and "sequence: 1\n" in text
+    assert 'start: "2027-03-09 14:00"\n' in text and "sequence: 1\n" in text  # the quotes the person chose
     assert "its sequence is now 1" in flash_of(site.client.get(response.headers["location"]).text)
     assert "SEQUENCE:1" in site.client.get("/events/screening-youth-webinar.ics").text
 
