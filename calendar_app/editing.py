@@ -196,7 +196,9 @@ class Editor:
             try:
                 atomic_write(path, text, overwrite=False)
             except FileExistsError:
-                raise EditRefused([Problem(str(path), None, "slug", "an event with this file name already exists")])
+                raise EditRefused(
+                    [Problem(str(path), None, "slug", "an event with this file name already exists")]
+                ) from None
             warning = self.history.record(Change(action, event.slug, author.name, author.email, event.title, (path,)))
         self.site.refresh()
         return Saved(event.slug, path, self._published(event), ("all",), warning=warning)

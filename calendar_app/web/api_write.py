@@ -81,7 +81,8 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise HTTPException(422, [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()])
+        problems = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        raise HTTPException(422, problems) from None
 
 
 def _refused(problems: list[Problem], status: int = 422) -> JSONResponse:
