@@ -1,0 +1,112 @@
+"""A coordinator at work in a real browser: log in, fill the form, see a field error, correct it,
+preview, save, and find the event in the listing and the feed. Screenshots go to
+tests/artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from typing import Any, Callable
+
+import httpx
+from playwright.sync_api import expect
+
+PASSWORD = "correct horse battery staple"
+TITLE = "Labor Trafficking Indicators for Building Inspectors"
+
+Screenshot = Callable[[Any, str], Any]
+
+
+def add_coordinator(server: Any) -> None:
+    """As a site's admin would, on the command line, while the server runs."""
+    command = [sys.executable, "-c", "import sys; from calendar_app.cli import main; sys.exit(main())",
+               "coordinator", "add", "Ana Ruiz", "ana@example.org", "--password-stdin",
+               "--config", str(server.config_path)]
+    subprocess.run(command, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+
+
+def test_a_coordinator_adds_an_event(
+    live_server: Any, page: Any, screenshot: Screenshot, axe_violations: Callable[[Any], list[Any]]
+) -> None:
+    server = live_server(today="2026-11-23", copy_events=True)
+    add_coordinator(server)
+
+    page.goto(server.url + "/manage")
+    expect(page.locator("h1")).to_have_text("Log in")
+    page.get_by_label("Name or e-mail").fill("ana@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("h1")).to_have_text("Events")
+    expect(page.get_by_text("Logged in as Ana Ruiz")).to_be_visible()
+
+    page.get_by_role("link", name="Add an event").click()
+    expect(page.locator("h1")).to_have_text("New event")
+    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Type").select_option("webinar")
+    page.get_by_label("Start (required)").fill("2027-04-06 13:00")
+    page.get_by_label("End", exact=True).fill("12:00")  # before the start: a mistake
+    page.get_by_label("Time zone").fill("America/Chicago")
+    page.get_by_label("Online event").check()
+    page.get_by_label("Join or registration page").fill("https://www.example.org/join/inspectors")
+    page.get_by_label("Topics").fill("labor trafficking, inspections")
+    page.get_by_label("Description").fill("What **building inspectors** can see that others miss.")
+    page.get_by_role("button", name="Publish").click()
+
+    error = page.locator("#f-end-error")
+    expect(error).to_contain_text("ends before it starts")
+    expect(page.locator(".error-summary")).to_contain_text("1 problem: nothing was saved")
+    expect(page.get_by_label("Title")).to_have_value(TITLE)  # what was typed is kept
+    expect(page.get_by_label("End", exact=True)).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "manage-field-error")
+    assert axe_violations(page) == []
+
+    page.get_by_label("End", exact=True).fill("14:30")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator(".preview")
+    expect(preview).to_contain_text("Preview: nothing is saved yet")
+    expect(preview.locator(".entry-title")).to_contain_text(TITLE)
+    expect(preview.locator(".entry-when")).to_contain_text("April 6, 2027")
+    expect(preview).to_contain_text("building inspectors")
+    screenshot(page, "manage-preview")
+    assert httpx.get(server.url + "/", params={"q": "building inspectors"}).text.count(TITLE) == 0
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".flash")).to_contain_text(f"Published: {TITLE}.")
+    expect(page.locator("h1")).to_contain_text("Edit event")
+    screenshot(page, "manage-saved")
+
+    page.goto(server.url + "/?q=building+inspectors")
+    entry = page.locator(".entry", has_text=TITLE)
+    expect(entry).to_have_count(1)
+    expect(entry.locator(".entry-when")).to_contain_text("April 6, 2027")
+    entry.get_by_role("link", name=TITLE).click()
+    expect(page.locator("h1")).to_contain_text(TITLE)
+    assert "SUMMARY:" + TITLE[:60] in httpx.get(server.url + "/calendar.ics").text.replace("\r\n ", "")
+    written = next(server.events_dir.rglob("labor-trafficking-indicators-for-building-inspectors.md")).read_text()
+    assert re.search(r"^timezone: America/Chicago$", written, re.M)
+
+
+def test_editing_and_cancelling_in_the_browser(live_server: Any, page: Any, screenshot: Screenshot) -> None:
+    server = live_server(today="2026-11-23", copy_events=True)
+    add_coordinator(server)
+    page.goto(server.url + "/login")
+    page.get_by_label("Name or e-mail").fill("Ana Ruiz")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    row = page.locator("tr", has_text="Screening Runaway and Homeless Youth")
+    row.get_by_role("link", name=re.compile("^Cancel")).click()
+    page.get_by_label("Reason, shown on the event's page").fill("The presenter is ill; a new date will follow.")
+    page.get_by_role("button", name="Cancel event").click()
+    expect(page.locator(".flash")).to_contain_text("Cancelled:")
+    expect(page.locator(".flash")).to_contain_text("its sequence is now 1")
+
+    page.get_by_role("link", name="History").first.click()
+    expect(page.locator("table")).to_contain_text("Ana Ruiz")
+    expect(page.locator("table")).to_contain_text("Cancelled screening-runaway-homeless-youth")
+    screenshot(page, "manage-history")
+
+    slug_page = server.url + "/events/screening-runaway-homeless-youth"
+    page.goto(slug_page)
+    expect(page.locator(".status-banner")).to_contain_text("The presenter is ill; a new date will follow.")
