@@ -94,6 +94,7 @@ class Entry:
     line: list[Part]
     status_label: str | None
     series_note: str | None
+    over: bool = False
 
     @property
     def line_text(self) -> str:
@@ -174,6 +175,7 @@ def entry(catalog: Catalog, event: Event, today: date, *, upcoming: bool = True)
         line=listing_line(event, start, end),
         status_label=STATUS_LABELS.get(event.status),
         series_note=series_note(event),
+        over=event.last_date < today,
     )
 
 

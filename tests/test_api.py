@@ -124,3 +124,9 @@ def test_api_follows_the_injected_today(tmp_path: Path) -> None:
     assert tmp_client(tmp_path, today=NOVEMBER).get("/api/events").json()["total"] == 1
     later = TestClient(create_app(SiteConfig(), tmp_path, today=date(2027, 2, 1), watch=False))
     assert later.get("/api/events").json()["total"] == 0
+
+
+def test_no_api_explorer_pages_that_would_load_scripts_from_elsewhere() -> None:
+    client = sample_client()
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404

@@ -38,7 +38,9 @@ def create_app(
     configuration's folder; by default the folder above `events_dir`).
     """
     site = Site(config, events_dir, Clock.from_env(config.zone, today))
-    app = FastAPI(title=config.name, description=config.description, version="1")
+    # No Swagger UI or ReDoc pages: they load their scripts from a CDN, which the pages' policy
+    # (and a closed network) forbids. The OpenAPI document stays at /openapi.json.
+    app = FastAPI(title=config.name, description=config.description, version="1", docs_url=None, redoc_url=None)
     app.state.site = site
     app.state.feeds = FeedCache.of(site)  # builds the full feed now, not on the first request
     if watch:

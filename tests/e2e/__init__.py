@@ -1,0 +1,1 @@
+"""Browser tests: a real server and Debian's Chromium driven by Playwright."""
