@@ -14,6 +14,7 @@ The public API, for the web routes, the pages and the coordinators' tools:
   ``cache.event_feed(event)`` the single-event download.
 - ``feed_for(site, filters)`` and ``event_ics(site, event)``: the same, in one call.
 - ``feed_path(filters)``: ``/calendar.ics?type=webinar`` for what a listing shows.
+- ``feed_names(config, filters, title)``: the NAME and DESCRIPTION a filtered feed carries.
 - ``subscribe_links(base_url, path_and_query)``: the ``webcal``, ``https`` and Google Calendar
   addresses of a feed, for subscribe links.
 - ``render_feed(events, config, ...)``: a feed from a list of events, without a site.
@@ -169,6 +170,15 @@ def render_feed(
     return assemble(header, chosen, components, config, today)
 
 
+def feed_names(config: SiteConfig, filters: Filters, title: str | None = None) -> tuple[str, str]:
+    """A feed's NAME and DESCRIPTION: the site's, narrowed to `title` (by default the filters in words)."""
+    if title is None and not filters.is_empty:
+        title = filters.describe(config)
+    name = f"{config.name}: {title}" if title else config.name
+    description = f"{config.description} This calendar holds only {title}." if title else config.description
+    return name, description
+
+
 def feed_path(filters: Filters) -> str:
     """The path and query of the feed holding what a listing with `filters` shows."""
     query = urlencode(filters.to_query())
@@ -268,10 +278,7 @@ class FeedCache:
         title: str | None,
     ) -> FeedBytes:
         config = self.config
-        if title is None and not filters.is_empty:
-            title = filters.describe(config)
-        name = f"{config.name}: {title}" if title else config.name
-        description = f"{config.description} This calendar holds only {title}." if title else config.description
+        name, description = feed_names(config, filters, title)
         listing = "/?" + urlencode(filters.to_query()) if not filters.is_empty else "/"
         header = feed_header(
             config, name=name, description=description, source=config.base_url + source_path,
