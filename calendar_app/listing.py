@@ -335,6 +335,28 @@ def sort_upcoming(catalog: Catalog, events: list[Event], today: date) -> list[Ev
     return sorted(events, key=lambda e: (as_instant(next_session(e, today), e.zone), e.slug))
 
 
+@dataclass(frozen=True)
+class ListingResults:
+    """A listing before it is paged: its events in order and the facet counts."""
+
+    filters: Filters
+    past: bool
+    events: list[Event]
+    counts: dict[str, list[tuple[str, int]]]
+
+
+def listing_results(catalog: Catalog, f: Filters, *, today: date, past: bool = False) -> ListingResults:
+    """The events passing `f` (soonest first, or newest first when `past`) and their facet counts.
+
+    Every page of one listing shares these, so a caller rendering many pages (the static
+    build) computes them once and passes them to `listing_context`.
+    """
+    events = catalog.select(f, today=today, past=past)
+    if not past:
+        events = sort_upcoming(catalog, events, today)
+    return ListingResults(f, past, events, catalog.facets(f, today=today, past=past))
+
+
 def listing_context(
     catalog: Catalog,
     config: SiteConfig,
@@ -342,24 +364,27 @@ def listing_context(
     *,
     today: date,
     past: bool = False,
+    results: ListingResults | None = None,
 ) -> dict[str, Any]:
     """Everything the listing page shows; raises FilterError for a query it cannot apply."""
     f = Filters.from_query(items, config, allowed_extra=PAGE_PARAMS)
     page = parse_page(items)
     path = "/past" if past else "/"
     query = f.to_query()
-    events = catalog.select(f, today=today, past=past)
-    if not past:
-        events = sort_upcoming(catalog, events, today)
+    if results is None or results.filters != f or results.past != past:
+        results = listing_results(catalog, f, today=today, past=past)
+    events = results.events
     pagination = paginate(len(events), page, config.page_size, path, query)
     shown = events[pagination.first - 1 : pagination.last] if events else []
     entries = [entry(catalog, e, today, upcoming=not past) for e in shown]
     highlights = []
     if not past and f.is_empty and page == 1:
         highlights = [observance_context(catalog, config, o, year, today) for o, year in catalog.active_highlights(today)]
-    counts = catalog.facets(f, today=today, past=past)
+    counts = results.counts
     feed_path = ics.feed_path(f)
     return {
+        "results_text": results_text(pagination.total, f.describe(config), past=past, filtered=not f.is_empty),
+        "feed_title": f.describe(config) if not f.is_empty else "every event",
         "title": ("Past events" if past else "Upcoming events") + ("" if f.is_empty else ": " + f.describe(config)),
         "heading": "Past events" if past else "Upcoming trainings and events",
         "past": past,
@@ -384,6 +409,17 @@ def listing_context(
         "subscribe": subscribe_links(config.base_url, feed_path),
         "canonical": config.base_url + with_query(path, query + ([("page", str(page))] if page > 1 else [])),
     }
+
+
+def results_text(total: int, description: str, *, past: bool, filtered: bool) -> str:
+    """'12 upcoming events', '2 upcoming events in SC', '11 past events: webinars for prosecutors'."""
+    when = "past" if past else "upcoming"
+    counted = f"{total} {when} event{'' if total == 1 else 's'}" if total else f"No {when} events"
+    if not filtered:
+        return counted
+    if description.startswith("events "):
+        return counted + description[len("events"):]
+    return f"{counted}: {description}"
 
 
 # --- observances ------------------------------------------------------------------------------
