@@ -15,6 +15,7 @@ from calendar_app.listing import (
     listing_context,
     observance_context,
     parse_year,
+    results_text,
     series_note,
     subscribe_links,
 )
@@ -116,3 +117,10 @@ def test_month_groups_read_in_order(catalog: Catalog, sample_config: SiteConfig)
     lines = [e.line_text for g in context["groups"] for e in g.entries]
     assert lines == ["November 4 - 5, 2026 | Denver, CO", "October 14, 2026 | 2 p.m. CT | Online"]
     assert text_of(context["groups"][0].entries[0].line) == lines[0]
+
+
+def test_results_text() -> None:
+    assert results_text(12, "events", past=False, filtered=False) == "12 upcoming events"
+    assert results_text(2, "events in SC", past=False, filtered=True) == "2 upcoming events in SC"
+    assert results_text(1, "webinars for prosecutors", past=True, filtered=True) == "1 past event: webinars for prosecutors"
+    assert results_text(0, "webinars", past=False, filtered=True) == "No upcoming events: webinars"

@@ -198,3 +198,20 @@ def test_no_serious_accessibility_violations(live_server: Any, page: Any, axe_vi
 def test_the_accessibility_check_notices_a_real_problem(page: Any, axe_violations: Any) -> None:
     page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><a href="/"></a></main></html>')
     assert {v["id"] for v in axe_violations(page)} >= {"image-alt", "link-name"}
+
+
+def test_update_as_i_choose_submits_each_change(live_server: Any, page: Any) -> None:
+    server = live_server(today=NOVEMBER)
+    page.goto(server.url + "/")
+    page.get_by_label("Update the results as I choose").check()
+    with page.expect_navigation():
+        page.locator("label[for^='audience-']", has_text="Prosecutors").click()
+    assert "audience=prosecutors" in page.url
+    with page.expect_navigation():
+        page.get_by_label("From").fill("2027-06-01")
+    assert "from=2027-06-01" in page.url
+    whens = page.locator(".entry-when").all_inner_texts()
+    assert whens and not any(w.startswith(("January", "February", "March", "April", "May")) for w in whens)
+    # The choice is remembered on the next page.
+    page.goto(server.url + "/")
+    assert page.get_by_label("Update the results as I choose").is_checked()
