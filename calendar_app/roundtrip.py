@@ -89,6 +89,9 @@ def _put(mapping: CommentedMap, key: str, value: Any, order: list[str]) -> None:
         mapping.pop(key, None)
         return
     node = _node(value)
+    old = mapping.get(key)
+    if isinstance(old, CommentedSeq) and isinstance(node, CommentedSeq) and not old.fa.flow_style():
+        node.fa.set_block_style()  # a list written one item per line stays that way
     if key in mapping:
         mapping[key] = node
         return

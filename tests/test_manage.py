@@ -91,6 +91,12 @@ def test_login_and_logout(tmp_path: Path) -> None:
     assert site.client.get("/manage", follow_redirects=False).status_code == 303
 
 
+def test_the_desk_finds_events_by_title_or_file_name(site: DeskSite) -> None:
+    page = site.client.get("/manage", params={"q": "columbia"}).text
+    assert "cst-law-enforcement-columbia" in page and "screening-youth-webinar" not in page
+    assert "Upcoming and current events (1)" in page
+
+
 def test_the_cookie_is_secure_when_the_site_is_served_over_https(tmp_path: Path) -> None:
     site = make_site(tmp_path, settings='base_url = "https://trainings.example.org"', login=False)
     site.client.base_url = "https://testserver"  # type: ignore[assignment]

@@ -36,14 +36,17 @@ Who = Depends(coordinator_required)
 
 
 @router.get("/manage", include_in_schema=False)
-def dashboard(request: Request, show: str = "upcoming", coordinator: Coordinator = Who) -> Response:
+def dashboard(request: Request, show: str = "upcoming", q: str = "", coordinator: Coordinator = Who) -> Response:
     desk = desk_of(request)
     site = desk.site
     today = site.clock.today()
     catalog = site.catalog
     events = catalog.events if show == "all" else catalog.ending_on_or_after(today)
+    wanted = q.strip().casefold()[:200]
+    if wanted:
+        events = [e for e in events if wanted in e.title.casefold() or wanted in e.slug]
     return render(
-        request, "manage/index.html",
+        request, "manage/index.html", q=q[:200],
         events=events, show=show, problems=site.problems, waiting=len(desk.queue.waiting()),
         feeds=_feed_sizes(site), uses_git=desk.history.uses_git,
     )
