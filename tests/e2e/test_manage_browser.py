@@ -110,3 +110,40 @@ def test_editing_and_cancelling_in_the_browser(live_server: Any, page: Any, scre
     slug_page = server.url + "/events/screening-runaway-homeless-youth"
     page.goto(slug_page)
     expect(page.locator(".status-banner")).to_contain_text("The presenter is ill; a new date will follow.")
+
+
+def test_coordinator_and_suggestion_pages_pass_axe(
+    live_server: Any, page: Any, screenshot: Screenshot, axe_violations: Callable[[Any], list[Any]]
+) -> None:
+    server = live_server(today="2026-11-23", copy_events=True)
+    add_coordinator(server)
+    found: dict[str, list[Any]] = {}
+    page.goto(server.url + "/suggest")
+    found["suggest"] = axe_violations(page)
+    page.get_by_label("Title (required)").fill("Serving Survivors with Disabilities")
+    page.get_by_label("Start (required)").fill("2027-05-05 13:00")
+    page.get_by_label("Online event").check()
+    page.get_by_role("button", name="Send suggestion").click()
+    tracking = page.locator(".tracking-link").get_attribute("href")
+    assert tracking
+    found["thanks"] = axe_violations(page)
+    page.goto(tracking)
+    expect(page.locator("p").filter(has_text="Pending.")).to_have_count(1)
+    found["tracking"] = axe_violations(page)
+    page.goto(server.url + "/login")
+    found["login"] = axe_violations(page)
+    page.get_by_label("Name or e-mail").fill("Ana Ruiz")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    for name, path in (("desk", "/manage"), ("pending", "/manage/pending"),
+                       ("edit", "/manage/events/screening-runaway-homeless-youth/edit"),
+                       ("cancel", "/manage/events/screening-runaway-homeless-youth/cancel"),
+                       ("history", "/manage/events/screening-runaway-homeless-youth/history")):
+        page.goto(server.url + path)
+        found[name] = axe_violations(page)
+    page.goto(server.url + "/manage/pending")
+    page.get_by_role("link", name="Serving Survivors with Disabilities").click()
+    expect(page.locator("h1")).to_have_text("Suggestion: Serving Survivors with Disabilities")
+    found["pending item"] = axe_violations(page)
+    screenshot(page, "manage-pending-item")
+    assert {name: v for name, v in found.items() if v} == {}
