@@ -1,6 +1,6 @@
 """A small site in a temporary folder with one coordinator, for the coordinators' tests.
 
-Plain helpers (not fixtures) shared by test_manage, test_suggest, test_api_write, test_notify,
+Plain functions (not fixtures) shared by test_manage, test_suggest, test_api_write, test_notify,
 test_editing: real files, a real app, the test client, and a cheap argon2 profile so logging
 in does not take a tenth of a second each time.
 """
