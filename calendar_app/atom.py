@@ -13,7 +13,8 @@ from html import escape
 from feedgen.feed import FeedGenerator
 
 from .catalog import Catalog, Filters
-from .listing import entry, with_query
+from .entries import entry
+from .listing import with_query
 from .markdown import description_html, summary
 
 MAX_ENTRIES = 200

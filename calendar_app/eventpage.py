@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 
 from .catalog import Catalog
 from .config import SiteConfig
-from .listing import STATUS_LABELS, next_session, occurrence_end, sessions, subscribe_links, with_query
+from .entries import STATUS_LABELS, next_session, occurrence_end, sessions
+from .listing import subscribe_links, with_query
 from .markdown import description_html, description_text, summary
 from .model import Event, Status, When
 from .phrasing import (

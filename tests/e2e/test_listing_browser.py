@@ -5,9 +5,8 @@ an axe-core accessibility check of every kind of page. Screenshots go to tests/a
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
-
 from pathlib import Path
+from typing import Any, Callable
 
 import httpx
 import pytest
