@@ -194,6 +194,13 @@ def test_no_serious_accessibility_violations(live_server: Any, page: Any, axe_vi
     assert axe_violations(page) == []
 
 
+def test_no_serious_accessibility_violations_on_a_phone(live_server: Any, new_page: Any, axe_violations: Any) -> None:
+    phone = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    for path in ("/", "/events/child-sex-trafficking-law-enforcement-response-columbia"):
+        phone.goto(live_server(today=JANUARY).url + path)
+        assert axe_violations(phone) == [], path
+
+
 def test_the_accessibility_check_notices_a_real_problem(page: Any, axe_violations: Any) -> None:
     page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><a href="/"></a></main></html>')
     assert {v["id"] for v in axe_violations(page)} >= {"image-alt", "link-name"}
