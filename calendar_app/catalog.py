@@ -244,11 +244,15 @@ class Catalog:
     _last_keys: list[date] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.events = sorted(self.events, key=lambda e: (as_instant(e.start, e.zone), e.slug))
+        # Sorted on UTC timestamps: comparing aware datetimes of different zones asks each zone
+        # for its offset at every comparison.
+        self.events = sorted(self.events, key=lambda e: (as_instant(e.start, e.zone).timestamp(), e.slug))
         self.by_slug = {e.slug: e for e in self.events}
         # A sorted index on each event's last day: "upcoming" and date ranges are a bisect, not a scan.
-        self._by_last = sorted(self.events, key=lambda e: e.last_date)
-        self._last_keys = [e.last_date for e in self._by_last]
+        # (`last_date` walks a series' rule, so it is asked once per event.)
+        last = {id(e): e.last_date for e in self.events}
+        self._by_last = sorted(self.events, key=lambda e: last[id(e)])
+        self._last_keys = [last[id(e)] for e in self._by_last]
         # Long-lived data is frozen out of the collector's generations (see gc.freeze): full
         # collections otherwise walk every loaded event and stall requests.
         gc.freeze()

@@ -4,13 +4,15 @@ A running server keeps one `Site`. `refresh()` looks at file stamps (size, mtime
 reloads only files that changed; a file that turns invalid keeps its last good version on the
 site (and its problem is listed for coordinators) so one bad save never breaks a feed.
 Outputs that are costly to build (feeds, pages) subscribe with `on_change` and are rebuilt
-once per change, never per request.
+once per change, never per request. With a `cache_dir`, the validated events are kept there
+(see `loadcache`), so a restart over unchanged files reads none of them again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,8 +22,10 @@ from .catalog import Catalog
 from .clock import Clock
 from .config import SiteConfig
 from .errors import EventFileError, Problem
+from .loadcache import CachedEvents, LoadCache
 from .loader import (
     FileStamp,
+    collector_paused,
     cross_file_problems,
     display_path,
     event_files,
@@ -34,6 +38,8 @@ from .model import Event
 
 log = logging.getLogger("calendar_app")
 
+_SAVE_EVERY_SECONDS = 60.0  # while watching, the cache is rewritten at most this often
+
 
 @dataclass(frozen=True)
 class _Entry:
@@ -45,7 +51,9 @@ class _Entry:
 class Site:
     """Holds the current catalog; thread-safe swaps on reload."""
 
-    def __init__(self, config: SiteConfig, events_dir: Path, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: SiteConfig, events_dir: Path, clock: Clock | None = None, *, cache_dir: Path | None = None
+    ) -> None:
         self.config = config
         self.events_dir = events_dir
         self.clock = clock or Clock.from_env(config.zone)
@@ -58,7 +66,13 @@ class Site:
         self._stop = threading.Event()
         self.catalog = Catalog(config, [])
         self.problems: list[Problem] = []
+        self._cache = LoadCache(cache_dir, events_dir, config) if cache_dir is not None else None
+        self._cached: CachedEvents = self._cache.load() if self._cache is not None else {}
+        self._unsaved = False
+        self._saved_at = 0.0
         self.refresh()
+        self._cached = {}  # what the first load did not use is stale
+        self.save_cache()
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -82,18 +96,26 @@ class Site:
                 return False
             committed = git_last_modified(self.events_dir) if changed else {}
             entries = {p: e for p, e in self._entries.items() if p in stamps}
-            for path in changed:
-                previous = entries.get(path)
-                try:
-                    event = load_event_file(path, self.events_dir, self.config, committed.get(relative_key(path, self.events_dir)))
-                    entries[path] = _Entry(stamps[path], event, ())
-                except EventFileError as exc:
-                    kept = previous.event if previous else None
-                    entries[path] = _Entry(stamps[path], kept, tuple(exc.problems))
-                    if kept is not None:
-                        log.warning("%s is invalid; still serving its last good version", display_path(path, self.events_dir))
-            self._entries = entries
-            self._publish()
+            with collector_paused():
+                for path in changed:
+                    previous = entries.get(path)
+                    when = committed.get(relative_key(path, self.events_dir))
+                    cached = self._from_cache(path, stamps[path], when)
+                    if cached is not None:
+                        entries[path] = _Entry(stamps[path], cached, ())
+                        continue
+                    self._unsaved = self._cache is not None
+                    try:
+                        event = load_event_file(path, self.events_dir, self.config, when)
+                        entries[path] = _Entry(stamps[path], event, ())
+                    except EventFileError as exc:
+                        kept = previous.event if previous else None
+                        entries[path] = _Entry(stamps[path], kept, tuple(exc.problems))
+                        if kept is not None:
+                            log.warning("%s is invalid; still serving its last good version", display_path(path, self.events_dir))
+                self._unsaved = self._unsaved or (self._cache is not None and bool(removed))
+                self._entries = entries
+                self._publish()
         for listener in list(self._listeners):
             listener(self)
         return True
@@ -109,6 +131,26 @@ class Site:
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0))
         self.version += 1
         self.changed_at = datetime.now(timezone.utc)
+
+    def _from_cache(self, path: Path, stamp: FileStamp, committed: datetime | None) -> Event | None:
+        """The cached event of `path` if the file is the one it was made from, with the same times."""
+        found = self._cached.pop(str(path), None)
+        if found is None or found[0] != stamp:
+            return None
+        event = found[1]
+        # LAST-MODIFIED is the file's last commit, else its modification time: a file committed
+        # since (same bytes, same stamp) must not keep the time it had before.
+        expected = committed or datetime.fromtimestamp(stamp.mtime_ns / 1e9, tz=timezone.utc).replace(microsecond=0)
+        return event if event.last_modified == expected else None
+
+    def save_cache(self) -> None:
+        """Write the valid events to the cache, when there is one and it is out of date."""
+        if self._cache is None or not self._unsaved:
+            return
+        entries = self._entries  # replaced, never changed in place, by refresh
+        self._unsaved = False
+        self._saved_at = time.monotonic()
+        self._cache.save({str(p): (e.stamp, e.event) for p, e in entries.items() if e.event is not None and not e.problems})
 
     def on_change(self, listener: Callable[["Site"], None]) -> None:
         """Call `listener(site)` now and after every reload that changed something."""
@@ -127,6 +169,8 @@ class Site:
             while not self._stop.wait(interval):
                 try:
                     self.refresh()
+                    if time.monotonic() - self._saved_at > _SAVE_EVERY_SECONDS:
+                        self.save_cache()
                 except Exception:  # a reload must never kill the watcher; the error is logged
                     log.exception("reloading events failed")
 
@@ -138,3 +182,4 @@ class Site:
         if self._watcher is not None:
             self._watcher.join(timeout=5)
             self._watcher = None
+        self.save_cache()

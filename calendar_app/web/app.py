@@ -31,13 +31,15 @@ def create_app(
     today: date | None = None,
     watch: bool = True,
     state_dir: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> FastAPI:
     """The application serving `events_dir`; `today` fixes the date used as now.
 
     `state_dir` holds the coordinators' accounts, pending queue and session key (the
-    configuration's folder; by default the folder above `events_dir`).
+    configuration's folder; by default the folder above `events_dir`). `cache_dir` keeps the
+    validated events across restarts (see `calendar_app.loadcache`); none by default.
     """
-    site = Site(config, events_dir, Clock.from_env(config.zone, today))
+    site = Site(config, events_dir, Clock.from_env(config.zone, today), cache_dir=cache_dir)
     # No Swagger UI or ReDoc pages: they load their scripts from a CDN, which the pages' policy
     # (and a closed network) forbids. The OpenAPI document stays at /openapi.json.
     app = FastAPI(title=config.name, description=config.description, version="1", docs_url=None, redoc_url=None)

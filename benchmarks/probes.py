@@ -1,0 +1,283 @@
+"""Measurements made inside one Python process, each run by `benchmarks.run` in a fresh child.
+
+    python -m benchmarks.probes NAME '{"events": "...", ...}'
+
+prints one JSON object: every measurement as a list of seconds (one per repeat), so the parent
+can take medians and spreads. A fresh process per probe keeps one measurement's heap, caches
+and garbage-collector state out of the next one, and lets a cold start be a real one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from calendar_app.catalog import Filters
+from calendar_app.clock import Clock
+from calendar_app.config import SiteConfig, load_config
+from calendar_app.ics import FeedCache
+from calendar_app.listing import listing_context
+from calendar_app.loadcache import LoadCache
+from calendar_app.loader import event_files
+from calendar_app.site import Site
+
+Result = dict[str, Any]
+
+
+def _config(args: dict[str, Any]) -> SiteConfig:
+    return load_config(Path(args["config"])) if args.get("config") else SiteConfig()
+
+
+def _clock(config: SiteConfig, args: dict[str, Any]) -> Clock:
+    return Clock(config.zone, date.fromisoformat(args["today"]))
+
+
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def per_call(action: Callable[[], object], calls: int) -> float:
+    """The median wall-clock seconds of `calls` calls (for actions far below a millisecond)."""
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+
+def probe_read(args: dict[str, Any]) -> Result:
+    """The baseline of a start: list the files and read their bytes, nothing more."""
+    root = Path(args["events"])
+    wall, cpu = timed(lambda: [p.read_bytes() for p in event_files(root)])
+    return {"read_bytes": [wall], "read_bytes_cpu": [cpu]}
+
+
+def probe_cold(args: dict[str, Any]) -> Result:
+    """Load and validate every file with no cache, then write the cache (timed apart)."""
+    config, root = _config(args), Path(args["events"])
+    sites: list[Site] = []
+    wall, cpu = timed(lambda: sites.append(Site(config, root, _clock(config, args))))
+    site = sites[0]
+    cache = LoadCache(Path(args["cache_dir"]), root, config)
+    entries = {str(p): (s, e) for p, s, e in site_entries(site)}
+    save_wall, _ = timed(lambda: cache.save(entries))
+    return {
+        "cold_start": [wall], "cold_start_cpu": [cpu], "cache_write": [save_wall],
+        "events": len(site.catalog), "problems": len(site.problems),
+    }
+
+
+def retitled(text: str, title: str) -> str:
+    """The event file `text` with its title line replaced (a valid file stays valid)."""
+    return re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.MULTILINE)
+
+
+def site_entries(site: Site) -> list[tuple[Path, Any, Any]]:
+    """(path, stamp, event) of every valid file, as the site's cache would save them."""
+    return [(p, e.stamp, e.event) for p, e in site._entries.items() if e.event is not None and not e.problems]  # noqa: SLF001
+
+
+def probe_restart(args: dict[str, Any]) -> Result:
+    """Start again over unchanged files, with the cache the cold start wrote."""
+    config, root = _config(args), Path(args["events"])
+    sites: list[Site] = []
+    wall, cpu = timed(lambda: sites.append(Site(config, root, _clock(config, args), cache_dir=Path(args["cache_dir"]))))
+    return {"restart": [wall], "restart_cpu": [cpu], "events": len(sites[0].catalog)}
+
+
+# --- feeds, pages, memory --------------------------------------------------------------------
+
+
+def _windows(today: date, count: int) -> list[tuple[date, date]]:
+    """`count` different month-long date ranges, so that no result is served from a memo."""
+    return [(today + timedelta(days=7 * i), today + timedelta(days=7 * i + 30)) for i in range(count)]
+
+
+def _split_components(body: bytes) -> list[bytes]:
+    """The serialised pieces of a feed (header, zones, each VEVENT, end), for the join floor."""
+    pieces = body.split(b"BEGIN:VEVENT\r\n")
+    return [pieces[0]] + [b"BEGIN:VEVENT\r\n" + piece for piece in pieces[1:]]
+
+
+def naive_feed(events: list[Any], config: SiteConfig) -> bytes:
+    """The feed as a straightforward server would make it on every request."""
+    from icalendar import Calendar
+
+    from calendar_app.vevent import build_vevent
+
+    calendar = Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", f"-//{config.publisher_name}//calendar-app//EN")
+    for event in events:
+        calendar.add_component(build_vevent(event, config))
+    return calendar.to_ical()
+
+
+def probe_serve(args: dict[str, Any]) -> Result:
+    """Feeds, listing pages and memory over one loaded site (loaded from the cache)."""
+    from calendar_app.rendering import environment
+    from calendar_app.web.pages import render_template
+
+    config, root = _config(args), Path(args["events"])
+    repeats, calls = int(args["repeats"]), int(args.get("calls", 50))
+    imported_rss = rss_mb()
+    site = Site(config, root, _clock(config, args), cache_dir=Path(args["cache_dir"]))
+    today = site.clock.today()
+    loaded_rss = rss_mb()
+    out: Result = {"events": len(site.catalog), "rss_imported_mb": imported_rss, "rss_loaded_mb": loaded_rss}
+
+    caches: list[FeedCache] = []
+    wall, cpu = timed(lambda: caches.append(FeedCache.of(site)))
+    cache = caches[0]
+    out["feed_first_build"], out["feed_first_build_cpu"] = [wall], [cpu]
+    full = cache.feed()
+    out["feed_bytes"], out["feed_gzip_bytes"], out["feed_events"] = len(full.body), len(full.gzipped), full.count
+
+    # Serving the full feed: what a request costs once the bytes are ready.
+    out["feed_full"] = [per_call(lambda: cache.feed(Filters()).gzipped, calls * 20) for _ in range(repeats)]
+    pieces = _split_components(full.body)
+    out["feed_full_floor"] = [timed(lambda: b"".join(pieces))[0] for _ in range(repeats)]
+
+    # Filtered feeds, each with its own date range so none comes from the memo of filtered feeds.
+    windows = iter(_windows(today, repeats * calls * 2 + 2))
+
+    def filtered(kind: str | None) -> Callable[[], object]:
+        def run() -> object:
+            first, last = next(windows)
+            items = [("from", first.isoformat()), ("to", last.isoformat())] + ([("type", kind)] if kind else [])
+            return cache.feed(Filters.from_query(items, config))
+        return run
+
+    out["feed_filtered"] = [per_call(filtered("webinar"), calls) for _ in range(repeats)]
+    sample = cache.feed(Filters.from_query([("type", "webinar"), ("from", today.isoformat()),
+                                            ("to", (today + timedelta(days=30)).isoformat())], config))
+    out["feed_filtered_events"] = sample.count
+    chosen = site.catalog.feed_events(
+        Filters.from_query([("type", "webinar"), ("from", today.isoformat()), ("to", (today + timedelta(days=30)).isoformat())], config),
+        today=today,
+    )
+    filtered_pieces = _split_components(sample.body)
+    out["feed_filtered_floor"] = [per_call(lambda: b"".join(filtered_pieces), calls) for _ in range(repeats)]
+    out["feed_filtered_naive"] = [timed(lambda: naive_feed(chosen, config))[0] for _ in range(repeats)]
+
+    # Listing pages: context and template, as the server renders them (without its page memo).
+    environment().get_template("listing.html")
+
+    def listing(items: list[tuple[str, str]]) -> bytes:
+        context = listing_context(site.catalog, config, items, today=today)
+        return render_template("listing.html", site, {**context, "current": "upcoming"})
+
+    out["listing"] = [per_call(lambda: listing([]), calls) for _ in range(repeats)]
+
+    def filtered_listing() -> object:
+        first, last = next(windows)
+        return listing([("type", "webinar"), ("from", first.isoformat()), ("to", last.isoformat())])
+
+    out["listing_filtered"] = [per_call(filtered_listing, calls) for _ in range(repeats)]
+    context = listing_context(site.catalog, config, [], today=today)
+    out["listing_template_only"] = [
+        per_call(lambda: render_template("listing.html", site, {**context, "current": "upcoming"}), calls)
+        for _ in range(repeats)
+    ]
+    out["peak_rss_mb"] = peak_rss_mb()  # before the naive baseline, which builds a whole object tree
+
+    # One changed file: write, reload, rebuild the feeds (what the watcher does), without the poll wait.
+    target = sorted(event_files(root))[len(site.catalog) // 2]
+    original = target.read_text(encoding="utf-8")
+    samples = []
+    try:
+        for i in range(repeats):
+            target.write_text(retitled(original, f"Changed {i}"), encoding="utf-8")
+            samples.append(timed(site.refresh)[0])
+    finally:
+        target.write_text(original, encoding="utf-8")
+        site.refresh()
+    out["change_rebuild"] = samples
+
+    naive_repeats = int(args.get("naive_repeats", 0))
+    if naive_repeats:
+        events = site.catalog.feed_events(Filters(), today=today)
+        out["feed_full_naive"] = [timed(lambda: naive_feed(events, config))[0] for _ in range(naive_repeats)]
+    return out
+
+
+def probe_change(args: dict[str, Any]) -> Result:
+    """Time from writing a file to the new feed being served, with the server's watcher running."""
+    config, root = _config(args), Path(args["events"])
+    site = Site(config, root, _clock(config, args), cache_dir=Path(args["cache_dir"]))
+    cache = FeedCache.of(site)
+    target = sorted(event_files(root))[len(site.catalog) // 3]
+    original = target.read_text(encoding="utf-8")
+    samples = []
+    site.watch()
+    try:
+        for i in range(int(args["repeats"])):
+            marker = f"Edited {os.getpid()}-{i}"
+            time.sleep(0.35 + 0.45 * (i % 3))  # writes land at different points of the watcher's cycle
+            start = time.perf_counter()
+            target.write_text(retitled(original, marker), encoding="utf-8")
+            deadline = start + 30
+            while marker.encode() not in cache.feed().body:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"the change to {target} was not served within 30 s")
+                time.sleep(0.005)
+            samples.append(time.perf_counter() - start)
+    finally:
+        site.stop()
+        target.write_text(original, encoding="utf-8")
+    return {"change_live": samples}
+
+
+PROBES: dict[str, Callable[[dict[str, Any]], Result]] = {
+    "read": probe_read,
+    "cold": probe_cold,
+    "restart": probe_restart,
+    "serve": probe_serve,
+    "change": probe_change,
+}
+
+
+def main() -> None:
+    name, raw = sys.argv[1], sys.argv[2]
+    result = PROBES[name](json.loads(raw))
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Validated events kept across restarts, so a server restarted over unchanged files starts at once.
+
+Reading and validating 10,000 event files takes about two seconds; loading them back from this
+cache takes a tenth of that. An entry is used only when its file has the same identity on disk
+(size, modification time in nanoseconds, inode) as when it was validated, and the whole cache
+only when it was written by the same code (a hash of the modules that read and check files,
+and the versions of the libraries they use), for the same configuration, events folder and
+working folder (paths in messages are shown relative to it). Anything else is a miss, and a
+miss only means the file is read again: the cache can make a start faster, never different.
+
+The cache lives outside the events folder, in ``$CALENDAR_CACHE_DIR`` or
+``~/.cache/calendar-app/`` (``$XDG_CACHE_HOME`` is followed), one file per events folder. It
+is a pickle of the `Event` objects themselves: unpickled with the garbage collector paused it
+loads 10,000 events in about 0.1 s, where a representation rebuilt through pydantic took three
+times longer. Since unpickling runs code named in the file, the cache is read only from a folder
+and file that belong to the user running the server and that no one else may write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from .config import SiteConfig
+from .loader import FileStamp, collector_paused
+from .model import Event
+
+log = logging.getLogger("calendar_app")
+
+ENV_VAR = "CALENDAR_CACHE_DIR"
+FORMAT = 1  # raised whenever what is stored changes shape
+# The modules whose code decides what an Event holds: a change to any of them empties the cache.
+_SOURCES = ("config.py", "frontmatter.py", "loader.py", "model.py", "loadcache.py")
+_LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-dateutil", "email-validator", "tzdata")
+
+CachedEvents = dict[str, tuple[FileStamp, Event]]  # by the path as `event_files` gives it
+
+
+def default_cache_dir() -> Path:
+    """``$CALENDAR_CACHE_DIR``, else ``$XDG_CACHE_HOME/calendar-app``, else ``~/.cache/calendar-app``."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "calendar-app"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of everything besides the files that decides what loading them gives."""
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
+    here = Path(__file__).resolve().parent
+    for name in _SOURCES:
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=none".encode())
+    return digest.hexdigest()
+
+
+class LoadCache:
+    """The cache file of one events folder under one configuration."""
+
+    def __init__(self, folder: Path, events_dir: Path, config: SiteConfig) -> None:
+        self.folder = folder
+        where = str(events_dir.absolute())
+        self.file = folder / f"events-{hashlib.sha256(where.encode()).hexdigest()[:16]}.pickle"
+        key = "\0".join([code_version(), config.model_dump_json(), where, os.getcwd()])
+        self.key = hashlib.sha256(key.encode()).hexdigest().encode("ascii")
+
+    def load(self) -> CachedEvents:
+        """The events the cache holds, by path; empty when it is missing, foreign or stale."""
+        try:
+            with open(self.file, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not self._trusted(info.st_uid, info.st_mode) or not self._trusted_folder():
+                    log.warning("ignoring the cache %s: it may be written by another user", self.file)
+                    return {}
+                if handle.readline().rstrip(b"\n") != self.key:
+                    return {}  # other code, configuration or folder: the files are read again
+                data = handle.read()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            log.warning("cannot read the cache %s: %s", self.file, exc)
+            return {}
+        try:
+            with collector_paused():
+                rows = pickle.loads(data)  # noqa: S301 - our own file, in a folder only we may write
+            return {path: (FileStamp(size, mtime_ns, inode), event) for path, size, mtime_ns, inode, event in rows}
+        except Exception as exc:  # a damaged cache is read again from the files, never trusted in part
+            log.warning("ignoring the damaged cache %s: %s", self.file, exc)
+            return {}
+
+    def save(self, entries: CachedEvents) -> None:
+        """Replace the cache with `entries`; a failure to write is logged, never raised."""
+        rows = [(path, s.size, s.mtime_ns, s.inode, event) for path, (s, event) in entries.items()]
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+            fd, tmp = tempfile.mkstemp(prefix=".events-", suffix=".tmp", dir=self.folder)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(self.key + b"\n")
+                    handle.write(data)
+                os.replace(tmp, self.file)  # several workers may save at once: the last one wins whole
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except (OSError, pickle.PicklingError) as exc:
+            log.warning("cannot write the cache %s: %s", self.file, exc)
+
+    def _trusted_folder(self) -> bool:
+        info = self.folder.stat()
+        return self._trusted(info.st_uid, info.st_mode)
+
+    @staticmethod
+    def _trusted(uid: int, mode: int) -> bool:
+        return uid == os.geteuid() and not mode & 0o022
