@@ -18,9 +18,12 @@ Fixtures for every browser test in the project:
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +41,7 @@ SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 DEFAULT_TODAY = "2026-11-23"
 STARTUP_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -72,6 +76,12 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+def _die_with_parent() -> None:
+    """In the server process (Linux): be sent SIGTERM when the test run dies without its teardown."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _free_port() -> int:
@@ -115,7 +125,10 @@ def _start(
     environment.update(env or {})
     log_path = folder / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
     server = LiveServer(url, events, config_path, today, process, log_path)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
