@@ -30,7 +30,9 @@ def feeds_of(request: Request) -> FeedCache:
     return FeedCache.of(request.app.state.site)
 
 
-@router.api_route("/calendar.ics", methods=["GET", "HEAD"], response_class=Response)
+@router.get("/calendar.ics", response_class=Response)
+# Calendar clients may check a feed with HEAD first; the same handler answers without a body.
+@router.head("/calendar.ics", response_class=Response, include_in_schema=False)
 def calendar_feed(request: Request) -> Response:
     """The feed of every published event, or of what the listing's filters select."""
     cache = feeds_of(request)
@@ -41,7 +43,9 @@ def calendar_feed(request: Request) -> Response:
     return feed_response(request, cache.feed(filters), cache.config.refresh_hours)
 
 
-@router.api_route("/events/{slug}.ics", methods=["GET", "HEAD"], response_class=Response)
+@router.get("/events/{slug}.ics", response_class=Response)
+# Calendar clients may check a feed with HEAD first; the same handler answers without a body.
+@router.head("/events/{slug}.ics", response_class=Response, include_in_schema=False)
 def event_feed(request: Request, slug: str) -> Response:
     """One event as an .ics file to open in a calendar app."""
     cache = feeds_of(request)
@@ -53,7 +57,9 @@ def event_feed(request: Request, slug: str) -> Response:
     )
 
 
-@router.api_route("/observances/{observance_id}.ics", methods=["GET", "HEAD"], response_class=Response)
+@router.get("/observances/{observance_id}.ics", response_class=Response)
+# Calendar clients may check a feed with HEAD first; the same handler answers without a body.
+@router.head("/observances/{observance_id}.ics", response_class=Response, include_in_schema=False)
 def observance_feed(request: Request, observance_id: str) -> Response:
     """The events of one observance, such as January's prevention month."""
     cache = feeds_of(request)
