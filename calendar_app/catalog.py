@@ -242,6 +242,10 @@ class Catalog:
     by_slug: dict[str, Event] = field(init=False)
     _by_last: list[Event] = field(init=False, repr=False)
     _last_keys: list[date] = field(init=False, repr=False)
+    _by_first: list[Event] = field(init=False, repr=False)
+    _first_keys: list[date] = field(init=False, repr=False)
+    _last: dict[int, date] = field(init=False, repr=False)
+    _rank: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sorted on UTC timestamps: comparing aware datetimes of different zones asks each zone
@@ -250,9 +254,13 @@ class Catalog:
         self.by_slug = {e.slug: e for e in self.events}
         # A sorted index on each event's last day: "upcoming" and date ranges are a bisect, not a scan.
         # (`last_date` walks a series' rule, so it is asked once per event.)
-        last = {id(e): e.last_date for e in self.events}
+        last = self._last = {id(e): e.last_date for e in self.events}
         self._by_last = sorted(self.events, key=lambda e: last[id(e)])
         self._last_keys = [last[id(e)] for e in self._by_last]
+        # And one on each first day, so a date range is the smaller of two slices, not a scan.
+        self._by_first = sorted(self.events, key=lambda e: e.start_date)
+        self._first_keys = [e.start_date for e in self._by_first]
+        self._rank = {id(e): i for i, e in enumerate(self.events)}
         # Long-lived data is frozen out of the collector's generations (see gc.freeze): full
         # collections otherwise walk every loaded event and stall requests.
         gc.freeze()
@@ -269,18 +277,35 @@ class Catalog:
         keep = {id(e) for e in chosen}
         return [e for e in self.events if id(e) in keep]
 
+    def _window(self, first: date, last: date | None) -> list[Event]:
+        """Events whose days may meet [first, last] (ending on or after `first`, starting on or
+        before `last`), in start order: a superset that `_in_range` then checks exactly."""
+        ending = self._by_last[bisect.bisect_left(self._last_keys, first) :]
+        if last is None:
+            chosen = ending
+        else:
+            starting = self._by_first[: bisect.bisect_right(self._first_keys, last)]
+            if len(ending) <= len(starting):
+                chosen = [e for e in ending if e.start_date <= last]
+            else:
+                chosen = [e for e in starting if self._last[id(e)] >= first]
+        if len(chosen) == len(self.events):
+            return self.events
+        rank = self._rank
+        return sorted(chosen, key=lambda e: rank[id(e)])
+
     def select(self, f: Filters, *, today: date, past: bool = False) -> list[Event]:
         """Events that pass `f`: upcoming ones (not yet over) in start order, or past ones newest first."""
         if past:
             i = bisect.bisect_left(self._last_keys, today)
             pool = sorted(self._by_last[:i], key=lambda e: as_instant(e.start, e.zone), reverse=True)
         else:
-            pool = self.ending_on_or_after(max(today, f.start or today))
+            pool = self._window(max(today, f.start or today), f.end)
         return [e for e in pool if self._in_range(e, f) and self._in_observance(e, f) and matches(e, f)]
 
     def feed_events(self, f: Filters, *, today: date) -> list[Event]:
         """Events for a feed: those not over before the configured past window, passing `f`."""
-        pool = self.ending_on_or_after(f.start or (today - timedelta(days=self.config.past_days)))
+        pool = self._window(f.start or (today - timedelta(days=self.config.past_days)), f.end)
         return [e for e in pool if self._in_range(e, f) and self._in_observance(e, f) and matches(e, f)]
 
     def facets(self, f: Filters, *, today: date, past: bool = False) -> dict[str, list[tuple[str, int]]]:
@@ -289,7 +314,7 @@ class Catalog:
             i = bisect.bisect_left(self._last_keys, today)
             pool = self._by_last[:i]
         else:
-            pool = self.ending_on_or_after(max(today, f.start or today))
+            pool = self._window(max(today, f.start or today), f.end)
         pool = [e for e in pool if self._in_range(e, f) and self._in_observance(e, f)]
         result: dict[str, list[tuple[str, int]]] = {}
         for attr, _param in FACETS:
@@ -301,7 +326,8 @@ class Catalog:
                 counts.setdefault(chosen, 0)
             result[attr] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
         for attr in ("online", "free"):
-            result[attr] = [("true", sum(1 for e in pool if matches(e, replace(f, **{attr: True}), skip=None)))]
+            chosen = replace(f, **{attr: True})
+            result[attr] = [("true", sum(1 for e in pool if matches(e, chosen, skip=None)))]
         return result
 
     def _in_range(self, event: Event, f: Filters) -> bool:
