@@ -145,6 +145,8 @@ def _load_all(
 
     runs = []
     for name, (path, headers) in targets.items():
+        # Once before measuring: a page is rendered on its first request and kept until a change.
+        load.httpx.get(base + path, headers=headers, timeout=300)
         for connections in options.connections:
             samples = [
                 load.load(base + path, connections, options.duration, headers, options.requests)
