@@ -73,11 +73,13 @@ def render_event_file(data: dict[str, Any], body: str) -> str:
     return f"---\n{header}---\n{body}\n" if body else f"---\n{header}---\n"
 
 
-def atomic_write(path: Path, text: str, *, overwrite: bool) -> None:
+def atomic_write(path: Path, text: str, *, overwrite: bool, sync: bool = True) -> None:
     """Write `text` to `path` so that readers see the old file or the new one, never a part.
 
     With `overwrite=False` an existing file is never replaced (FileExistsError), even when two
     writers race: the new file is linked into place, which fails if the name is taken.
+    `sync=False` skips flushing to the disk (fsync): still atomic for readers, but a crash may
+    lose the file, which suits outputs that are made again (a static build's thousands of pages).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -85,14 +87,16 @@ def atomic_write(path: Path, text: str, *, overwrite: bool) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         if overwrite:
             os.replace(tmp, path)
         else:
             os.link(tmp, path)
             tmp.unlink()
-        _fsync_dir(path.parent)
+        if sync:
+            _fsync_dir(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
