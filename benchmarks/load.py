@@ -124,10 +124,16 @@ def uvicorn_server(workers: int, env: dict[str, str], timeout: float = 1800) -> 
         _stop(process)
 
 
+def nginx_path() -> str | None:
+    """nginx's executable, if installed (Debian puts it in /usr/sbin, not always on PATH)."""
+    found = shutil.which("nginx")
+    return found or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
 @contextmanager
 def nginx_server(files: dict[str, bytes], workers: int) -> Iterator[tuple[str, int]]:
     """nginx serving `files` (name -> bytes; `x.gz` beside `x` is sent to clients that take gzip)."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    nginx = nginx_path() or "nginx"
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="calendar-bench-nginx-") as tmp:
         root = Path(tmp) / "www"

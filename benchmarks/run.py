@@ -116,7 +116,9 @@ def measure_http(count: int, options: argparse.Namespace, log: Callable[[str], N
                 }
                 out["runs"] += _load_all("uvicorn", workers, base, targets, options, log)
                 out.setdefault("memory_mb", {})[f"uvicorn x{workers}"] = load.peak_memory_mb(pid)
-        for workers in options.workers:
+        if not load.nginx_path():
+            log("  nginx is not installed (apt-get install nginx-light): the comparison with it is skipped")
+        for workers in options.workers if load.nginx_path() else []:
             log(f"  {count:,} events: nginx with {workers} worker(s), the same feed files")
             with load.nginx_server(feed_files, workers) as (base, _pid):
                 targets = {

@@ -38,7 +38,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
 from icalendar import Calendar, vDuration, vText
@@ -52,6 +52,7 @@ from .site import Site
 from .timezones import vtimezone_bytes
 from .vevent import build_vevent, component_key
 
+Component = bytes | memoryview  # a VEVENT's bytes, or a view of them inside the full feed
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 FEED_PATH = "/calendar.ics"
 _END = b"END:VCALENDAR\r\n"
@@ -141,7 +142,9 @@ def zone_spans(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def assemble(header: bytes, events: list[Event], components: list[bytes], config: SiteConfig, today: date) -> bytes:
+def assemble(
+    header: bytes, events: list[Event], components: Sequence[Component], config: SiteConfig, today: date
+) -> bytes:
     """Header, VTIMEZONEs, VEVENTs, END. A feed with no event still holds the site's zone, since
     RFC 5545 wants at least one component in a calendar."""
     spans = zone_spans(events) or ({config.timezone: (today.year, today.year)} if not components else {})
@@ -198,7 +201,7 @@ def subscribe_links(base_url: str, path_and_query: str) -> dict[str, str]:
 class _State:
     catalog: Catalog
     day: date
-    components: dict[tuple[object, ...], bytes]
+    components: dict[tuple[object, ...], Component]
     full: FeedBytes
     remembered: OrderedDict[str, FeedBytes] = field(default_factory=OrderedDict)
 
@@ -246,7 +249,7 @@ class FeedCache:
 
     def _build(self, catalog: Catalog, day: date) -> _State:
         old = self._state.components if self._state is not None else {}
-        components: dict[tuple[object, ...], bytes] = {}
+        components: dict[tuple[object, ...], Component] = {}
         for event in catalog.events:
             key = component_key(event)
             cached = old.get(key)
@@ -257,6 +260,7 @@ class FeedCache:
         self._singles = {k: v for k, v in self._singles.items() if k in components}
         everything = catalog.feed_events(Filters(), today=day)
         full = self._join(catalog, day, components, everything, FEED_PATH, Filters(), None)
+        _share(full.body, everything, components)
         return _State(catalog, day, components, full)
 
     def _current(self) -> _State:
@@ -274,7 +278,7 @@ class FeedCache:
         self,
         catalog: Catalog,
         day: date,
-        components: dict[tuple[object, ...], bytes],
+        components: dict[tuple[object, ...], Component],
         events: list[Event],
         source_path: str,
         filters: Filters,
@@ -361,6 +365,18 @@ class FeedCache:
         body = assemble(header, [event], [component], self.config, state.day)
         found = self._singles[key] = FeedBytes.of(body, event.last_modified, 1)
         return found
+
+
+def _share(body: bytes, events: list[Event], components: dict[tuple[object, ...], Component]) -> None:
+    """Point the components of `events` at their bytes inside the full feed `body`, which holds
+    them one after another just before its END line, so each is kept once, not twice."""
+    keys = [component_key(e) for e in events]
+    position = len(body) - len(_END) - sum(len(components[k]) for k in keys)
+    view = memoryview(body)
+    for key in keys:
+        size = len(components[key])
+        components[key] = view[position : position + size]
+        position += size
 
 
 def _compress_soon(feed: FeedBytes) -> None:
