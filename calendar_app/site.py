@@ -160,19 +160,38 @@ class Site:
     # --- watching --------------------------------------------------------------------------
 
     def watch(self, interval: float = 2.0) -> None:
-        """Poll the events folder every `interval` seconds in a background thread."""
+        """Reload in a background thread when the events folder changes.
+
+        The operating system reports a change at once (through watchfiles: inotify on Linux),
+        so a saved file is served within a second; the folder is also looked at every
+        `interval` seconds, which covers file systems that report nothing (network shares),
+        and is all there is when the folder cannot be watched.
+        """
         if self._watcher is not None:
             return
         self._stop.clear()
 
+        def reload() -> None:
+            try:
+                self.refresh()
+                if time.monotonic() - self._saved_at > _SAVE_EVERY_SECONDS:
+                    self.save_cache()
+            except Exception:  # a reload must never kill the watcher; the error is logged
+                log.exception("reloading events failed")
+
         def loop() -> None:
+            try:
+                import watchfiles
+
+                for _changes in watchfiles.watch(
+                    self.events_dir, stop_event=self._stop, debounce=100, rust_timeout=int(interval * 1000),
+                    yield_on_timeout=True, raise_interrupt=False,
+                ):
+                    reload()
+            except Exception as exc:  # no such folder yet, no inotify watches left: look every interval
+                log.warning("cannot watch %s (%s); looking for changes every %g s", self.events_dir, exc, interval)
             while not self._stop.wait(interval):
-                try:
-                    self.refresh()
-                    if time.monotonic() - self._saved_at > _SAVE_EVERY_SECONDS:
-                        self.save_cache()
-                except Exception:  # a reload must never kill the watcher; the error is logged
-                    log.exception("reloading events failed")
+                reload()
 
         self._watcher = threading.Thread(target=loop, name="calendar-watch", daemon=True)
         self._watcher.start()
