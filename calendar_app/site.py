@@ -48,6 +48,11 @@ class _Entry:
     problems: tuple[Problem, ...]  # problems of the version on disk now
 
 
+def _file_time(stamp: FileStamp) -> datetime:
+    """A file's modification time as LAST-MODIFIED uses it, from the stamp already taken."""
+    return datetime.fromtimestamp(stamp.mtime_ns / 1e9, tz=timezone.utc).replace(microsecond=0)
+
+
 class Site:
     """Holds the current catalog; thread-safe swaps on reload."""
 
@@ -99,14 +104,14 @@ class Site:
             with collector_paused():
                 for path in changed:
                     previous = entries.get(path)
-                    when = committed.get(relative_key(path, self.events_dir))
+                    when = committed.get(relative_key(path, self.events_dir)) if committed else None
                     cached = self._from_cache(path, stamps[path], when)
                     if cached is not None:
                         entries[path] = _Entry(stamps[path], cached, ())
                         continue
                     self._unsaved = self._cache is not None
                     try:
-                        event = load_event_file(path, self.events_dir, self.config, when)
+                        event = load_event_file(path, self.events_dir, self.config, when or _file_time(stamps[path]))
                         entries[path] = _Entry(stamps[path], event, ())
                     except EventFileError as exc:
                         kept = previous.event if previous else None
@@ -140,8 +145,7 @@ class Site:
         event = found[1]
         # LAST-MODIFIED is the file's last commit, else its modification time: a file committed
         # since (same bytes, same stamp) must not keep the time it had before.
-        expected = committed or datetime.fromtimestamp(stamp.mtime_ns / 1e9, tz=timezone.utc).replace(microsecond=0)
-        return event if event.last_modified == expected else None
+        return event if event.last_modified == (committed or _file_time(stamp)) else None
 
     def save_cache(self) -> None:
         """Write the valid events to the cache, when there is one and it is out of date."""

@@ -34,6 +34,7 @@ def test_a_saved_file_reaches_the_feed_while_the_site_watches(tmp_path: Path) ->
     feeds = FeedCache.of(site)
     target = sorted(events.rglob("*.md"))[0]
     site.watch(interval=30)  # far longer than the test waits: the change must be reported, not polled
+    time.sleep(1)  # the watcher registers with the operating system in its own thread; a change before that waits for the poll
     try:
         text = re.sub(r"^title: .*$", 'title: "Renamed while serving"', target.read_text(encoding="utf-8"),
                       count=1, flags=re.MULTILINE)
