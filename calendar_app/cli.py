@@ -222,9 +222,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .web.app import create_app
 
+    from .loadcache import default_cache_dir
+
     config = read_config(args)
     state_dir = (_config_path(args) or Path(DEFAULT_CONFIG_NAME)).absolute().parent  # accounts, queue: beside it
-    app = create_app(config, Path(args.events), today=args.today, watch=not args.no_watch, state_dir=state_dir)
+    cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    app = create_app(
+        config, Path(args.events), today=args.today, watch=not args.no_watch, state_dir=state_dir, cache_dir=cache_dir
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
     return 0
 
@@ -273,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--today", type=_date, default=None, help="treat this date as today (YYYY-MM-DD)")
     p.add_argument("--no-watch", action="store_true", help="do not reload event files when they change")
+    p.add_argument(
+        "--cache-dir", default=None, metavar="DIR",
+        help="keep validated events here across restarts (default: $CALENDAR_CACHE_DIR or ~/.cache/calendar-app)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="read every event file at start-up and keep no cache")
     p.set_defaults(func=cmd_serve)
 
     from .coordinator_cli import register_commands  # coordinator and import live beside their modules

@@ -20,6 +20,12 @@ DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_EVENTS = ROOT / "events"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def events_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Servers the tests start (`calendar-app serve`) keep their events cache here, not in ~/.cache."""
+    os.environ["CALENDAR_CACHE_DIR"] = str(tmp_path_factory.mktemp("events-cache"))
+
+
 @pytest.fixture(scope="session")
 def sample_config() -> SiteConfig:
     """The configuration the project ships (calendar.toml)."""
