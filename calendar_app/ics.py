@@ -322,6 +322,19 @@ class FeedCache:
         path = feed_path(filters)
         return self._remembered(state, path, lambda: state.catalog.feed_events(filters, today=state.day), filters, None)
 
+    def ready(self, filters: Filters = Filters()) -> FeedBytes | None:
+        """The feed for `filters` if it is ready as bytes, else None (then `feed` builds it).
+
+        Lets an asynchronous route answer at once, and hand only the building to a thread.
+        """
+        state = self._state
+        if state is None or state.day != self.site.clock.today() or state.catalog is not self.site.catalog:
+            return None
+        if filters.is_empty:
+            return state.full
+        with self._lock:
+            return state.remembered.get(feed_path(filters))
+
     def observance_feed(self, observance_id: str, year: int | None = None) -> FeedBytes:
         """The events of an observance: every year's from the past window on, or one year's window."""
         observance = self.config.observance(observance_id)

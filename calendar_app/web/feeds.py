@@ -17,6 +17,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..catalog import Filters
 from ..errors import FilterError
@@ -33,14 +34,20 @@ def feeds_of(request: Request) -> FeedCache:
 @router.get("/calendar.ics", response_class=Response)
 # Calendar clients may check a feed with HEAD first; the same handler answers without a body.
 @router.head("/calendar.ics", response_class=Response, include_in_schema=False)
-def calendar_feed(request: Request) -> Response:
-    """The feed of every published event, or of what the listing's filters select."""
+async def calendar_feed(request: Request) -> Response:
+    """The feed of every published event, or of what the listing's filters select.
+
+    Asynchronous: a feed that is ready (the full one, a filtered one asked for before) is
+    answered on the event loop, without the trip through a worker thread that a plain route
+    takes; only building a feed goes to a thread.
+    """
     cache = feeds_of(request)
     try:
         filters = Filters.from_query(request.query_params.multi_items(), cache.config)
     except FilterError as exc:
         return _bad_request(exc)
-    return feed_response(request, cache.feed(filters), cache.config.refresh_hours)
+    feed = cache.ready(filters) or await run_in_threadpool(cache.feed, filters)
+    return feed_response(request, feed, cache.config.refresh_hours)
 
 
 @router.get("/events/{slug}.ics", response_class=Response)
