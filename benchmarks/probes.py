@@ -9,6 +9,7 @@ and garbage-collector state out of the next one, and lets a cold start be a real
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -220,6 +221,15 @@ def probe_serve(args: dict[str, Any]) -> Result:
         for _ in range(repeats)
     ]
     out["peak_rss_mb"] = peak_rss_mb()  # before the naive baseline, which builds a whole object tree
+    out["rss_serving_mb"] = rss_mb()
+
+    # What a full collection costs a request that triggers it, with the loaded events frozen out
+    # of the collector's way (as `Catalog` does) and, as the baseline, with them not frozen.
+    gc.collect()
+    out["gc_full_frozen"] = [timed(gc.collect)[0] for _ in range(repeats)]
+    gc.unfreeze()
+    out["gc_full_unfrozen"] = [timed(gc.collect)[0] for _ in range(repeats)]
+    gc.freeze()
 
     # One changed file: write, reload, rebuild the feeds (what the watcher does), without the poll wait.
     target = sorted(event_files(root))[len(site.catalog) // 2]

@@ -188,6 +188,7 @@ ROWS = [
     Row("filtered feed: floor, joining its bytes", "feed_filtered_floor", None, None, "ms"),
     Row("listing page, rendered", "listing", "template alone, context ready", "listing_template_only", "ms"),
     Row("filtered listing page, rendered", "listing_filtered", "template alone, context ready", "listing_template_only", "ms"),
+    Row("full garbage collection, loaded data frozen", "gc_full_frozen", "the same, not frozen", "gc_full_unfrozen", "ms"),
     Row("one changed file: reload and rebuild feeds", "change_rebuild", None, None, "s"),
     Row("one changed file: write to new feed served", "change_live", "reload and rebuild alone", "change_rebuild", "s"),
 ]
@@ -223,17 +224,21 @@ def table(sizes: list[dict[str, Any]], http: list[dict[str, Any]]) -> str:
                 f"{_fmt(found['min'], row.unit)} - {_fmt(found['max'], row.unit)} | "
                 f"{row.baseline if base else ''} | {_fmt(base['median'], row.unit) if base else ''} | {ratio} |"
             )
-    lines += ["", "| memory | events | peak resident (MiB) | after imports (MiB) | per 10,000 events (MiB) |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "| memory (MiB) | events | peak resident | resident when serving | after imports | per 10,000 events (peak) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for size in sizes:
         info = size["info"]
         if "peak_rss_mb" in info:
             per = (info["peak_rss_mb"] - info["rss_imported_mb"]) * 10_000 / size["count"]
             lines.append(f"| site, feeds and listing in one process | {size['count']:,} | {info['peak_rss_mb']:.0f} | "
-                         f"{info['rss_imported_mb']:.0f} | {per:.0f} |")
+                         f"{info.get('rss_serving_mb', 0):.0f} | {info['rss_imported_mb']:.0f} | {per:.0f} |")
     for result in http:
         for name, values in result.get("memory_mb", {}).items():
-            lines.append(f"| {name} after the load test, per worker | {result['count']:,} | "
-                         f"{', '.join(f'{v:.0f}' for v in values)} | | |")
+            lines.append(f"| {name}, each worker after the load tests | {result['count']:,} | "
+                         f"{', '.join(f'{v:.0f}' for v in values)} | | | |")
     for result in http:
         lines += [
             "",
