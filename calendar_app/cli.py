@@ -217,6 +217,33 @@ def cmd_config_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site, with_base_url
+    from .loadcache import default_cache_dir
+
+    config = read_config(args)
+    if args.base_url is not None:
+        config = with_base_url(config, args.base_url)
+    cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    report = build_site(
+        config, Path(args.events), Path(args.out), today=args.today, absolute=args.base_url is not None,
+        full=args.full, strict=args.strict, cache_dir=cache_dir,
+    )
+    if report.problems:
+        print("\n".join(str(p) for p in report.problems), file=sys.stderr)
+    for url in report.unmapped:
+        print(f"warning: a page links to {url}, which the static site does not have", file=sys.stderr)
+    if report.stopped:
+        print("calendar-app build: nothing was written (--strict and problems were found)", file=sys.stderr)
+        return 1
+    print(
+        f"Built {report.out}: {report.files:,} files ({len(report.written):,} written, {report.unchanged:,} unchanged, "
+        f"{len(report.removed):,} removed); {report.events_rendered:,} events rendered, {report.events_kept:,} kept; "
+        f"{report.seconds:.1f} s"
+    )
+    return 1 if any(p.severity is Severity.ERROR for p in report.problems) else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -272,6 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("config-doc", parents=[common], help="print the table of settings (as in README.md)")
     p.set_defaults(func=cmd_config_doc)
+
+    p = sub.add_parser("build", parents=[common], help="write the site as static files for any static host")
+    p.add_argument("out", metavar="OUT", help="folder to write (new, empty, or an earlier build)")
+    p.add_argument("--base-url", default=None, metavar="URL", help="write absolute links under this address (default: relative links; feeds use base_url)")
+    p.add_argument("--today", type=_date, default=None, help="treat this date as today (YYYY-MM-DD)")
+    p.add_argument("--full", action="store_true", help="render every event again instead of keeping unchanged ones")
+    p.add_argument("--strict", action="store_true", help="write nothing when any file has a problem")
+    p.add_argument(
+        "--cache-dir", default=None, metavar="DIR",
+        help="keep validated events here across builds (default: $CALENDAR_CACHE_DIR or ~/.cache/calendar-app)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="read every event file and keep no cache")
+    p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", parents=[common], help="serve the listing and feeds")
     p.add_argument("--host", default="127.0.0.1")
