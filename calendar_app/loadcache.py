@@ -86,19 +86,21 @@ class LoadCache:
                     return {}
                 if handle.readline().rstrip(b"\n") != self.key:
                     return {}  # other code, configuration or folder: the files are read again
-                data = handle.read()
+                try:
+                    with collector_paused():
+                        # Read as it is unpickled, not whole first: the bytes would add to the peak.
+                        rows = pickle.load(handle)  # noqa: S301 - our own file, in a folder only we may write
+                except (OSError, MemoryError):
+                    raise
+                except Exception as exc:  # a damaged cache is read again from the files, never trusted in part
+                    log.warning("ignoring the damaged cache %s: %s", self.file, exc)
+                    return {}
         except FileNotFoundError:
             return {}
         except OSError as exc:
             log.warning("cannot read the cache %s: %s", self.file, exc)
             return {}
-        try:
-            with collector_paused():
-                rows = pickle.loads(data)  # noqa: S301 - our own file, in a folder only we may write
-            return {path: (FileStamp(size, mtime_ns, inode), event) for path, size, mtime_ns, inode, event in rows}
-        except Exception as exc:  # a damaged cache is read again from the files, never trusted in part
-            log.warning("ignoring the damaged cache %s: %s", self.file, exc)
-            return {}
+        return {path: (FileStamp(size, mtime_ns, inode), event) for path, size, mtime_ns, inode, event in rows}
 
     def save(self, entries: CachedEvents) -> None:
         """Replace the cache with `entries`; a failure to write is logged, never raised."""
