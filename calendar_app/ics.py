@@ -47,6 +47,7 @@ from .catalog import Catalog, Filters
 from .clock import Clock
 from .config import SiteConfig
 from .errors import Problem, Severity
+from .loadcache import ComponentCache
 from .model import Event
 from .site import Site
 from .timezones import vtimezone_bytes
@@ -204,6 +205,7 @@ class _State:
     components: dict[tuple[object, ...], Component]
     full: FeedBytes
     remembered: OrderedDict[str, FeedBytes] = field(default_factory=OrderedDict)
+    spans: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)  # components inside `full`
 
 
 class FeedCache:
@@ -221,6 +223,9 @@ class FeedCache:
         self._stamps: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
         self._singles: dict[tuple[object, ...], FeedBytes] = {}
         self._state: _State | None = None
+        cache_dir = getattr(site, "cache_dir", None)
+        self._disk = ComponentCache(cache_dir, site.events_dir, site.config) if cache_dir is not None else None
+        self._gzip_stored: tuple[str, bytes] | None = None
         site.on_change(self._changed)
 
     @classmethod
@@ -244,11 +249,36 @@ class FeedCache:
                 self._state = self._build(site.catalog, today)  # (a request may have built it already)
                 if state is None:
                     self._state.full.gzipped  # noqa: B018 - made at start-up, so no subscriber waits for it
+                    self._store(self._state)
                 else:
                     _compress_soon(self._state.full)
 
+    def _stored(self) -> dict[tuple[object, ...], Component]:
+        """The VEVENT bytes an earlier run kept (see `loadcache.ComponentCache`), and its gzip.
+
+        They are kept as that run's full feed, where each is a view, and the few outside it.
+        """
+        stored = self._disk.load() if self._disk is not None else None
+        if not isinstance(stored, dict) or set(stored) != {"body", "spans", "others", "full"}:
+            return {}
+        view = memoryview(stored["body"])
+        components: dict[tuple[object, ...], Component] = {k: view[a:b] for k, (a, b) in stored["spans"].items()}
+        components.update(stored["others"])
+        self._gzip_stored = stored["full"]
+        return components
+
+    def _store(self, state: _State) -> None:
+        """Keep the VEVENT bytes and the full feed's gzip for the next start, if this one made any."""
+        stored = self._gzip_stored
+        if self._disk is None or (not self.components_built and stored is not None and stored[0] == state.full.etag):
+            return
+        others = {key: bytes(value) for key, value in state.components.items() if key not in state.spans}
+        self._disk.save(
+            {"body": state.full.body, "spans": state.spans, "others": others, "full": (state.full.etag, state.full.gzipped)}
+        )
+
     def _build(self, catalog: Catalog, day: date) -> _State:
-        old = self._state.components if self._state is not None else {}
+        old = self._state.components if self._state is not None else self._stored()
         components: dict[tuple[object, ...], Component] = {}
         for event in catalog.events:
             key = component_key(event)
@@ -260,8 +290,10 @@ class FeedCache:
         self._singles = {k: v for k, v in self._singles.items() if k in components}
         everything = catalog.feed_events(Filters(), today=day)
         full = self._join(catalog, day, components, everything, FEED_PATH, Filters(), None)
-        _share(full.body, everything, components)
-        return _State(catalog, day, components, full)
+        if self._state is None and self._gzip_stored is not None and self._gzip_stored[0] == full.etag:
+            vars(full)["gzipped"] = self._gzip_stored[1]  # where `cached_property` keeps it: same body, same gzip
+        spans = _share(full.body, everything, components)
+        return _State(catalog, day, components, full, spans=spans)
 
     def _current(self) -> _State:
         """The state for today: the feeds' past window moves with the date, even without a change."""
@@ -380,16 +412,26 @@ class FeedCache:
         return found
 
 
-def _share(body: bytes, events: list[Event], components: dict[tuple[object, ...], Component]) -> None:
+def _share(
+    body: bytes, events: list[Event], components: dict[tuple[object, ...], Component]
+) -> dict[tuple[object, ...], tuple[int, int]]:
     """Point the components of `events` at their bytes inside the full feed `body`, which holds
-    them one after another just before its END line, so each is kept once, not twice."""
+    them one after another just before its END line, so each is kept once, not twice; return
+    where each one is. The others become bytes of their own, so that no view keeps an older
+    feed (a whole feed's worth of memory) alive."""
     keys = [component_key(e) for e in events]
     position = len(body) - len(_END) - sum(len(components[k]) for k in keys)
     view = memoryview(body)
+    spans: dict[tuple[object, ...], tuple[int, int]] = {}
     for key in keys:
         size = len(components[key])
         components[key] = view[position : position + size]
+        spans[key] = (position, position + size)
         position += size
+    for key, value in components.items():
+        if key not in spans and isinstance(value, memoryview):
+            components[key] = bytes(value)
+    return spans
 
 
 def _compress_soon(feed: FeedBytes) -> None:

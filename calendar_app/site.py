@@ -71,6 +71,7 @@ class Site:
         self._stop = threading.Event()
         self.catalog = Catalog(config, [])
         self.problems: list[Problem] = []
+        self.cache_dir = cache_dir  # where outputs may keep what they build across restarts too
         self._cache = LoadCache(cache_dir, events_dir, config) if cache_dir is not None else None
         self._cached: CachedEvents = self._cache.load() if self._cache is not None else {}
         self._unsaved = False

@@ -3,6 +3,7 @@ is read from the file again, and a cache that is foreign, stale or damaged is ne
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 import shutil
@@ -123,3 +124,21 @@ def test_the_default_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.delenv("CALENDAR_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "calendar-app"
+
+
+def test_a_restart_builds_no_feed_entry_again_and_one_per_changed_file(events: Path, tmp_path: Path) -> None:
+    first = FeedCache(site_of(events, tmp_path / "cache"))
+    assert first.components_built == len(first.site.catalog) > 0
+
+    again = FeedCache(site_of(events, tmp_path / "cache"))
+    assert again.components_built == 0
+    assert again.feed().body == first.feed().body
+    assert again.feed().gzipped == first.feed().gzipped
+
+    changed = sorted(events.rglob("*.md"))[0]
+    text = re.sub(r"^title: .*$", 'title: "Changed title"', changed.read_text(encoding="utf-8"), count=1, flags=re.MULTILINE)
+    changed.write_text(text, encoding="utf-8")
+    third = FeedCache(site_of(events, tmp_path / "cache"))
+    assert third.components_built == 1
+    assert b"SUMMARY:Changed title" in third.feed().body
+    assert gzip.decompress(third.feed().gzipped) == third.feed().body
