@@ -277,7 +277,7 @@ class _Builder:
         detail = event_detail(catalog, config, event, today).model_dump(mode="json")
         detail["links"] = {k: self.full_link(v) for k, v in detail["links"].items()}
         self.tree.put(files[2], dumps(detail))
-        self.summaries[event.slug] = EventSummary.model_validate({k: detail[k] for k in EventSummary.model_fields})
+        self.summaries[event.slug] = _summary_of(detail)
         return {"key": key, "vevent": vevent.decode("utf-8"), "record": self.client_record(event)}
 
     def summary(self, slug: str) -> EventSummary:
@@ -285,7 +285,7 @@ class _Builder:
         found = self.summaries.get(slug)
         if found is None:
             detail = json.loads((self.tree.out / "api" / "events" / f"{slug}.json").read_text(encoding="utf-8"))
-            found = self.summaries[slug] = EventSummary.model_validate({k: detail[k] for k in EventSummary.model_fields})
+            found = self.summaries[slug] = _summary_of(detail)
         return found
 
     def client_record(self, event: Event) -> dict[str, Any]:
@@ -442,21 +442,22 @@ class _Builder:
     def observances(self) -> None:
         """Each observance's page for every year it has events (and the coming one), and its feeds."""
         catalog, config, today = self.catalog, self.config, self.today
+        items = []
         for observance in config.observances:
             default = observance_default_year(observance, today)
-            context = observance_context(catalog, config, observance, default, today)
-            for year in context["years"]:
-                ctx = observance_context(catalog, config, observance, year, today)
-                ctx.update(title=f"{observance.name} {year}", current="observances")
-                self.page(f"observances/{observance.id}/{year}/index.html", "static_observance.html", ctx)
+            current = observance_context(catalog, config, observance, default, today)
+            items.append(current)
+            for year in current["years"]:
+                context = dict(current) if year == default else observance_context(catalog, config, observance, year, today)
+                context.update(title=f"{observance.name} {year}", current="observances")
+                self.page(f"observances/{observance.id}/{year}/index.html", "static_observance.html", context)
                 if year == default:
-                    self.page(f"observances/{observance.id}/index.html", "static_observance.html", ctx)
-                events = catalog.observance_events(observance, year)
+                    self.page(f"observances/{observance.id}/index.html", "static_observance.html", context)
                 f = Filters(observance=observance.id)
+                events = [entry.event for entry in context["entries"]]  # the year's events, in start order
                 self.feed(f"observances/{observance.id}/{year}.ics", events, f, f"{observance.name} {year}")
             f = Filters(observance=observance.id)
             self.feed(f"observances/{observance.id}.ics", catalog.feed_events(f, today=today), f, observance.name)
-        items = [observance_context(catalog, config, o, observance_default_year(o, today), today) for o in config.observances]
         self.page("observances/index.html", "observances.html", {"title": "Observances", "items": items, "current": "observances"})
 
     # --- other pages ---------------------------------------------------------------------------
@@ -511,6 +512,11 @@ class _Builder:
             except UnicodeDecodeError:
                 raise BuildError(f"static/{relative}: only text assets (CSS, scripts) can be published") from None
             self.tree.put(f"static/{relative}", text)
+
+
+def _summary_of(detail: dict[str, Any]) -> EventSummary:
+    """The list entry of an event from its JSON: read as JSON, so a date stays a date (not midnight)."""
+    return EventSummary.model_validate_json(json.dumps({k: detail[k] for k in EventSummary.model_fields}))
 
 
 def _session_days(event: Event) -> list[list[str]]:
