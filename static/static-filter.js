@@ -197,6 +197,9 @@
       form.querySelectorAll("input[name='" + facet[1] + "']").forEach(function (input) {
         input.checked = f[facet[0]].indexOf(input.value) >= 0;
         setCount(form, input, counts[input.value] || 0);
+        // As on the server, a choice that would give nothing is not offered (unless chosen).
+        var item = input.closest("li");
+        if (item) { item.hidden = !counts[input.value] && !input.checked; }
       });
     });
     [["online", { online: true }], ["free", { free: true }]].forEach(function (pair) {
