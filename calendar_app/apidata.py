@@ -7,8 +7,9 @@ web framework.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from pydantic import BaseModel, Field
 

@@ -15,11 +15,15 @@ What the build writes:
 
 Builds are deterministic: the same events, configuration, code and "today" give the same bytes.
 The one build stamp is the `stamps` entry of the manifest (`.calendar-build/manifest.json`:
-when it was built, and for which day). Builds are incremental: an event whose key (its file's
-content and commit time, what "today" changes on its page, the configuration, the code) is
-unchanged keeps its page, `.ics` and JSON without rendering them, and its VEVENT and JSON
-summary are taken from the manifest for the feeds and listings, which are made again every
-time; a file is written only when its bytes change (see `outputtree`).
+when it was built, and for which day). Builds are incremental:
+
+- an event whose key (its file's content and commit time, what "today" changes on its page,
+  the configuration, the code and templates) is unchanged keeps its page, `.ics` and JSON
+  without rendering them; its VEVENT and its record for the browser come from the manifest;
+- a listing page (and its API JSON) whose events, by their keys, counts and page numbers are
+  unchanged is kept, and so is an Atom feed whose listing's events are;
+- the feeds, the observance pages and the browser's JSON are joined again every time, from
+  those kept parts; and a file is written only when its bytes change (see `outputtree`).
 """
 
 from __future__ import annotations
@@ -28,18 +32,19 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from pydantic import ValidationError
 
 from .apidata import EventSummary, event_detail, event_list
 from .atom import render_atom
 from .catalog import Filters
+from .clientindex import ENTRY_TEMPLATE, client_document, client_record
 from .clock import Clock
 from .config import SiteConfig
 from .errors import ConfigError, Problem
@@ -47,10 +52,8 @@ from .eventpage import event_context
 from .ics import assemble, feed_header, feed_names
 from .listing import (
     ListingResults,
-    entry,
-    group_by_month,
-    listing_results,
     listing_context,
+    listing_results,
     next_session,
     observance_context,
     observance_default_year,
@@ -63,14 +66,13 @@ from .model import Event, as_instant
 from .outputtree import FORMAT, BuildError, Manifest, OutputTree
 from .rendering import TEMPLATES_DIR, environment
 from .site import Site
+from .sitemaps import sitemap_files
 from .staticpaths import StaticPaths, Variant
 from .vevent import build_vevent
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR.parent / "static"
-SITEMAP_LIMIT = 50_000  # URLs in one sitemap file (sitemaps.org)
 _LIBRARIES = ("icalendar", "jinja2", "markdown-it-py", "nh3", "pydantic", "feedgen", "tzdata", "python-dateutil")
-_SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 @dataclass
@@ -211,16 +213,14 @@ class _Builder:
         self.cache: dict[str, dict[str, Any]] = {}
         self.rendered = 0
         self.kept = 0
-        self._entry = self.env.from_string(
-            '{% from "_macros.html" import entry %}{{ entry(item, mark_over=mark_over) }}'
-        )
+        self._entry = self.env.from_string(ENTRY_TEMPLATE)
 
     def run(self) -> None:
         self.events()
         results = self.listings()
         self.feeds(results)
         self.observances()
-        self.pages(results)
+        self.pages()
         self.sitemap()
         self.assets()
         self.tree.manifest.events = self.cache
@@ -278,7 +278,8 @@ class _Builder:
         detail["links"] = {k: self.full_link(v) for k, v in detail["links"].items()}
         self.tree.put(files[2], dumps(detail))
         self.summaries[event.slug] = _summary_of(detail)
-        return {"key": key, "vevent": vevent.decode("utf-8"), "record": self.client_record(event)}
+        record = client_record(catalog, config, event, today, template=self._entry, paths=self.paths)
+        return {"key": key, "vevent": vevent.decode("utf-8"), "record": record}
 
     def summary(self, slug: str) -> EventSummary:
         """An event as the API lists it: made with its JSON this time, or read back from that file."""
@@ -287,35 +288,6 @@ class _Builder:
             detail = json.loads((self.tree.out / "api" / "events" / f"{slug}.json").read_text(encoding="utf-8"))
             found = self.summaries[slug] = _summary_of(detail)
         return found
-
-    def client_record(self, event: Event) -> dict[str, Any]:
-        """An event as `static-filter.js` filters and shows it: its entry as the listing renders
-        it, the values every filter looks at, and the days of its sessions."""
-        upcoming = event.last_date >= self.today
-        item = entry(self.catalog, event, self.today, upcoming=upcoming)
-        group = group_by_month([item])[0]
-        html = self._entry.render(item=item, mark_over=upcoming).strip()
-        f = event.fields
-        return {
-            "slug": event.slug,
-            "html": self.paths.rewrite_html(html, ""),
-            "month": group.key,
-            "month_title": group.title,
-            "type": f.type,
-            "topics": list(f.topics),
-            "audience": list(f.audience),
-            "sponsors": list(f.sponsors),
-            "region": (f.location.region or "") if f.location else "",
-            "language": event.language,
-            "accessibility": list(f.accessibility),
-            "online": event.online is not None,
-            "free": bool(f.registration and f.registration.is_free),
-            "observances": [o.id for o in self.config.observances if self.catalog.observance_year(event, o) is not None],
-            "days": _session_days(event),
-            # Each distinct word once: a search word lies inside one word of the text, so the
-            # matches are the server's, at a fraction of the size.
-            "text": " ".join(dict.fromkeys(event.search_text.split())),
-        }
 
     # --- listings ------------------------------------------------------------------------------
 
@@ -390,27 +362,10 @@ class _Builder:
                 self.tree.put(path, dumps(doc))
 
     def client_index(self, past: bool, results: ListingResults) -> None:
-        """Every event of the listing, in its order, for filtering in the browser."""
-        feeds = {}
-        for v in self.paths.variants:
-            feeds[f"{v.kind}:{v.value}" if v.kind != "all" else "all"] = self.subscribe_targets(v.folder + "calendar.ics")
-        for o in self.config.observances:
-            feeds[f"observance:{o.id}"] = self.subscribe_targets(f"observances/{o.id}.ics")
-        doc = {
-            "past": past,
-            "today": self.today.isoformat(),
-            "page_size": self.config.page_size,
-            "observances": {o.id: o.name for o in self.config.observances},
-            "sponsors": {v.value: v.folder for v in self.paths.variants if v.kind == "sponsor"},
-            "types": {v.value: v.folder for v in self.paths.variants if v.kind == "type"},
-            "feeds": feeds,
-            "events": [self.cache[e.slug]["record"] for e in results.events],
-        }
+        """Every event of the listing, in its order, for filtering in the browser (see `clientindex`)."""
+        records = [self.cache[e.slug]["record"] for e in results.events]
+        doc = client_document(self.config, self.paths, records, past=past, today=self.today)
         self.tree.put("api/past.json" if past else "api/upcoming.json", dumps(doc))
-
-    def subscribe_targets(self, target: str) -> dict[str, str]:
-        links = subscribe_links(self.config.base_url, "/" + target)
-        return {"https": links.https, "webcal": links.webcal, "google": links.google}
 
     # --- feeds and observances -----------------------------------------------------------------
 
@@ -435,8 +390,8 @@ class _Builder:
         for server in ("/feed.atom", "/"):
             old = self.config.base_url + server + ("?" + query if query else "")
             new = self.paths.link(old, None)
-            text = text.replace(_xml_escape(old) + "<", _xml_escape(new) + "<")
-            text = text.replace(f'"{_xml_escape(old)}"', f'"{_xml_escape(new)}"')
+            text = text.replace(escape(old) + "<", escape(new) + "<")  # <id>, in text
+            text = text.replace(f'"{escape(old)}"', f'"{escape(new)}"')  # <link href>
         self.tree.put(path, text)
 
     def observances(self) -> None:
@@ -462,7 +417,7 @@ class _Builder:
 
     # --- other pages ---------------------------------------------------------------------------
 
-    def pages(self, results: dict[tuple[str, bool], ListingResults]) -> None:
+    def pages(self) -> None:
         base = self.config.base_url
         feeds = [("Every event", subscribe_links(base, "/calendar.ics"))]
         feeds += [(o.name, subscribe_links(base, f"/observances/{o.id}.ics")) for o in self.config.observances]
@@ -481,28 +436,10 @@ class _Builder:
     def sitemap(self) -> None:
         """sitemap.xml of the pages search engines should index (not filtered or later pages)."""
         urls: list[tuple[str, str | None]] = [("", None), ("past/", None), ("observances/", None), ("subscribe/", None)]
-        for observance in self.config.observances:
-            urls.append((f"observances/{observance.id}/", None))
-        for event in self.catalog.events:
-            urls.append((f"events/{event.slug}/", event.last_modified.date().isoformat()))
-        chunks = [urls[i : i + SITEMAP_LIMIT] for i in range(0, len(urls), SITEMAP_LIMIT)]
-        if len(chunks) == 1:
-            self.tree.put("sitemap.xml", self._urlset(chunks[0]))
-            return
-        index = ElementTree.Element("sitemapindex", xmlns=_SITEMAP_NS)
-        for n, chunk in enumerate(chunks, 1):
-            self.tree.put(f"sitemap-{n}.xml", self._urlset(chunk))
-            ElementTree.SubElement(ElementTree.SubElement(index, "sitemap"), "loc").text = self.paths.full_url(f"sitemap-{n}.xml")
-        self.tree.put("sitemap.xml", _xml_document(index))
-
-    def _urlset(self, urls: list[tuple[str, str | None]]) -> str:
-        root = ElementTree.Element("urlset", xmlns=_SITEMAP_NS)
-        for target, lastmod in urls:
-            item = ElementTree.SubElement(root, "url")
-            ElementTree.SubElement(item, "loc").text = self.paths.full_url(target)
-            if lastmod:
-                ElementTree.SubElement(item, "lastmod").text = lastmod
-        return _xml_document(root)
+        urls += [(f"observances/{o.id}/", None) for o in self.config.observances]
+        urls += [(f"events/{e.slug}/", e.last_modified.date().isoformat()) for e in self.catalog.events]
+        for name, text in sitemap_files(urls, self.paths.full_url).items():
+            self.tree.put(name, text)
 
     def assets(self) -> None:
         for path in sorted(p for p in STATIC_DIR.rglob("*") if p.is_file()):
@@ -517,25 +454,3 @@ class _Builder:
 def _summary_of(detail: dict[str, Any]) -> EventSummary:
     """The list entry of an event from its JSON: read as JSON, so a date stays a date (not midnight)."""
     return EventSummary.model_validate_json(json.dumps({k: detail[k] for k in EventSummary.model_fields}))
-
-
-def _session_days(event: Event) -> list[list[str]]:
-    """The first and last day of each session, in the event's own zone."""
-    days = []
-    for start in sessions(event, limit=1000) if event.rule is not None else [event.start]:
-        end = occurrence_end(event, start)
-        if isinstance(start, datetime) and isinstance(end, datetime):
-            first, last = start.date(), (end - timedelta(microseconds=1)).date()
-        else:
-            first, last = start, end  # type: ignore[assignment]
-        days.append([first.isoformat(), last.isoformat()])
-    return days
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def _xml_document(root: ElementTree.Element) -> str:
-    ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

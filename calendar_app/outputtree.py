@@ -47,7 +47,7 @@ class Manifest:
     stamps: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, out: Path) -> "Manifest | None":
+    def read(cls, out: Path) -> Manifest | None:
         """The manifest in `out`, an empty one for a fresh folder, or None when `out` holds other files."""
         path = out / MANIFEST_DIR / MANIFEST_NAME
         try:

@@ -229,7 +229,7 @@ class StaticPaths:
             scheme = self.base.split("://", 1)[0]
             mapped = self.link(f"{scheme}://{url[len('webcal://'):]}", page_dir)
             return "webcal://" + mapped.split("://", 1)[1] if "://" in mapped else url
-        if url == self.base or url.startswith(self.base + "/") or url.startswith(self.base + "?"):
+        if url == self.base or url.startswith((self.base + "/", self.base + "?")):
             target = self._target_of_url(url[len(self.base) :] or "/")
             return url if target is None else self.full_url(target)
         if url.startswith("/") and not url.startswith("//"):

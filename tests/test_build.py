@@ -41,7 +41,7 @@ MANIFEST = f"{MANIFEST_DIR}/{MANIFEST_NAME}"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -97,7 +97,7 @@ def _links(html: str) -> list[str]:
 
 
 def _text(html: str) -> str:
-    without = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    without = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.DOTALL)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", without))).strip()
 
 
@@ -175,15 +175,15 @@ def test_listing_pages_per_type_and_per_sponsor_stand_in_for_the_filters(
     for static_path, query in [("/type/webinar/", "type=webinar"), ("/sponsor/ojjdp/", "sponsor=OJJDP"), ("/page/2/", "page=2")]:
         built = static_server.get(static_path).text
         served = server_client.get("/?" + query).text
-        entries = re.findall(r'<h3 class="entry-title">.*?</h3>', served, re.S)
-        assert entries and [_text(e) for e in re.findall(r'<h3 class="entry-title">.*?</h3>', built, re.S)] == [_text(e) for e in entries]
-        count = re.search(r'<p class="results-count" id="results">(.*?)</p>', served, re.S)
+        entries = re.findall(r'<h3 class="entry-title">.*?</h3>', served, re.DOTALL)
+        assert entries and [_text(e) for e in re.findall(r'<h3 class="entry-title">.*?</h3>', built, re.DOTALL)] == [_text(e) for e in entries]
+        count = re.search(r'<p class="results-count" id="results">(.*?)</p>', served, re.DOTALL)
         assert count is not None and count.group(1) in built
     webinars = static_server.get("/type/webinar/").text
     assert set(re.findall(r'<span class="entry-type">(.*?)</span>', webinars)) == {"Webinar"}
     # Readers without scripts get links to those pages inside the filter panel.
     home = static_server.get("/").text
-    note = re.search(r"<noscript>(.*?)</noscript>", home, re.S)
+    note = re.search(r"<noscript>(.*?)</noscript>", home, re.DOTALL)
     assert note is not None
     assert f'href="{static_server.url}/type/webinar/"' in note.group(1)
     assert f'href="{static_server.url}/sponsor/ojjdp/"' in note.group(1)
@@ -436,8 +436,8 @@ def test_a_later_day_gives_what_a_fresh_build_of_that_day_gives(tmp_path: Path, 
 
 
 def test_today_state_changes_when_a_session_ends(sample_config: SiteConfig) -> None:
-    from calendar_app.site import Site
     from calendar_app.clock import Clock
+    from calendar_app.site import Site
 
     site = Site(sample_config, SAMPLE_EVENTS, Clock(sample_config.zone, NOVEMBER))
     series = site.catalog.by_slug["prevention-month-wednesday-webinars"]

@@ -7,11 +7,10 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,7 +25,7 @@ TODAY = date(2026, 11, 23)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -56,7 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
 
 def _server_titles(server: TestClient, query: str) -> list[str]:
     html = server.get("/?" + query).text
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", t)).strip() for t in re.findall(r'<h3 class="entry-title">(.*?)</h3>', html, re.S)]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", t)).strip() for t in re.findall(r'<h3 class="entry-title">(.*?)</h3>', html, re.DOTALL)]
 
 
 def _titles(page: Any) -> list[str]:
@@ -121,7 +120,7 @@ def test_past_events_filter_too(static_site: str, server: TestClient, page: Any)
     page.goto(static_site + "past/?type=webinar")
     page.locator(".results-count", has_text=re.compile(r"past events?: webinars")).wait_for()
     html = server.get("/past?type=webinar").text
-    expected = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", t)).strip() for t in re.findall(r'<h3 class="entry-title">(.*?)</h3>', html, re.S)]
+    expected = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", t)).strip() for t in re.findall(r'<h3 class="entry-title">(.*?)</h3>', html, re.DOTALL)]
     assert _titles(page) == expected
 
 
