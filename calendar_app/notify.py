@@ -43,7 +43,7 @@ class Notifier:
                     smtp.login(config.smtp_username, os.environ.get(PASSWORD_ENV, ""))
                 for recipient in recipients:
                     smtp.send_message(self._message(recipient, subject, text))
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, ValueError) as exc:  # ValueError: a header the policy refuses
             log.error("could not send %r to %d recipient(s) through %s: %s", subject, len(recipients),
                       config.smtp_host, exc)
             return False

@@ -139,6 +139,14 @@ def test_lockout_after_repeated_failures_per_account(tmp_path: Path) -> None:
     assert "Too many failed attempts" in log_in(site.client, "nobody at all", "x").text  # no enumeration
 
 
+def test_a_broken_coordinators_file_is_said_plainly(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False)
+    (tmp_path / "coordinators.toml").write_text("[[coordinators]\nname = ", encoding="utf-8")
+    response = log_in(site.client)
+    assert response.status_code == 503 and "list of coordinators cannot be read" in response.text
+    assert site.client.get("/suggest").status_code == 200  # the public pages do not depend on it
+
+
 def test_lockout_per_address(tmp_path: Path) -> None:
     site = make_site(tmp_path, settings="login_max_failures = 2", login=False)
     for n in range(8):  # many accounts from one address: the address limit is 4x the account limit

@@ -8,15 +8,18 @@ for names that exist and names that do not.
 
 from __future__ import annotations
 
+import logging
 import math
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..accounts import AccountError
 from .desk import client_address, current_coordinator, desk_of, log_in, posted_form, render
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("calendar_app")
 WRONG = "The name or password is not right."
 
 
@@ -51,7 +54,12 @@ async def login(request: Request) -> Response:
         minutes = max(1, math.ceil(wait / 60))
         error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
         return render(request, "login.html", status=429, next=target, identifier=identifier, error=error)
-    coordinator = desk.accounts.verify_login(identifier, password)
+    try:
+        coordinator = desk.accounts.verify_login(identifier, password)
+    except AccountError as exc:
+        log.error("cannot check a login: %s", exc)
+        error = "Logging in is not possible right now: the site's list of coordinators cannot be read."
+        return render(request, "login.html", status=503, next=target, identifier=identifier, error=error)
     if coordinator is None:
         desk.failed_by_account.hit(account_key)
         desk.failed_by_address.hit(address_key)

@@ -147,3 +147,37 @@ def test_coordinator_and_suggestion_pages_pass_axe(
     found["pending item"] = axe_violations(page)
     screenshot(page, "manage-pending-item")
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 20.0) -> bool:
+    """Poll until `check()` holds (the server reloads every two seconds); False if it never does."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def test_a_file_changed_on_disk_is_served_and_a_broken_one_keeps_its_last_good_version(live_server: Any) -> None:
+    server = live_server(today="2026-11-23", copy_events=True, watch=True)
+    add_coordinator(server)
+    path = next(server.events_dir.rglob("screening-runaway-homeless-youth.md"))
+    url = server.url + "/events/screening-runaway-homeless-youth"
+    text = path.read_text()
+    path.write_text(text.replace("Screening Runaway and Homeless Youth", "Screening Youth"))
+    assert wait_for(lambda: "Screening Youth for Trafficking Experiences" in httpx.get(url).text)
+
+    path.write_text(text.replace('start: "2026-12-03 14:00"', 'start: "2026-12-03 16:00"'))  # ends before it starts
+    with httpx.Client(base_url=server.url) as client:
+        login = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)  # type: ignore[union-attr]
+        client.post("/login", data={"csrf_token": token, "identifier": "Ana Ruiz", "password": PASSWORD})
+        assert wait_for(lambda: "Files with problems (1)" in client.get("/manage").text)
+        assert "end: ends before it starts" in client.get("/manage").text
+    page = httpx.get(url).text
+    assert "Screening Youth for Trafficking Experiences" in page  # the last valid version, still served
+    feed = httpx.get(server.url + "/calendar.ics")
+    assert feed.status_code == 200 and "Screening Youth for Trafficking" in feed.text.replace("\r\n ", "")
