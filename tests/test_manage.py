@@ -277,6 +277,16 @@ def test_an_edit_keeps_comments_and_unusual_fields_and_bumps_the_sequence(site: 
     assert "SEQUENCE:1" in site.client.get("/events/screening-youth-webinar.ics").text
 
 
+def test_the_uid_of_a_published_event_cannot_be_changed_from_the_form(site: DeskSite) -> None:
+    page = site.client.get("/manage/events/screening-youth-webinar/edit").text
+    assert re.search(r'<input type="text" id="f-uid" name="uid" value="" readonly', page)
+    form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    site.client.post("/manage/events/screening-youth-webinar/edit",
+                     data={**form, "uid": "hijacked@example.org", "title": "Renamed", "action": "save"})
+    assert "hijacked" not in site.text("screening-youth-webinar") and 'title: "Renamed"' in site.text(
+        "screening-youth-webinar")
+
+
 def test_a_title_change_does_not_bump_the_sequence(site: DeskSite) -> None:
     form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
     site.client.post("/manage/events/screening-youth-webinar/edit", data={**form, "title": "New title", "action": "save"})

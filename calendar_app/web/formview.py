@@ -31,6 +31,7 @@ class Control:
     value: str
     errors: list[str]
     choices: list[tuple[str, str]]
+    locked: bool = False  # shown, not changed: the uid of a published event
 
     @property
     def selected(self) -> list[str]:
@@ -64,6 +65,7 @@ def form_view(
     body_line: int | None = None,
     fields: tuple[FormField, ...] = FORM_FIELDS,
     general: list[str] | None = None,
+    locked: frozenset[str] = frozenset(),
 ) -> FormView:
     """Controls grouped as the form shows them, each with its value and the problems beside it."""
     extra: dict[str, list[str]] = {}
@@ -79,7 +81,7 @@ def form_view(
         loose.extend(f"{name}: {message}" for message in by_field.pop(name))
     groups: dict[str, list[Control]] = {}
     for f in fields:
-        control = Control(f, values.get(f.name, ""), by_field.get(f.name, []), choices_for(f, config))
+        control = Control(f, values.get(f.name, ""), by_field.get(f.name, []), choices_for(f, config), f.name in locked)
         groups.setdefault(f.group, []).append(control)
     return FormView(list(groups.items()), [*(general or []), *loose], extra)
 

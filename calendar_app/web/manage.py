@@ -30,6 +30,7 @@ def install(app: FastAPI, site: Site, state_dir: Path) -> None:
 
 
 Who = Depends(coordinator_required)
+LOCKED = frozenset({"uid"})
 
 
 # --- the desk ----------------------------------------------------------------------------------
@@ -145,6 +146,9 @@ async def save_event(request: Request, slug: str, coordinator: Coordinator = Who
     values = values_from_form(form)
     version = str(form.get("version", ""))
     allow_rewrite = form.get("allow_rewrite") == "on"
+    current = _source(request, slug).values
+    if current is not None:
+        values["uid"] = current["uid"]  # calendar apps know the event by it: never changed from the form
     try:
         if form.get("action") == "preview":
             source = _source(request, slug)
@@ -180,7 +184,8 @@ def _edit_form(request: Request, slug: str, values: FormValues, version: str, *,
     desk = desk_of(request)
     return render(
         request, "manage/edit.html", status=status, heading="Edit event", action=f"/manage/events/{slug}/edit",
-        is_new=False, form=form_view(values, desk.site.config, problems, body_line, general=general), slug=slug,
+        is_new=False, form=form_view(values, desk.site.config, problems, body_line, general=general, locked=LOCKED),
+        slug=slug,
         version=version, preview=preview, conflict=conflict, file_problems=file_problems or [],
         published=desk.site.catalog.by_slug.get(slug),
     )
