@@ -254,10 +254,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = read_config(args)
     state_dir = (_config_path(args) or Path(DEFAULT_CONFIG_NAME)).absolute().parent  # accounts, queue: beside it
     cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    if args.workers > 1:
+        return _serve_workers(args, state_dir, cache_dir)
     app = create_app(
         config, Path(args.events), today=args.today, watch=not args.no_watch, state_dir=state_dir, cache_dir=cache_dir
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    return 0
+
+
+def _serve_workers(args: argparse.Namespace, state_dir: Path, cache_dir: Path | None) -> int:
+    """Several worker processes: each builds the application from the environment (`web.asgi`)."""
+    import uvicorn
+
+    from .clock import ENV_VAR as TODAY_VAR
+    from .loadcache import ENV_VAR as CACHE_VAR
+    from .web import asgi
+
+    settings = {asgi.ENV_EVENTS: str(Path(args.events).absolute()), asgi.ENV_STATE: str(state_dir)}
+    if _config_path(args) is not None:
+        settings[asgi.ENV_CONFIG] = str(_config_path(args).absolute())  # type: ignore[union-attr]
+    if cache_dir is None:
+        settings[asgi.ENV_NO_CACHE] = "1"
+    else:
+        settings[CACHE_VAR] = str(cache_dir.absolute())
+    if args.no_watch:
+        settings[asgi.ENV_NO_WATCH] = "1"
+    if args.today is not None:
+        settings[TODAY_VAR] = args.today.isoformat()
+    os.environ.update(settings)
+    uvicorn.run(
+        "calendar_app.web.asgi:app", factory=True, workers=args.workers, host=args.host, port=args.port,
+        log_level="info", server_header=False,
+    )
     return 0
 
 
@@ -323,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep validated events here across restarts (default: $CALENDAR_CACHE_DIR or ~/.cache/calendar-app)",
     )
     p.add_argument("--no-cache", action="store_true", help="read every event file at start-up and keep no cache")
+    p.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes, for several CPUs behind a reverse proxy (default 1)"
+    )
     p.set_defaults(func=cmd_serve)
 
     from .coordinator_cli import register_commands  # coordinator and import live beside their modules
