@@ -133,6 +133,7 @@ def build_site(
     if full:
         previous = Manifest(outputs=previous.outputs)
     tree = OutputTree(out, previous)
+    tree.begin()
     builder = _Builder(site, tree, absolute=absolute)
     builder.run()
     tree.manifest.stamps = {"built_at": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -245,15 +246,15 @@ class _Builder:
             self.config, name=name, description=description,
             source=self.paths.full_url(path), url=self.paths.full_url(listing),
         )
-        body = assemble(header, events, [self.components[e.slug] for e in events], self.config, self.today)
+        components = [self.cache[e.slug]["vevent"].encode("utf-8") for e in events]
+        body = assemble(header, events, components, self.config, self.today)
         self.tree.put(path, body.decode("utf-8"))
 
     # --- events --------------------------------------------------------------------------------
 
     def events(self) -> None:
         """Each event's page, .ics and JSON, kept from the last build when its key is unchanged."""
-        self.components: dict[str, bytes] = {}
-        self.summaries: dict[str, EventSummary] = {}
+        self.summaries: dict[str, str] = {}  # JSON, for the list pages made this time
         for event in self.catalog.events:
             key = event_key(self.fingerprint, event, self.today)
             files = [f"events/{event.slug}/index.html", f"events/{event.slug}.ics", f"api/events/{event.slug}.json"]
@@ -266,7 +267,7 @@ class _Builder:
                 cached = self.render_event(event, key, files)
                 self.rendered += 1
             self.cache[event.slug] = cached
-            self.components[event.slug] = cached["vevent"].encode("utf-8")
+        self.tree.previous.events.clear()  # everything still needed is in self.cache now
 
     def render_event(self, event: Event, key: str, files: list[str]) -> dict[str, Any]:
         config, catalog, today = self.config, self.catalog, self.today
@@ -277,17 +278,18 @@ class _Builder:
         detail = event_detail(catalog, config, event, today).model_dump(mode="json")
         detail["links"] = {k: self.full_link(v) for k, v in detail["links"].items()}
         self.tree.put(files[2], dumps(detail))
-        self.summaries[event.slug] = _summary_of(detail)
+        self.summaries[event.slug] = json.dumps({k: detail[k] for k in EventSummary.model_fields})
         record = client_record(catalog, config, event, today, template=self._entry, paths=self.paths)
         return {"key": key, "vevent": vevent.decode("utf-8"), "record": record}
 
     def summary(self, slug: str) -> EventSummary:
-        """An event as the API lists it: made with its JSON this time, or read back from that file."""
-        found = self.summaries.get(slug)
-        if found is None:
+        """An event as the API lists it: made with its JSON this time, or read back from that file.
+        Read as JSON, so that a date stays a date (and does not become midnight)."""
+        text = self.summaries.get(slug)
+        if text is None:
             detail = json.loads((self.tree.out / "api" / "events" / f"{slug}.json").read_text(encoding="utf-8"))
-            found = self.summaries[slug] = _summary_of(detail)
-        return found
+            text = json.dumps({k: detail[k] for k in EventSummary.model_fields})
+        return EventSummary.model_validate_json(text)
 
     # --- listings ------------------------------------------------------------------------------
 
@@ -449,8 +451,3 @@ class _Builder:
             except UnicodeDecodeError:
                 raise BuildError(f"static/{relative}: only text assets (CSS, scripts) can be published") from None
             self.tree.put(f"static/{relative}", text)
-
-
-def _summary_of(detail: dict[str, Any]) -> EventSummary:
-    """The list entry of an event from its JSON: read as JSON, so a date stays a date (not midnight)."""
-    return EventSummary.model_validate_json(json.dumps({k: detail[k] for k in EventSummary.model_fields}))

@@ -82,6 +82,13 @@ class OutputTree:
         self.removed: list[str] = []
         self._mode = _file_mode()
 
+    def begin(self) -> None:
+        """Mark the folder as a build's before writing into it, so that a first build cut short
+        is taken up by the next one instead of being refused as someone else's folder."""
+        manifest = self.out / MANIFEST_DIR / MANIFEST_NAME
+        if not manifest.exists():
+            atomic_write(manifest, Manifest().text(), overwrite=True)
+
     def put(self, path: str, text: str) -> None:
         """Make `path` (relative to the output folder, "/"-separated) hold `text`."""
         if path in self.manifest.outputs:

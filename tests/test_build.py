@@ -456,6 +456,26 @@ def test_a_folder_with_other_files_is_refused(tmp_path: Path, sample_config: Sit
     assert (out / "index.html").read_text(encoding="utf-8") == "someone's page"
 
 
+def test_a_first_build_cut_short_is_taken_up_by_the_next(tmp_path: Path, sample_config: SiteConfig) -> None:
+    from calendar_app import build as build_module
+
+    out = tmp_path / "site"
+
+    def fail(self: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_module._Builder, "sitemap", fail)
+        with pytest.raises(KeyboardInterrupt):
+            build_site(sample_config, SAMPLE_EVENTS, out, today=NOVEMBER)
+    assert (out / "index.html").exists() and not (out / "sitemap.xml").exists()
+    report = build_site(sample_config, SAMPLE_EVENTS, out, today=NOVEMBER)
+    assert (out / "sitemap.xml").exists() and report.files > 150
+    fresh = tmp_path / "fresh"
+    build_site(sample_config, SAMPLE_EVENTS, fresh, today=NOVEMBER)
+    _same_outputs(out, fresh)
+
+
 def test_files_are_readable_by_a_web_server(tmp_path: Path, sample_config: SiteConfig) -> None:
     out = tmp_path / "site"
     build_site(sample_config, SAMPLE_EVENTS, out, today=NOVEMBER)
