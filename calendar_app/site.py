@@ -73,10 +73,13 @@ class Site:
         self.problems: list[Problem] = []
         self.cache_dir = cache_dir  # where outputs may keep what they build across restarts too
         self._cache = LoadCache(cache_dir, events_dir, config) if cache_dir is not None else None
-        self._cached: CachedEvents = self._cache.load() if self._cache is not None else {}
         self._unsaved = False
         self._saved_at = 0.0
-        self.refresh()
+        # One pause of the collector over reading the cache and the first load: between the two,
+        # a full collection would walk every event just read (a tenth of a second at 10,000).
+        with collector_paused():
+            self._cached: CachedEvents = self._cache.load() if self._cache is not None else {}
+            self.refresh()
         self._cached = {}  # what the first load did not use is stale
         self.save_cache()
 
