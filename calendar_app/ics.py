@@ -41,7 +41,7 @@ from functools import cached_property
 from typing import Callable, Iterable, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
-from icalendar import Calendar, vDuration, vText
+from icalendar import Calendar, vDuration
 
 from .catalog import Catalog, Filters
 from .clock import Clock
@@ -51,7 +51,7 @@ from .loadcache import ComponentCache
 from .model import Event
 from .site import Site
 from .timezones import vtimezone_bytes
-from .vevent import build_vevent, component_key
+from .vevent import Text, build_vevent, component_key
 
 Component = bytes | memoryview  # a VEVENT's bytes, or a view of them inside the full feed
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -108,13 +108,14 @@ def feed_header(
     cal.add("PRODID", f"-//{config.publisher_name}//calendar-app//EN")
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("METHOD", "PUBLISH")
-    # Wrapped in vText: icalendar 7.3 writes these names' plain strings without escaping ',' and ';'.
+    # Wrapped in Text: icalendar 7.3 writes these names' plain strings without escaping ',' and ';', and a
+    # feed's name holds the filters of its address, which anyone may write.
     if name:
-        cal.add("NAME", vText(name))
-        cal.add("X-WR-CALNAME", vText(name))
+        cal.add("NAME", Text(name))
+        cal.add("X-WR-CALNAME", Text(name))
     if description:
-        cal.add("DESCRIPTION", vText(description))
-        cal.add("X-WR-CALDESC", vText(description))
+        cal.add("DESCRIPTION", Text(description))
+        cal.add("X-WR-CALDESC", Text(description))
     if source:
         refresh = timedelta(hours=config.refresh_hours)
         cal.add("SOURCE", source)

@@ -46,11 +46,17 @@ _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 _BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Spaces and the invisible characters people paste with text (a byte-order mark, zero-width
+# spaces): at either end of a value they are noise, and a value of nothing else is empty.
+_EDGES = re.compile(r"^[\s\ufeff\u200b\u2060]+|[\s\ufeff\u200b\u2060]+$")
+
+
 def _one_line(value: str) -> str:
     if _LINE_BREAKS.search(value):
         raise ValueError("must be one line of text, without line breaks or control characters")
-    if value != value.strip():
-        value = value.strip()
+    value = _EDGES.sub("", value)
+    if not value:
+        raise ValueError("must not be empty")
     return value
 
 
@@ -562,6 +568,13 @@ _RULE_WORDS = re.compile(r"^[A-Z]+=[-+,A-Z0-9T:]+(;[A-Z]+=[-+,A-Z0-9T:]+)*$")
 
 
 def _parse_rule(text: str, start: When) -> rrule:
+    if isinstance(start, datetime) and start.fold and start.replace(fold=0).utcoffset() != start.utcoffset():
+        # A rule repeats wall-clock times, and a wall-clock time in the repeated hour means its
+        # first pass (RFC 5545 3.3.5): a series cannot start on the second.
+        raise ValueError(
+            f"start ({start:%Y-%m-%d %H:%M%z}) is the second time the clocks show {start:%H:%M} that day; "
+            "a repeating event cannot start in the repeated hour"
+        )
     text = text.strip().removeprefix("RRULE:")
     if not _RULE_WORDS.match(text):
         raise ValueError(f"{text!r} is not an RRULE (NAME=VALUE pairs separated by ';')")

@@ -20,10 +20,10 @@ until the event's file changes (`component_key` says when). The feed module join
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from icalendar import Event as VEvent
-from icalendar import vCalAddress, vRecur
+from icalendar import vCalAddress, vCategory, vRecur, vText
 
 from .config import SiteConfig
 from .model import Event, Status
@@ -38,6 +38,31 @@ _STATUS = {
 # Apps that ignore STATUS (Outlook) or hide what it says still show the word in the title.
 _TITLE_PREFIX = {Status.POSTPONED: "Postponed: ", Status.CANCELLED: "Cancelled: "}
 _COMMA = re.compile(r"\s*,\s*")
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f]")
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+
+
+class Text(vText):
+    """A TEXT value (RFC 5545 3.3.11) escaped as the RFC says, so no value can start a line.
+
+    Every way of breaking a line (CR, LF, VT, FF, NEL, the Unicode line and paragraph
+    separators, which some readers split at) becomes the escaped line break; other control
+    characters, which TEXT may not hold, are dropped. icalendar's own escaping would also
+    read a typed backslash-N as a line break, turning the title 'C:\\New' into 'C:' and 'ew'.
+    """
+
+    def to_ical(self) -> bytes:
+        text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", str(self)))
+        return text.translate(_TEXT_ESCAPES).encode(self.encoding)
+
+
+class _Categories(vCategory):
+    """CATEGORIES whose names are escaped like every other `Text`."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(names)
+        self.cats = [Text(name) for name in names]
 
 
 
@@ -50,32 +75,32 @@ def build_vevent(event: Event, config: SiteConfig) -> VEvent:
     f = event.fields
     stamp = event.last_modified.astimezone(timezone.utc)
     vevent = VEvent()
-    vevent.add("UID", event.uid)
+    vevent.add("UID", Text(event.uid))
     vevent.add("DTSTAMP", stamp)
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("SEQUENCE", event.sequence)
     language = {"LANGUAGE": event.language} if event.language != config.language else None
-    vevent.add("SUMMARY", _TITLE_PREFIX.get(event.status, "") + event.title, parameters=language)
+    vevent.add("SUMMARY", Text(_TITLE_PREFIX.get(event.status, "") + event.title), parameters=language)
     if event.all_day:
         vevent.add("DTSTART", event.start)
         vevent.add("DTEND", event.end + timedelta(days=1))  # type: ignore[operator] # RFC 5545: DTEND is exclusive
     else:
-        vevent.add("DTSTART", event.start)
-        vevent.add("DTEND", event.end)
+        vevent.add("DTSTART", _unambiguous(event.start))  # type: ignore[arg-type]
+        vevent.add("DTEND", _unambiguous(event.end))  # type: ignore[arg-type]
     if event.rule is not None and f.repeat:
         vevent.add("RRULE", _recurrence(event))
     if event.exdates:
-        vevent.add("EXDATE", list(event.exdates))
+        vevent.add("EXDATE", [_unambiguous(d) if isinstance(d, datetime) else d for d in event.exdates])
     vevent.add("STATUS", _STATUS[event.status])
     if event.status is Status.CANCELLED or event.type == "observance":
         vevent.add("TRANSP", "TRANSPARENT")  # nothing to attend: never shown as busy
     place = location_line(event)
     if place:
-        vevent.add("LOCATION", place, parameters=language)
+        vevent.add("LOCATION", Text(place), parameters=language)
     vevent.add("URL", event_url(config, event))
     # Many readers split CATEGORIES at every comma, escaped or not: a comma inside one becomes " / ".
     categories = [_COMMA.sub(" / ", c) for c in dict.fromkeys([event.type, *f.topics])]
-    vevent.add("CATEGORIES", categories)
+    vevent.add("CATEGORIES", _Categories(categories))
     organizer = f.organizer
     if organizer is not None and organizer.email:
         address = vCalAddress(f"mailto:{organizer.email}")
@@ -84,8 +109,19 @@ def build_vevent(event: Event, config: SiteConfig) -> VEvent:
         address = vCalAddress(f"mailto:{config.publisher_email}")
         address.params["CN"] = config.publisher_name
     vevent.add("ORGANIZER", address)
-    vevent.add("DESCRIPTION", description_text(event, config), parameters=language)
+    vevent.add("DESCRIPTION", Text(description_text(event, config)), parameters=language)
     return vevent
+
+
+def _unambiguous(moment: datetime) -> datetime:
+    """`moment` as its zone's wall-clock time, or in UTC when that time would be read wrongly.
+
+    A wall-clock time in the hour the clocks repeat means its first pass (RFC 5545 3.3.5), so
+    an event at the second 01:30 of a November night is written as the instant it is.
+    """
+    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(timezone.utc)
+    return moment
 
 
 def _recurrence(event: Event) -> vRecur:
