@@ -476,6 +476,9 @@ def build_event(
             fail(("except", i), f"{text} is not an occurrence of the repeat rule")
             continue
         exdates.append(skipped)
+    if rule is not None and exdates and _skips_every_occurrence(rule, exdates, zone):
+        fail(("except",), "skips every occurrence of the repeat rule",
+             "remove a date from `except`, or cancel the event with `status: cancelled`")
 
     if problems:
         raise EventInvalid(problems)
@@ -604,6 +607,17 @@ def _parse_rule(text: str, start: When) -> rrule:
             f"start ({naive_start:%Y-%m-%d}) is not an occurrence of the rule (the first is {first:%Y-%m-%d})"
         )
     return rule
+
+
+def _skips_every_occurrence(rule: rrule, exdates: list[When], zone: ZoneInfo) -> bool:
+    """Whether a bounded rule has no occurrence left: an event with no date at all."""
+    if rule._count is None and rule._until is None:  # noqa: SLF001 - an endless rule always has more
+        return False
+    skipped = {
+        d.astimezone(zone).replace(tzinfo=None) if isinstance(d, datetime) else datetime.combine(d, time(0))
+        for d in exdates
+    }
+    return all(occurrence in skipped for occurrence in rule)  # at most MAX_OCCURRENCES, counted already
 
 
 def file_hash(data: bytes) -> str:

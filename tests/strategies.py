@@ -1,15 +1,23 @@
 """Hypothesis strategies that write event files, valid and broken.
 
 `event_texts()` draws whole files: a front matter from random field sets (known fields with
-plausible or hostile values, misspelt and unknown keys), Unicode of every plane, extreme and
-DST-edge dates, RRULEs of every frequency, very long fields; and a body. Some draws are
-well-formed events, most are not: the properties under test must hold for both.
+plausible or hostile values, misspelt and unknown keys), Unicode of every plane, YAML escapes
+(lone surrogates, NUL, the Unicode line separators), extreme and DST-edge dates, RRULEs of
+every frequency, very long fields; and a body. Some draws are well-formed events, most are
+not: the properties under test must hold for both.
+
+`valid_events()` draws files that must validate: every field, with text as hostile as the
+rules allow (markup, iCalendar syntax, right-to-left, astral planes, the longest lengths),
+series of every frequency with COUNT, UNTIL, BYDAY, BYMONTHDAY and EXDATEs, and starts on
+the days the clocks change.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
@@ -80,6 +88,32 @@ def rrules(draw: st.DrawFn) -> str:
     return ";".join(parts)
 
 
+# YAML escapes in double-quoted scalars reach characters a file cannot hold as they are: a lone
+# surrogate (which libyaml refuses), NUL, the C1 next-line and the Unicode line and paragraph
+# separators, escape, astral-plane emoji.
+escaped_scalars = st.lists(
+    st.sampled_from(
+        [r"\ud800", r"\udc00\ud800", r"\x00", r"\0", r"\N", r"\L", r"\P", r"\e", r"\v", r"\f",
+         r"\r\n", r"\x85", r"\u2028", r"\U0001F6A8", r"\_", "plain", "DTSTART:19700101", r"\\N"]
+    ),
+    min_size=1,
+    max_size=4,
+).map(lambda parts: '"' + "".join(parts) + '"')
+
+# Around the documented limits (title 200, one-line fields 300, status_note 1000) and far past them.
+long_scalars = st.sampled_from([199, 200, 201, 300, 301, 1000, 1001, 20_000]).map(lambda n: _scalar("\u00e9" * n))
+
+# Descriptions with every way of breaking a line and trying to start a property.
+hostile_bodies = st.lists(
+    st.sampled_from(
+        ["text", "\n", "\r\n", "\r", "\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\x00", "\t",
+         "END:VEVENT", "BEGIN:VEVENT", "ATTENDEE:mailto:x@example.org", "<script>alert(1)</script>",
+         "[link](javascript:alert(1))", "\\N", ";,\\", "\U0001F6A8", "\u202eevil"]
+    ),
+    max_size=12,
+).map("".join)
+
+
 def _scalar(value: str) -> str:
     """A YAML scalar for `value`: JSON strings are valid YAML double-quoted scalars."""
     return json.dumps(value, ensure_ascii=False)
@@ -90,7 +124,7 @@ def event_texts(draw: st.DrawFn) -> str:
     """A whole event file (front matter and body), as a person or an attacker might write it."""
     lines: list[str] = []
     fields = {
-        "title": st.one_of(plain_words, hostile_text).map(_scalar),
+        "title": st.one_of(plain_words.map(_scalar), hostile_text.map(_scalar), escaped_scalars, long_scalars),
         "type": st.sampled_from(TYPES + ["trainng", ""]).map(_scalar),
         "start": when_values().map(_scalar),
         "end": when_values().map(_scalar),
@@ -101,6 +135,8 @@ def event_texts(draw: st.DrawFn) -> str:
         "location": st.sampled_from(["{city: Columbia, region: SC}", "{country: NO}", "{town: x}", "7"]),
         "sponsors": st.lists(plain_words, max_size=3).map(json.dumps),
         "topics": st.lists(hostile_text, max_size=3).map(lambda v: json.dumps(v, ensure_ascii=False)),
+        "status_note": st.one_of(escaped_scalars, long_scalars),
+        "organizer": escaped_scalars.map(lambda v: "{name: " + v + ", email: x@example.org}"),
         "repeat": rrules().map(_scalar),
         "except": st.lists(when_values(), max_size=2).map(lambda v: json.dumps(v, ensure_ascii=False)),
         "sequence": st.sampled_from(["0", "3", "-1", "x", "99999999999"]),
@@ -114,7 +150,7 @@ def event_texts(draw: st.DrawFn) -> str:
         lines.append(f"{name}: {draw(fields[name])}")
     if draw(st.integers(0, 19)) == 0:
         lines.insert(draw(st.integers(0, len(lines))), draw(hostile_text))  # a stray, unparseable line
-    body = draw(st.one_of(st.just(""), hostile_text, plain_words))
+    body = draw(st.one_of(st.just(""), hostile_text, plain_words, hostile_bodies))
     opening = draw(st.sampled_from(["---\n", "---\n", "---\n", "", "--\n", "\ufeff---\n"]))
     closing = draw(st.sampled_from(["---\n", "---\n", "...\n", ""]))
     return opening + "\n".join(lines) + "\n" + closing + body
@@ -141,3 +177,209 @@ def valid_event_fields(draw: st.DrawFn) -> dict[str, str]:
         freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
         fields["repeat"] = f"FREQ={freq};COUNT={draw(st.integers(1, 12))}"
     return fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Files that must validate: every field, each as hostile as its rule allows.
+
+# Fragments a title or a place may hold: markup, template and iCalendar syntax, escapes,
+# right-to-left and bidirectional overrides, combining marks, astral planes.
+_LINE_FRAGMENTS = [
+    "<script>alert(1)</script>", "</script><x-inj>", '"><x-inj onmouseover=alert(1)>', "' onfocus='alert(1)",
+    "&amp;", "&lt;", "{{ 7*7 }}", "{% raw %}", "${x}", "BEGIN:VEVENT", "END:VCALENDAR", "DTSTART:19700101",
+    ";", ",", ":", "\\", "\\N", "\\n", "\\,", "שלום", "مرحبا", "\u202eevil", "e\u0301", "🚨", "👩🏽‍⚖️", "𝔘𝔫𝔦",
+    "\U0010fffd", "\u00a0", "\u200b", "\ufeff", "javascript:alert(1)", "*bold*", "[a](b)", "`code`",
+]
+_EDGES = re.compile(r"^[\s\ufeff\u200b\u2060]+|[\s\ufeff\u200b\u2060]+$")  # what the model trims
+_LINE_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"))
+
+
+def one_line_texts(max_size: int) -> st.SearchStrategy[str]:
+    """One line of text within `max_size` characters, already stripped as the model strips it."""
+    pieces = st.lists(
+        st.one_of(st.sampled_from(_LINE_FRAGMENTS), st.text(_LINE_ALPHABET, min_size=1, max_size=12)),
+        min_size=1,
+        max_size=8,
+    )
+    longest = st.just("\u00e9" * max_size)  # the longest value the rule allows, two bytes a character
+    return st.one_of(pieces.map(" ".join), pieces.map("".join), pieces.map(" ".join), longest).map(
+        lambda t: _EDGES.sub("", t[:max_size])
+    ).filter(bool)
+
+
+_BODY_FRAGMENTS = [
+    "A paragraph.", "\n", "\n\n", "\r\n", "\r", "\x85", "\u2028", "\u2029", "\t", "- item\n", "1. first\n",
+    "> quoted\n", "    code block\n", "```\nfenced\n```\n", "# Heading\n", "**bold**", "[link](https://example.org/a?b=1&c=2)",
+    "[bad](javascript:alert(1))", "![img](https://example.org/i.png)", "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>", '<a href="javascript:alert(1)">x</a>', "</script><x-inj>", "END:VEVENT",
+    "BEGIN:VEVENT\nDTSTART:19700101T000000Z", "ATTENDEE:mailto:x@example.org", "\\N", "\\", ";,", "{{ 7*7 }}",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n", "שלום", "🚨", "e\u0301",
+]
+bodies = st.lists(st.sampled_from(_BODY_FRAGMENTS), max_size=10).map("".join)
+
+# Zones with unusual rules: a 30-minute change (Lord Howe), negative DST (Dublin), 45-minute
+# offsets (Kathmandu), half hours (St Johns, Kolkata), none at all (Honolulu, UTC).
+VALID_ZONES = ZONES + ["Australia/Lord_Howe", "Europe/Dublin", "Asia/Kathmandu", "America/St_Johns", "Asia/Kolkata"]
+# The days the clocks change in New York, and Leap Day: 02:30 on March 14 does not exist,
+# 01:30 on November 7 happens twice.
+DST_EDGES = [
+    datetime(2027, 3, 14, 2, 30), datetime(2027, 3, 14, 1, 59), datetime(2027, 3, 14, 3, 0),
+    datetime(2027, 11, 7, 1, 30), datetime(2027, 11, 7, 0, 30), datetime(2027, 11, 7, 2, 0),
+    datetime(2028, 2, 29, 9, 0), datetime(2027, 3, 13, 2, 30),
+]
+_WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+def _nth_weekday(day: date) -> str:
+    """`day` as a monthly rule's BYDAY: '2TU', or '-1FR' for the month's last Friday."""
+    last = (day + timedelta(days=7)).month != day.month
+    return ("-1" if last and day.day % 2 else str((day.day - 1) // 7 + 1)) + _WEEKDAYS[day.weekday()]
+
+
+@st.composite
+def series(draw: st.DrawFn, start: datetime, all_day: bool) -> tuple[str, list[str]]:
+    """A rule whose first occurrence is `start` (naive local), and some of its occurrences to skip."""
+    from dateutil.rrule import rrulestr  # imported here: the strategies are also read without dateutil
+
+    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
+    parts = [f"FREQ={freq}"]
+    if draw(st.booleans()):
+        parts.append(f"INTERVAL={draw(st.integers(1, 3))}")
+    weekday = _WEEKDAYS[start.weekday()]
+    shape = draw(st.sampled_from(["plain", "byday", "bymonthday"]))
+    if shape == "byday" and freq in ("DAILY", "WEEKLY"):
+        others = draw(st.lists(st.sampled_from(_WEEKDAYS), max_size=3))
+        parts.append("BYDAY=" + ",".join(dict.fromkeys([weekday, *others])))
+    elif shape == "byday" and freq == "MONTHLY":
+        parts.append("BYDAY=" + _nth_weekday(start.date()))
+    elif shape == "byday" and freq == "YEARLY":
+        parts.append(f"BYMONTH={start.month};BYDAY=" + _nth_weekday(start.date()))
+    elif shape == "bymonthday" and freq in ("MONTHLY", "YEARLY"):
+        last = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        day = "-1" if start.day == last.day and draw(st.booleans()) else str(start.day)
+        extra = draw(st.lists(st.integers(1, 28).map(str), max_size=2))
+        parts.append(("BYMONTH=" + str(start.month) + ";" if freq == "YEARLY" else "")
+                     + "BYMONTHDAY=" + ",".join(dict.fromkeys([day, *extra])))
+    ending = draw(st.sampled_from(["count", "until", "until-utc", "none"]))
+    if ending == "count":
+        parts.append(f"COUNT={draw(st.integers(1, 40))}")
+    elif ending.startswith("until"):
+        reach = {"DAILY": 60, "WEEKLY": 300, "MONTHLY": 1500, "YEARLY": 7000}[freq]
+        until = start + timedelta(days=draw(st.integers(0, reach)), minutes=draw(st.sampled_from([0, 1, 59])))
+        if all_day:
+            parts.append(f"UNTIL={until:%Y%m%d}")
+        elif ending == "until-utc":
+            parts.append(f"UNTIL={until + timedelta(hours=12):%Y%m%dT%H%M%S}Z")  # a UTC time near the local one
+        else:
+            parts.append(f"UNTIL={until:%Y%m%dT%H%M%S}")
+    rule = ";".join(parts)
+    first = list(_first(rrulestr(rule, dtstart=start, ignoretz=True), 60))
+    skipped = draw(st.lists(st.sampled_from(first), max_size=3, unique=True)) if first else []
+    shown = [s.strftime("%Y-%m-%d") if all_day else s.strftime("%Y-%m-%d %H:%M") for s in skipped]
+    return rule, shown
+
+
+def _first(rule: object, n: int) -> list[datetime]:
+    from itertools import islice
+
+    return list(islice(rule, n))  # type: ignore[call-overload]
+
+
+@st.composite
+def valid_events(draw: st.DrawFn) -> tuple[dict[str, object], str]:
+    """Front matter (values as the writer takes them) and a Markdown body for an event that must
+    validate, unless its time falls in a daylight-saving gap, a series starts on the second pass
+    of a repeated hour, or its skipped dates are all its occurrences: the refusals allowed."""
+    fields: dict[str, object] = {
+        "title": draw(one_line_texts(200)),
+        "type": draw(st.sampled_from(TYPES)),
+    }
+    all_day = draw(st.booleans())
+    if draw(st.integers(0, 4)) == 0:
+        zone = "America/New_York"
+        start = draw(st.sampled_from(DST_EDGES))
+    else:
+        zone = draw(st.sampled_from(VALID_ZONES))
+        day = draw(st.one_of(
+            st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+            st.sampled_from([date(1900, 1, 1), date(2200, 12, 31), date(2028, 2, 29), date(2027, 12, 31)]),
+        ))
+        clock = draw(st.sampled_from([(0, 0), (1, 30), (2, 30), (9, 0), (13, 45), (23, 59)]))
+        start = datetime(day.year, day.month, day.day, *clock)
+    latest = datetime(2200, 12, 31, 23, 59)  # the last moment a file may name
+    if all_day:
+        start = datetime.combine(start.date(), datetime.min.time())
+        fields["start"] = start.strftime("%Y-%m-%d")
+        if draw(st.booleans()):
+            fields["end"] = min(start + timedelta(days=draw(st.integers(0, 9))), latest).strftime("%Y-%m-%d")
+    else:
+        fields["start"] = start.strftime("%Y-%m-%d %H:%M")
+        end_kind = draw(st.sampled_from(["none", "datetime", "time"]))
+        end = min(start + timedelta(minutes=draw(st.integers(1, 3 * 24 * 60))), latest)
+        if end <= start:
+            pass  # the start is the last moment a file may name: no end fits after it
+        elif end_kind == "datetime":
+            fields["end"] = end.strftime("%Y-%m-%d %H:%M")
+        elif end_kind == "time" and end.date() == start.date():
+            fields["end"] = end.strftime("%H:%M")
+        fields["timezone"] = zone
+        aware = start.replace(tzinfo=ZoneInfo(zone), fold=draw(st.integers(0, 1)))
+        wall = aware.astimezone(timezone.utc).astimezone(ZoneInfo(zone)).replace(tzinfo=None)  # a gap moves it on
+        if wall == start and draw(st.integers(0, 3)) == 0:
+            # An explicit offset: in the repeated hour, fold picks the first pass or the second.
+            fields["start"] = aware.isoformat(timespec="minutes")
+            if "end" in fields:
+                fields["end"] = (aware + (end - start)).isoformat(timespec="minutes")
+    if start.year < 2200 and draw(st.booleans()):
+        fields["repeat"], skipped = draw(series(start, all_day))
+        if skipped:
+            fields["except"] = skipped
+    place = draw(st.sampled_from(["location", "online", "both", "none"]))
+    if place == "none" and fields["type"] != "observance":
+        place = "online"
+    if place in ("location", "both"):
+        parts = draw(st.lists(st.sampled_from(["venue", "address", "city", "region", "postal_code", "country"]),
+                              min_size=1, unique=True))
+        fields["location"] = {name: draw(one_line_texts(300)) for name in parts}
+    if place in ("online", "both"):
+        fields["online"] = draw(st.one_of(
+            st.just("true"),
+            st.fixed_dictionaries({"url": web_urls, "platform": one_line_texts(300)}),
+        ))
+    optional = {
+        "url": web_urls,
+        "registration": st.fixed_dictionaries(
+            {"cost": one_line_texts(300)}, optional={"url": web_urls, "deadline": st.just(start.strftime("%Y-%m-%d"))}
+        ),
+        "organizer": st.fixed_dictionaries(
+            {"name": one_line_texts(300)},
+            optional={"email": st.sampled_from(["coordinator@example.org", "a.b+tag@task-force.example.org"]),
+                      "phone": one_line_texts(300)},
+        ),
+        "sponsors": st.lists(one_line_texts(80), max_size=3),
+        "topics": st.lists(one_line_texts(80), max_size=3),
+        "audience": st.lists(one_line_texts(80), max_size=3),
+        "language": st.sampled_from(["en", "es", "fr", "zh-Hant", "pt-BR"]),
+        "accessibility": st.lists(st.sampled_from(["captions", "asl", "interpretation", "transcript", "wheelchair"]),
+                                  unique=True, max_size=3),
+        "credits": one_line_texts(300),
+        "recording": st.sampled_from(["true", "false"]),
+        "featured": st.sampled_from(["true", "false"]),
+        "uid": one_line_texts(300),
+        "sequence": st.integers(0, 1_000_000).map(str),
+        "status": st.sampled_from(["scheduled", "tentative", "postponed", "cancelled"]),
+    }
+    for name in draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=len(optional))):
+        fields[name] = draw(optional[name])
+    if fields.get("status", "scheduled") != "scheduled" and draw(st.booleans()):
+        fields["status_note"] = draw(one_line_texts(1000))
+    return fields, draw(bodies)
+
+
+# Addresses the validator accepts, with markup and quotes in the path and query.
+web_urls = st.builds(
+    lambda scheme, path: f"{scheme}://example.org/{path}",
+    st.sampled_from(["http", "https"]),
+    st.lists(st.sampled_from(["a", "b?c=1&d=2", "<x-inj>", '"', "'", ";", ",", "\\", "%0d%0a", "é", "#frag", "{}"]),
+             max_size=5).map("".join),
+)
