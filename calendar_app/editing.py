@@ -44,10 +44,31 @@ class Author:
 class EditRefused(CalendarError):
     """The save would write an invalid file; nothing was written. Carries every problem."""
 
+    status = 422  # the HTTP status the web answers with
+
     def __init__(self, problems: list[Problem], body_line: int | None = None) -> None:
         self.problems = problems
         self.body_line = body_line
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class SaveFailed(EditRefused):
+    """The file system refused the write (a full disk, a read-only folder...); nothing was changed.
+
+    An `EditRefused`, so every route that shows a refused save shows this one too, beside the
+    form as typed, with its own status rather than a server error.
+    """
+
+    status = 503
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        reason = error.strerror or type(error).__name__
+        super().__init__([Problem(
+            str(path), None, None,
+            f"the event could not be saved: the server could not write {path.name} ({reason}); "
+            "the file on disk is as it was before",
+            "try again later, or tell whoever runs the site (the disk may be full or read-only)",
+        )])
 
 
 class EditConflict(CalendarError):
@@ -199,6 +220,8 @@ class Editor:
                 raise EditRefused(
                     [Problem(str(path), None, "slug", "an event with this file name already exists")]
                 ) from None
+            except OSError as exc:
+                raise SaveFailed(path, exc) from None
             warning = self.history.record(Change(action, event.slug, author.name, author.email, event.title, (path,)))
         self.site.refresh()
         return Saved(event.slug, path, self._published(event), ("all",), warning=warning)
@@ -215,7 +238,10 @@ class Editor:
             changed = tuple(changed_fields(source.values or {}, values))
             if text == source.text:
                 return Saved(slug, source.path, event, ())
-            atomic_write(source.path, text, overwrite=True)
+            try:
+                atomic_write(source.path, text, overwrite=True)
+            except OSError as exc:
+                raise SaveFailed(source.path, exc) from None
             summary = ", ".join(n if n != BODY else "description" for n in changed)
             if bumped:
                 summary += f" (sequence {event.sequence})"
@@ -299,6 +325,9 @@ class _Both:
         self.thread_lock.acquire()
         try:
             self.file_lock.acquire()
+        except OSError as exc:  # the lock cannot even be made: the site's folder is read-only or full
+            self.thread_lock.release()
+            raise SaveFailed(Path(self.file_lock.lock_file), exc) from None
         except BaseException:
             self.thread_lock.release()
             raise

@@ -67,9 +67,18 @@ class History:
             except (OSError, subprocess.SubprocessError) as exc:
                 detail = getattr(exc, "stderr", "") or str(exc)
                 log.error("could not commit %s: %s", change.message, detail)
-                self._append(change)
-                return f"Saved, but the git commit failed ({detail.strip()[:200]}); the change log has it."
-        self._append(change)
+                return self._append_or_warn(change) or (
+                    f"Saved, but the git commit failed ({detail.strip()[:200]}); the change log has it."
+                )
+        return self._append_or_warn(change)
+
+    def _append_or_warn(self, change: Change) -> str | None:
+        """Append to the change log; the file is already saved, so a full disk here is a warning."""
+        try:
+            self._append(change)
+        except OSError as exc:
+            log.error("could not record %s in %s: %s", change.message, self.change_log, exc)
+            return f"Saved, but the change could not be recorded in the change log ({exc.strerror or exc})."
         return None
 
     def entries(self, slug: str, path: Path | None) -> list[HistoryEntry]:

@@ -98,7 +98,13 @@ class Site:
                 try:
                     stamps[path] = stamp_of(path)
                 except OSError:
-                    continue  # removed between listing and stat: treated as gone
+                    try:
+                        # Still there but unreadable (a link to nothing): a broken file, whose last
+                        # good version stays published, not a removed one.
+                        st = path.lstat()
+                    except OSError:
+                        continue  # removed between listing and stat: treated as gone
+                    stamps[path] = FileStamp(st.st_size, st.st_mtime_ns, st.st_ino)
             changed = [p for p, s in stamps.items() if p not in self._entries or self._entries[p].stamp != s]
             removed = [p for p in self._entries if p not in stamps]
             if not changed and not removed and self.version:

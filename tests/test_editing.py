@@ -12,7 +12,7 @@ import pytest
 
 from calendar_app.clock import Clock
 from calendar_app.config import load_config
-from calendar_app.editing import Author, EditConflict, Editor, EditRefused, slugify
+from calendar_app.editing import Author, EditConflict, Editor, EditRefused, SaveFailed, slugify
 from calendar_app.eventform import empty_values
 from calendar_app.history import History
 from calendar_app.loader import load_events
@@ -242,7 +242,7 @@ def test_a_failure_before_the_rename_leaves_the_old_file(editor: Editor, tmp_pat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(writer.os, "replace", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(SaveFailed, match="No space left"):  # refused plainly, not a server error
         editor.update("screening-youth-webinar", {**source.values, "title": "Lost"}, source.version, ANA)
     assert path.read_text() == before
     assert_whole_and_valid(tmp_path)

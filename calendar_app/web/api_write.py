@@ -115,7 +115,7 @@ async def create_event(request: Request, coordinator: Coordinator = Token) -> JS
         values = editor.values_from_input(data.fields, data.description)
         saved = editor.create(values, author_of(coordinator), data.slug)
     except EditRefused as exc:
-        return _refused(exc.problems)
+        return _refused(exc.problems, exc.status)
     return _written(request, saved, 201)
 
 
@@ -160,7 +160,7 @@ async def replace_event(request: Request, slug: str, coordinator: Coordinator = 
     except EditConflict as exc:
         raise HTTPException(412, str(exc), headers={"ETag": f'"{exc.current}"'}) from None
     except EditRefused as exc:
-        return _refused(exc.problems)
+        return _refused(exc.problems, exc.status)
     return _written(request, saved, 200)
 
 
@@ -180,5 +180,5 @@ async def cancel_event(request: Request, slug: str, coordinator: Coordinator = T
     except EditConflict as exc:
         raise HTTPException(412, str(exc), headers={"ETag": f'"{exc.current}"'}) from None
     except EditRefused as exc:
-        return _refused(exc.problems)
+        return _refused(exc.problems, exc.status)
     return _written(request, saved, 200)

@@ -98,7 +98,7 @@ async def create_event(request: Request, coordinator: Coordinator = Who) -> Resp
             return _new_form(request, values, slug, preview=preview(desk.site, event))
         saved = desk.editor.create(values, author_of(coordinator), slug)
     except EditRefused as exc:
-        return _new_form(request, values, slug, problems=exc.problems, body_line=exc.body_line, status=422)
+        return _new_form(request, values, slug, problems=exc.problems, body_line=exc.body_line, status=exc.status)
     return _after_save(request, saved, "Published")
 
 
@@ -162,7 +162,8 @@ async def save_event(request: Request, slug: str, coordinator: Coordinator = Who
     except EditConflict as exc:
         return _edit_form(request, slug, values, version, status=409, general=[str(exc)], conflict=True)
     except EditRefused as exc:
-        return _edit_form(request, slug, values, version, status=422, problems=exc.problems, body_line=exc.body_line)
+        return _edit_form(request, slug, values, version, status=exc.status, problems=exc.problems,
+                          body_line=exc.body_line)
     return _after_save(request, saved, "Saved")
 
 
@@ -211,7 +212,7 @@ async def cancel_event(request: Request, slug: str, coordinator: Coordinator = W
         raise HTTPException(404, f"There is no event {slug!r}.") from None
     except (EditRefused, EditConflict) as exc:
         errors = [p.message for p in exc.problems] if isinstance(exc, EditRefused) else [str(exc)]
-        status = 422 if isinstance(exc, EditRefused) else 409
+        status = exc.status if isinstance(exc, EditRefused) else 409
         return render(request, "manage/cancel.html", status=status, slug=slug, event=event, version=version,
                       reason=reason, errors=errors)
     return _after_save(request, saved, "Cancelled")

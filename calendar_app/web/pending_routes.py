@@ -62,7 +62,7 @@ async def pending_save(
             return _form(request, item, values, slug, preview=preview(desk.site, event))
         saved = desk.editor.create(values, author_of(coordinator), slug, action="published")
     except EditRefused as exc:
-        return _form(request, item, values, slug, problems=exc.problems, body_line=exc.body_line, status=422)
+        return _form(request, item, values, slug, problems=exc.problems, body_line=exc.body_line, status=exc.status)
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     desk.queue.decide(item.id, PUBLISHED, by=coordinator.name, slug=saved.slug)
