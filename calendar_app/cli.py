@@ -143,7 +143,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     data = _front_matter_from_answers(answers, config)
     body = args.description or ""
     slug = args.slug or slugify(answers["title"])
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):  # match() would let a trailing line break through
         print(f"calendar-app new: slug {slug!r} is not lowercase letters, digits and hyphens", file=sys.stderr)
         return 2
     events_dir = Path(args.events)

@@ -132,7 +132,12 @@ class Editor:
     def path_of(self, slug: str) -> Path | None:
         if not SLUG.fullmatch(slug):
             return None
-        return next((p for p in event_files(self.events_dir) if p.name == f"{slug}.md"), None)
+        found = next((p for p in event_files(self.events_dir) if p.name == f"{slug}.md"), None)
+        # A link to a file elsewhere is never read or edited from the web (the site refuses it too).
+        return found if found is not None and self._inside(found) else None
+
+    def _inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self.events_dir.resolve())
 
     def source(self, slug: str) -> Source:
         path = self.path_of(slug)
@@ -161,6 +166,10 @@ class Editor:
         text = render_event_file(data_from_values(values), values.get(BODY, ""))
         start = values.get("start", "").strip()
         path = self.events_dir / (start[:4] if re.match(r"^\d{4}-", start) else "undated") / f"{slug}.md"
+        if not self._inside(path):  # the year's folder is a link that leads out of the events folder
+            raise EditRefused([Problem(display_path(path, self.events_dir), None, "slug",
+                                       f"{path.parent.name}/ leads outside the events folder, so nothing is written there",
+                                       "replace the link with a real folder")])
         return text, path, self._validate(text, path, body_changed=True)
 
     def check_edit(self, source: Source, values: FormValues, *, allow_rewrite: bool = False) -> tuple[str, Event, bool]:

@@ -1,0 +1,311 @@
+"""The coordinators' side under attack: cookies, CSRF on every writing route, logins, tokens, logs, paths.
+
+The CSRF test walks the application's own route table, so a new route that changes anything
+without a CSRF token or an API token fails here before it ships.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+import calendar_app
+from calendar_app.accounts import Accounts
+from calendar_app.web.app import create_app
+from tests.coordinator_site import CHEAP, PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
+
+WRITING = {"POST", "PUT", "PATCH", "DELETE"}
+WEBINAR = "screening-youth-webinar"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> DeskSite:
+    return make_site(tmp_path)
+
+
+def _token(site: DeskSite, name: str = "Ana Ruiz") -> tuple[str, str]:
+    return Accounts(site.root / site.config.coordinators_file, hasher=CHEAP).issue_token(name)
+
+
+def _state(site: DeskSite) -> dict[str, bytes]:
+    """Every file of the site (events, queue, accounts), to show a refused request changed nothing."""
+    skip = {".calendar-edit.lock"}
+    return {str(p.relative_to(site.root)): p.read_bytes() for p in sorted(site.root.rglob("*"))
+            if p.is_file() and p.name not in skip and not p.name.endswith(".lock")}
+
+
+# --- cookies ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base_url, secure", [("http://127.0.0.1:8000", False), ("https://trainings.example.org", True)])
+def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(tmp_path: Path, base_url: str, secure: bool) -> None:
+    site = make_site(tmp_path, settings=f'base_url = "{base_url}"', login=False)
+    client = TestClient(site.client.app, base_url=base_url.replace("127.0.0.1:8000", "testserver"))
+    response = log_in(client)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("calendar_session=")
+    flags = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")[1:]}
+    assert "httponly" in flags and flags["samesite"].lower() == "samesite=lax"
+    assert ("secure" in flags) is secure
+
+
+# --- CSRF, route by route -----------------------------------------------------------------------
+
+
+def _writing_routes(app: Any) -> list[tuple[str, str]]:
+    """(method, path) of every route that may change something, included routers and all."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before included routers were kept whole: the table is flat
+        routes: list[Any] = list(app.routes)
+    else:
+        routes = list(iter_route_contexts(app.routes))
+    return sorted({(method, route.path) for route in routes for method in (getattr(route, "methods", None) or set())
+                   & WRITING})
+
+
+def _fill(path: str, item_id: str) -> str:
+    return path.replace("{slug}", WEBINAR).replace("{item_id}", item_id).replace("{token}", "x" * 20)
+
+
+def test_every_route_that_writes_refuses_a_request_without_a_csrf_or_api_token(site: DeskSite) -> None:
+    draft = site.client.post("/manage/new", data={**form_of(site.client, "/manage/new"), "title": "A draft",
+                                                   "action": "draft"}, follow_redirects=False)
+    item_id = draft.headers["location"].rsplit("/", 1)[1]
+    routes = _writing_routes(site.client.app)
+    assert ("POST", "/manage/new") in routes and ("PUT", "/api/events/{slug}") in routes and len(routes) >= 10
+    other = TestClient(site.client.app)
+    foreign_token = csrf_of(other, "/login")  # a real token, of another session
+    before = _state(site)
+    for method, path in routes:
+        url = _fill(path, item_id)
+        values = {**form_of(site.client, "/manage/new"), "title": "Forged", "reason": "Forged.", "action": "save",
+                  "identifier": "ana@example.org", "password": PASSWORD}
+        for sent in ({k: v for k, v in values.items() if k != "csrf_token"}, {**values, "csrf_token": foreign_token}):
+            response = site.client.request(method, url, data=sent, follow_redirects=False)
+            assert response.status_code in (401, 403), (method, path, response.status_code, response.text[:200])
+        json_body = {"fields": {"title": "Forged", "type": "webinar", "start": "2027-05-04"}, "reason": "Forged."}
+        response = site.client.request(method, url, json=json_body, follow_redirects=False)
+        assert response.status_code in (401, 403, 422), (method, path, response.status_code)
+    assert _state(site) == before
+    assert "Forged" not in site.client.get("/calendar.ics").text
+
+
+# --- logging in ---------------------------------------------------------------------------------
+
+
+class CountingHasher(PasswordHasher):
+    """The cheap profile, counting how many passwords it checked."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1, hash_len=16, salt_len=16)
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's name
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+def _answer(site: DeskSite, identifier: str, password: str) -> tuple[int, str]:
+    token = csrf_of(site.client, "/login")
+    response = site.client.post("/login", data={"csrf_token": token, "identifier": identifier, "password": password,
+                                                 "next": "/manage"}, follow_redirects=False)
+    text = response.text.replace(token, "TOKEN").replace(identifier, "WHO")
+    return response.status_code, text
+
+
+def test_a_wrong_password_and_an_unknown_name_get_the_same_answer_by_the_same_path(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False)
+    hasher = CountingHasher()
+    site.client.app.state.desk.accounts.hasher = hasher
+    wrong = _answer(site, "ana@example.org", "not the password at all")
+    unknown = _answer(site, "nobody@example.org", "not the password at all")
+    assert wrong == unknown and wrong[0] == 401
+    assert "The name or password is not right." in wrong[1]
+    assert hasher.verified == 2  # a password hash was checked for the unknown name too
+
+
+def test_failed_logins_pause_the_account_and_then_the_address(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False, settings="login_max_failures = 3")
+    for _ in range(3):
+        assert _answer(site, "ana@example.org", "wrong password here")[0] == 401
+    status, text = _answer(site, "ana@example.org", PASSWORD)  # the right password, too late
+    assert status == 429 and "Too many failed attempts" in text
+    assert _answer(site, "ben@example.org", PASSWORD)[0] == 303  # another account from the same address
+    for n in range(9):  # unknown names count against the address: 3 x 4 failures in all
+        _answer(site, f"nobody{n}@example.org", "wrong password here")
+    assert _answer(site, "ben@example.org", PASSWORD)[0] == 429
+
+
+def test_a_revoked_token_and_a_removed_coordinator_are_refused_at_once(site: DeskSite) -> None:
+    token_id, token = _token(site)
+    _, other = _token(site, "Ben Okafor")
+    accounts = Accounts(site.root / site.config.coordinators_file, hasher=CHEAP)
+    auth = {"Authorization": f"Bearer {token}"}
+    assert site.client.get(f"/api/events/{WEBINAR}/source", headers=auth).status_code == 200
+    accounts.revoke("Ana Ruiz", token_id)
+    assert site.client.get(f"/api/events/{WEBINAR}/source", headers=auth).status_code == 401
+    assert site.client.post(f"/api/events/{WEBINAR}/cancel", headers=auth, json={"reason": "x"}).status_code == 401
+    for forged in (token[:-1] + ("A" if token[-1] != "A" else "B"), token.replace("cal_", "CAL_"), token + " ", "cal_"):
+        assert site.client.get(f"/api/events/{WEBINAR}/source",
+                               headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    accounts.remove("Ben Okafor")
+    assert site.client.get(f"/api/events/{WEBINAR}/source", headers={"Authorization": f"Bearer {other}"}).status_code == 401
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+SECRET_NAMES = re.compile(r"token|digest|csrf|password|secret|stamp", re.I)
+# Comparisons whose names sound secret, reviewed one by one: none compares a guess with a secret.
+REVIEWED = {
+    "accounts.py: stamp != self._stamp": "the coordinators file's size and time",
+    "accounts.py: password != password.strip()": "a new password checked for spaces, against nothing stored",
+    "accounts.py: f'{parts[0]}_' != TOKEN_PREFIX": "the public prefix every token starts with",
+    "accounts.py: item['id'] == token_id": "a token's public id, named at the command line to revoke it",
+    "coordinator_cli.py: getpass.getpass('Same password again: ') != first": "the two passwords typed at a terminal",
+    "ics.py: previous[0] == digest": "the digest of a public feed's bytes",
+    "outputtree.py: self.previous.outputs.get(path) == digest": "the digest of a public page",
+    "site.py: found[0] != stamp": "a file's size and time",
+    "site.py: event.last_modified == (committed or _file_time(stamp))": "a file's time",
+    "site.py: self._entries[p].stamp != s": "a file's size and time",
+}
+
+
+def test_secrets_are_compared_in_constant_time() -> None:
+    """No `==` or `!=` between a guess and a secret: hmac.compare_digest or argon2's verify instead.
+
+    Passwords go through argon2's verify (accounts.verify_login), tokens, CSRF tokens, session
+    stamps and tracking tokens through hmac.compare_digest; a new comparison of anything named
+    like a secret fails here until it is reviewed.
+    """
+    package = Path(calendar_app.__file__).parent
+    found = []
+    for module in sorted(package.rglob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+                if any(isinstance(o, ast.Constant) for o in [node.left, *node.comparators]):
+                    continue  # against a literal: nothing secret is guessed
+                key = f"{module.relative_to(package)}: {ast.unparse(node)}"
+                if SECRET_NAMES.search(key.split(": ", 1)[1]) and key not in REVIEWED:
+                    found.append(f"{key} (line {node.lineno})")
+    assert not found, found
+    source = (package / "accounts.py").read_text() + (package / "web" / "desk.py").read_text()
+    assert source.count("hmac.compare_digest") >= 3 and "self.hasher.verify(" in source
+
+
+def test_passwords_and_tokens_never_reach_the_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    site = make_site(tmp_path, login=False)
+    _, token = _token(site)
+    wrong = "Wrong-Password-1234"
+    _answer(site, "ana@example.org", wrong)
+    _answer(site, "nobody@example.org", wrong)
+    assert log_in(site.client).status_code == 303
+    auth = {"Authorization": f"Bearer {token}"}
+    assert site.client.get(f"/api/events/{WEBINAR}/source", headers=auth).status_code == 200
+    site.client.post(f"/api/events/{WEBINAR}/cancel", headers=auth, json={"reason": "The presenter is ill."})
+    site.client.get("/api/events/no-such-event/source", headers={"Authorization": f"Bearer {token}x"})
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in (PASSWORD, wrong, token, token.split("_")[2]):
+        assert secret not in logged
+
+
+# --- paths on the write side --------------------------------------------------------------------
+
+BAD_SLUGS = [
+    "../escape", "../../etc/cron.d/x", "/tmp/absolute", "2027/../../x", "a/b", "a\\b", "..", ".hidden",
+    "x\ny", "x\x00y", "événement", "еvent",  # Cyrillic е, a look-alike
+    "ｅｖｅｎｔ",  # fullwidth
+    "e\u0301vent", "a" * 81, "a" * 5000, "UPPER", "dash--double", "-lead", "trail-",
+]
+
+
+@pytest.mark.parametrize("slug", BAD_SLUGS, ids=lambda s: repr(s[:20]))
+def test_no_slug_writes_outside_the_events_folder(site: DeskSite, slug: str) -> None:
+    _, token = _token(site)
+    before = _state(site)
+    values = {**form_of(site.client, "/manage/new"), "slug": slug, "title": "Escape", "type": "webinar",
+              "start": "2027-03-09 14:00", "online": "on", "action": "save"}
+    assert site.client.post("/manage/new", data=values, follow_redirects=False).status_code == 422
+    fields = {"title": "Escape", "type": "webinar", "start": "2027-03-09 14:00", "online": True}
+    response = site.client.post("/api/events", headers={"Authorization": f"Bearer {token}"},
+                                json={"slug": slug, "fields": fields, "description": ""})
+    assert response.status_code == 422 and "slug" in response.text
+    assert _state(site) == before
+
+
+@pytest.mark.parametrize("slug", ["..%2F..%2Fcalendar", "%2e%2e", "..", "a%00b", "%2Fetc%2Fpasswd"])
+def test_no_address_edits_or_reads_a_file_outside_the_events_folder(site: DeskSite, slug: str) -> None:
+    _, token = _token(site)
+    auth = {"Authorization": f"Bearer {token}"}
+    before = _state(site)
+    assert site.client.get(f"/api/events/{slug}/source", headers=auth).status_code == 404
+    assert site.client.put(f"/api/events/{slug}", headers={**auth, "If-Match": '"x"'},
+                           json={"fields": {"title": "x"}}).status_code in (404, 422)
+    assert site.client.get(f"/manage/events/{slug}/edit").status_code == 404
+    assert _state(site) == before
+
+
+def test_links_never_carry_a_write_or_a_read_out_of_the_events_folder(site: DeskSite, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret-file.md"
+    secret.write_text("---\ntitle: Secret\ntype: webinar\nstart: 2027-05-01\nonline: true\n---\nprivate\n")
+    (site.events / "2028").symlink_to(outside, target_is_directory=True)
+    (site.events / "2027" / "secret-file.md").symlink_to(secret)
+    _, token = _token(site)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    # The linked file is neither shown nor edited, through the form or the API.
+    assert site.client.get("/api/events/secret-file/source", headers=auth).status_code == 404
+    assert site.client.get("/manage/events/secret-file/edit").status_code == 404
+    assert "private" not in site.client.get("/api/events/secret-file/source", headers=auth).text
+    # A new event in 2028 would go through the link: refused, nothing written outside.
+    fields = {"title": "Through the link", "type": "webinar", "start": "2028-03-09 14:00", "online": True}
+    response = site.client.post("/api/events", headers=auth, json={"slug": "through-the-link", "fields": fields})
+    assert response.status_code == 422 and "leads outside the events folder" in response.text
+    values = {**form_of(site.client, "/manage/new"), "slug": "through-the-form", "title": "Through the form",
+              "type": "webinar", "start": "2028-03-09 14:00", "online": "on", "action": "save"}
+    assert site.client.post("/manage/new", data=values, follow_redirects=False).status_code == 422
+    assert sorted(p.name for p in outside.iterdir()) == ["secret-file.md"]
+    assert "private" in secret.read_text()
+
+
+def test_drafts_and_suggestions_stay_in_the_pending_folder(site: DeskSite) -> None:
+    values = {**form_of(site.client, "/manage/new"), "slug": "../../escape", "title": "../../escape",
+              "action": "draft"}
+    response = site.client.post("/manage/new", data=values, follow_redirects=False)
+    assert response.status_code == 303
+    pending = site.root / site.config.pending_dir
+    written = {p.relative_to(site.root) for p in site.root.rglob("*") if p.is_file()} - {
+        Path(k) for k in _state(site)} | {p.relative_to(site.root) for p in pending.iterdir()}
+    assert all(p.parts[0] == site.config.pending_dir for p in written if p.suffix in (".md", ".json"))
+    assert re.fullmatch(r"/manage/pending/[a-f0-9]{20}", response.headers["location"])
+    for item in ("../../calendar", "..%2F..%2Fcalendar", "x" * 20, "A" * 20):
+        assert site.client.get(f"/manage/pending/{item}").status_code == 404
+
+
+def test_new_refuses_a_slug_with_a_trailing_line_break(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from calendar_app.cli import main
+
+    events = tmp_path / "events"
+    events.mkdir()
+    status = main(["new", "--events", str(events), "--no-input", "--title", "Labor Trafficking 101", "--type", "webinar",
+                   "--start", "2027-03-02 14:00", "--online-url", "https://www.example.org/j", "--slug", "labor\n"])
+    assert status == 2 and "is not lowercase letters" in capsys.readouterr().err
+    assert not list(events.rglob("*.md"))
+
+
+def test_an_app_over_a_fresh_folder_has_the_same_writing_routes(tmp_path: Path, site: DeskSite) -> None:
+    """The route table the CSRF test walks is the one every server builds."""
+    fresh = create_app(site.config, site.events, watch=False, state_dir=site.root)
+    assert _writing_routes(fresh) == _writing_routes(site.client.app)
