@@ -9,7 +9,8 @@ from __future__ import annotations
 import bisect
 import difflib
 import gc
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Iterable, Iterator
@@ -245,7 +246,13 @@ class Catalog:
     _by_first: list[Event] = field(init=False, repr=False)
     _first_keys: list[date] = field(init=False, repr=False)
     _last: dict[int, date] = field(init=False, repr=False)
+    _first: dict[int, date] = field(init=False, repr=False)
     _rank: dict[int, int] = field(init=False, repr=False)
+    # The date-filtered pools lately asked for: a listing asks twice (results and facet counts).
+    _dated_memo: OrderedDict[tuple[date, date | None, date | None], list[Event]] = field(
+        init=False, repr=False, default_factory=OrderedDict
+    )
+    _memo_lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         # Sorted on UTC timestamps: comparing aware datetimes of different zones asks each zone
@@ -258,8 +265,9 @@ class Catalog:
         self._by_last = sorted(self.events, key=lambda e: last[id(e)])
         self._last_keys = [last[id(e)] for e in self._by_last]
         # And one on each first day, so a date range is the smaller of two slices, not a scan.
-        self._by_first = sorted(self.events, key=lambda e: e.start_date)
-        self._first_keys = [e.start_date for e in self._by_first]
+        first = self._first = {id(e): e.start_date for e in self.events}
+        self._by_first = sorted(self.events, key=lambda e: first[id(e)])
+        self._first_keys = [first[id(e)] for e in self._by_first]
         self._rank = {id(e): i for i, e in enumerate(self.events)}
         # Long-lived data is frozen out of the collector's generations (see gc.freeze): full
         # collections otherwise walk every loaded event and stall requests.
@@ -286,36 +294,52 @@ class Catalog:
         else:
             starting = self._by_first[: bisect.bisect_right(self._first_keys, last)]
             if len(ending) <= len(starting):
-                chosen = [e for e in ending if e.start_date <= last]
+                firsts = self._first
+                chosen = [e for e in ending if firsts[id(e)] <= last]
             else:
-                chosen = [e for e in starting if self._last[id(e)] >= first]
+                lasts = self._last
+                chosen = [e for e in starting if lasts[id(e)] >= first]
         if len(chosen) == len(self.events):
             return self.events
         rank = self._rank
         return sorted(chosen, key=lambda e: rank[id(e)])
+
+    def _dated(self, first: date, f: Filters) -> list[Event]:
+        """Events from `_window(first, f.end)` with an occurrence in `f`'s date range, in start
+        order; remembered for the catalog's life, as they depend on nothing else."""
+        key = (first, f.start, f.end)
+        with self._memo_lock:
+            found = self._dated_memo.get(key)
+        if found is None:
+            found = [e for e in self._window(first, f.end) if self._in_range(e, f)]
+            with self._memo_lock:
+                self._dated_memo[key] = found
+                while len(self._dated_memo) > 64:
+                    self._dated_memo.popitem(last=False)
+        return found
 
     def select(self, f: Filters, *, today: date, past: bool = False) -> list[Event]:
         """Events that pass `f`: upcoming ones (not yet over) in start order, or past ones newest first."""
         if past:
             i = bisect.bisect_left(self._last_keys, today)
             pool = sorted(self._by_last[:i], key=lambda e: as_instant(e.start, e.zone), reverse=True)
-        else:
-            pool = self._window(max(today, f.start or today), f.end)
-        return [e for e in pool if self._in_range(e, f) and self._in_observance(e, f) and matches(e, f)]
+            return [e for e in pool if self._in_range(e, f) and self._in_observance(e, f) and matches(e, f)]
+        pool = self._dated(max(today, f.start or today), f)
+        return [e for e in pool if self._in_observance(e, f) and matches(e, f)]
 
     def feed_events(self, f: Filters, *, today: date) -> list[Event]:
         """Events for a feed: those not over before the configured past window, passing `f`."""
-        pool = self._window(f.start or (today - timedelta(days=self.config.past_days)), f.end)
-        return [e for e in pool if self._in_range(e, f) and self._in_observance(e, f) and matches(e, f)]
+        pool = self._dated(f.start or (today - timedelta(days=self.config.past_days)), f)
+        return [e for e in pool if self._in_observance(e, f) and matches(e, f)]
 
     def facets(self, f: Filters, *, today: date, past: bool = False) -> dict[str, list[tuple[str, int]]]:
         """For every facet, each value with how many events choosing it would give (other filters kept)."""
         if past:
             i = bisect.bisect_left(self._last_keys, today)
             pool = self._by_last[:i]
+            pool = [e for e in pool if self._in_range(e, f) and self._in_observance(e, f)]
         else:
-            pool = self._window(max(today, f.start or today), f.end)
-        pool = [e for e in pool if self._in_range(e, f) and self._in_observance(e, f)]
+            pool = [e for e in self._dated(max(today, f.start or today), f) if self._in_observance(e, f)]
         result: dict[str, list[tuple[str, int]]] = {}
         for attr, _param in FACETS:
             counts: Counter[str] = Counter()
