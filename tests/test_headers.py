@@ -114,3 +114,11 @@ def test_conditional_and_static_answers_carry_them_too(client: TestClient) -> No
 def test_the_route_walk_finds_every_router(client: TestClient) -> None:
     paths = {path for path, _ in routes_of(client.app.routes)}  # type: ignore[attr-defined]
     assert {"/", "/calendar.ics", "/api/events/{slug}", "/manage", "/static/{path}", "/openapi.json"} <= paths
+
+
+def test_a_405_names_every_method_the_address_takes(client: TestClient) -> None:
+    """Not only the first route's: /api/events is read with GET and written with POST."""
+    response = client.delete("/api/events")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert client.delete("/calendar.ics").headers["allow"] == "GET, HEAD"

@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..atom import render_atom
 from ..catalog import FILTER_PARAMS, Filters
@@ -162,8 +163,21 @@ def _wants_page(request: Request) -> bool:
     return not path.startswith(("/api/", "/static/")) and not path.endswith((".ics", ".atom", ".xml", ".json"))
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this address: Starlette's 405 names only the first route's,
+    so GET /api/events would hide that POST creates an event there (RFC 9110 15.5.6)."""
+    routes = request.app.router.routes
+    allowed = [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes)]
+    return ", ".join(allowed)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405 and "Allow" in (exc.headers or {}):  # (a route's 405; a mount's names none)
+        exc = StarletteHTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": _allowed_methods(request)})
     if not _wants_page(request) or exc.status_code < 400:
         return await http_exception_handler(request, exc)
     site = _site(request)
