@@ -5,7 +5,8 @@
 
 Every measure is repeated and reported as its median and spread (lowest to highest), beside a
 baseline measured in the same run, so that the ratio holds on a busy machine even when the
-absolute times do not. In-process measures run each in a fresh Python process
+absolute times do not; start-up is also given in CPU time, which other work on the machine
+changes less than the wall clock. In-process measures run each in a fresh Python process
 (`benchmarks.probes`); HTTP measures load uvicorn (one worker, then several) and nginx on
 127.0.0.1 with `wrk` (or a Python client when wrk is missing). Results go to
 `benchmarks/results/` (one JSON file per run, and `latest.json`).
@@ -179,7 +180,9 @@ class Row:
 
 ROWS = [
     Row("cold start: load and validate every file", "cold_start", "read the files' bytes", "read_bytes", "s"),
+    Row("cold start, CPU time of the process", "cold_start_cpu", "reading the bytes, CPU time", "read_bytes_cpu", "s"),
     Row("restart over unchanged files (cache)", "restart", "read the files' bytes", "read_bytes", "s"),
+    Row("restart, CPU time of the process", "restart_cpu", "reading the bytes, CPU time", "read_bytes_cpu", "s"),
     Row("writing the cache (after a cold start)", "cache_write", None, None, "s"),
     Row("full feed: first build at start-up", "feed_first_build", None, None, "s"),
     Row("full feed: served (ready bytes)", "feed_full", "naive icalendar to_ical()", "feed_full_naive", "ms"),
