@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: serve test browser benchmark soak golden clean
+.PHONY: serve test browser benchmark soak golden fuzz audit clean
 
 serve: $(VENV)/.installed
 	$(BIN)/calendar-app serve --port $(PORT)
@@ -42,6 +42,23 @@ benchmark: $(VENV)/.installed-test
 # (see "Hardening" in README.md). `make soak SOAK_ARGS="--duration 300 --clients 64"`.
 soak: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.load_soak $(SOAK_ARGS)
+
+# Coverage-guided fuzzing of the front-matter reader and validation (README, "Hardening"):
+# `make fuzz FUZZ_SECONDS=300`. atheris is installed here only; finds go to .venv/fuzz/finds/.
+FUZZ_SECONDS ?= 300
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m pip install -q "atheris>=2.3"
+	mkdir -p $(VENV)/fuzz/corpus $(VENV)/fuzz/finds
+	$(BIN)/python tests/fuzz/fuzz_frontmatter.py $(VENV)/fuzz/corpus tests/data/valid tests/data/invalid tests/data/fuzz \
+	  -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(VENV)/fuzz/finds/
+
+# Known vulnerabilities in the installed dependencies, by pip-audit from an environment of its own
+# (so its own packages are not audited); fails on one that has a fix (see .ci/audit.py).
+AUDIT := $(VENV)/audit-tool
+audit: $(VENV)/.installed-test
+	$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/audit-requirements.txt
+	@[ -x $(AUDIT)/bin/pip-audit ] || { $(PYTHON) -m venv $(AUDIT) && $(AUDIT)/bin/python -m pip install -q "pip-audit>=2.7"; }
+	$(AUDIT)/bin/python .ci/audit.py $(VENV)/audit-requirements.txt
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

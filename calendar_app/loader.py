@@ -225,11 +225,22 @@ def _pydantic_problems(exc: ValidationError, front: FrontMatter, shown: str) -> 
 
 
 _UNION_TAGS = {"literal[True]", "Online", "str", "int", "bool"}
+_VALIDATOR_TAG = re.compile(r"^function-(?:after|before|plain|wrap)\[.*\]$", re.S)
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """Drop pydantic's union-member tags so the path names fields as the file does."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or p.startswith("function-"))))
+    """Drop pydantic's union-member and validator tags so the path names fields as the file does.
+
+    Only where pydantic puts them: a key of the file may be spelt like a tag (`Online:`), and
+    is then an unknown field to report, not a tag to drop.
+    """
+    kept: list[str | int] = list(loc[:1])
+    for i, part in enumerate(loc[1:], 1):
+        union_member = i == 1 and loc[0] == "online" and part in _UNION_TAGS
+        if isinstance(part, str) and (union_member or _VALIDATOR_TAG.match(part)):
+            continue
+        kept.append(part)
+    return tuple(kept)
 
 
 def _siblings(parent: tuple[str | int, ...]) -> list[str]:
