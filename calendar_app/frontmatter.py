@@ -38,6 +38,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 Path_ = tuple[str | int, ...]
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _MAX_NODES = 5_000  # a hand-written event has a few dozen; aliases could otherwise multiply without bound
+_MAX_DEPTH = 10  # an event nests two deep (location: venue:); far deeper would exhaust the stack
+_MANY_BRACKETS = 200  # more '[' and '{' than any event has: only then is the nesting measured first
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,8 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         )
     header = "".join(lines[1:closing])
     body = "".join(lines[closing + 1 :])
+    if header.count("[") + header.count("{") > _MANY_BRACKETS:
+        _refuse_deep_nesting(header, path)
     try:
         node = yaml.compose(header, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -113,6 +117,29 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     )
 
 
+def _refuse_deep_nesting(header: str, path: str) -> None:
+    """Refuse lists and mappings nested past `_MAX_DEPTH` before they are composed.
+
+    libyaml composes nested collections recursively in C: tens of thousands of '[' (well under
+    `max_file_bytes`) crash the whole process. Its parser keeps a stack instead, so the events
+    are walked here, and only for a header with that many brackets: others cost nothing.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(header, Loader=_Loader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > _MAX_DEPTH + 1:  # (+1: the front matter is itself a mapping)
+                    raise EventFileError.single(
+                        path, f"the front matter nests lists or mappings more than {_MAX_DEPTH} deep",
+                        line=event.start_mark.line + 2,
+                    )
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # composing reports it, with its line
+
+
 def _yaml_problem(exc: yaml.MarkedYAMLError, path: str, header: str) -> EventFileError:
     """YAML's own message, line and column, in the file's numbering (the header starts on line 2)."""
     mark = exc.problem_mark or exc.context_mark
@@ -138,6 +165,7 @@ class _Walker:
         self.lines: dict[Path_, int] = {}
         self.quoted: set[Path_] = set()
         self.count = 0
+        self.open: list[yaml.Node] = []  # the lists and mappings being walked, outermost first
 
     def value(self, node: yaml.Node, at: Path_) -> Any:
         self.count += 1
@@ -146,10 +174,28 @@ class _Walker:
                 self.path, "the front matter is too large or nests aliases too deeply", line=node.start_mark.line + 2
             )
         self.lines.setdefault(at, node.start_mark.line + 2)
+        if len(at) > _MAX_DEPTH:
+            raise EventFileError.single(
+                self.path, f"the front matter nests lists or mappings more than {_MAX_DEPTH} deep",
+                line=node.start_mark.line + 2,
+            )
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and any(node is n for n in self.open):
+            # `a: &a [x, *a]` is a list that holds itself: walking it would never end.
+            raise EventFileError.single(
+                self.path, "an alias refers to the list or mapping that holds it", line=node.start_mark.line + 2
+            )
         if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, at)
+            self.open.append(node)
+            try:
+                return self.mapping(node, at)
+            finally:
+                self.open.pop()
         if isinstance(node, yaml.SequenceNode):
-            return [self.value(item, (*at, i)) for i, item in enumerate(node.value)]
+            self.open.append(node)
+            try:
+                return [self.value(item, (*at, i)) for i, item in enumerate(node.value)]
+            finally:
+                self.open.pop()
         if node.style in ("'", '"', "|", ">"):
             self.quoted.add(at)
             return node.value

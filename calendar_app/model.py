@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import DAILY, rrule, rrulestr
 from email_validator import EmailNotValidError, validate_email
+from icalendar import vRecur
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -593,6 +594,10 @@ def _parse_rule(text: str, start: When) -> rrule:
         raise ValueError(f"invalid rule {text!r}: {exc}") from None
     if not isinstance(rule, rrule):
         raise ValueError("give one rule")
+    try:  # the feed writes the rule with icalendar, which reads some parts more strictly than dateutil
+        vRecur.from_ical(text)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid rule {text!r}: {exc}") from None
     if rule._freq > DAILY:  # noqa: SLF001 - dateutil numbers YEARLY=0 ... SECONDLY=6
         raise ValueError("an event may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
     bounded = rule._count is not None or rule._until is not None  # noqa: SLF001
