@@ -226,6 +226,17 @@ def _without_links(data: Any) -> Any:
     return data
 
 
+def test_atom_feeds_name_their_own_addresses(static_server: StaticServer, server_client: TestClient) -> None:
+    atom = "{http://www.w3.org/2005/Atom}"
+    built = ET.fromstring(static_server.get("/type/webinar/feed.atom").content)
+    served = ET.fromstring(server_client.get("/feed.atom?type=webinar").content)
+    links = {link.get("rel"): link.get("href") for link in built.findall(f"{atom}link")}
+    assert links == {"self": f"{static_server.url}/type/webinar/feed.atom", "alternate": f"{static_server.url}/type/webinar/"}
+    assert built.findtext(f"{atom}id") == f"{static_server.url}/type/webinar/feed.atom"
+    titles = [e.findtext(f"{atom}title") for e in built.findall(f"{atom}entry")]
+    assert titles and titles == [e.findtext(f"{atom}title") for e in served.findall(f"{atom}entry")]
+
+
 def test_json_is_the_apis_with_addresses_into_the_build(static_server: StaticServer, server_client: TestClient) -> None:
     url = static_server.url
     built = static_server.get("/api/events.json").json()
