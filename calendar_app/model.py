@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import DAILY, rrule, rrulestr
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 from email_validator import EmailNotValidError, validate_email
 from icalendar import vRecur
 from pydantic import (
@@ -583,6 +583,7 @@ def _parse_rule(text: str, start: When) -> rrule:
     if not _RULE_WORDS.match(text):
         raise ValueError(f"{text!r} is not an RRULE (NAME=VALUE pairs separated by ';')")
     names = {part.split("=", 1)[0] for part in text.split(";")}
+    _check_rule_values(dict(part.split("=", 1) for part in text.split(";")))
     if "FREQ" not in names:
         raise ValueError("the rule needs FREQ")
     if "COUNT" in names and "UNTIL" in names:
@@ -600,18 +601,65 @@ def _parse_rule(text: str, start: When) -> rrule:
         raise ValueError(f"invalid rule {text!r}: {exc}") from None
     if rule._freq > DAILY:  # noqa: SLF001 - dateutil numbers YEARLY=0 ... SECONDLY=6
         raise ValueError("an event may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
-    bounded = rule._count is not None or rule._until is not None  # noqa: SLF001
-    if bounded and len(list(islice(rule, MAX_OCCURRENCES + 1))) > MAX_OCCURRENCES:
-        # Counted once here, so that nothing later walks an enormous series.
+    # dateutil searches period by period for the next occurrence, up to the year 9999: a rule that
+    # never matches (BYMONTHDAY=32, or February 30) would take minutes. So nothing here searches
+    # far: a count is read, an UNTIL is checked for distance before the series is counted, and
+    # whether start is an occurrence is asked of the rule cut off at start.
+    count, until = rule._count, rule._until  # noqa: SLF001
+    if count is not None and count > MAX_OCCURRENCES:
         raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
-    first = next(iter(rule), None)
-    if first is None:
+    if until is not None:
+        if _periods(rule, naive_start, until) > MAX_PERIODS:
+            raise ValueError(
+                f"UNTIL ({until:%Y-%m-%d}) is too far from start for this rule; end the series sooner or give COUNT"
+            )
+        if len(list(islice(rule, MAX_OCCURRENCES + 1))) > MAX_OCCURRENCES:
+            # Counted once here, so that nothing later walks an enormous series.
+            raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
+    if next(iter(rule.replace(count=None, until=naive_start)), None) != naive_start:
+        first = next(iter(rule.replace(count=None, until=naive_start + timedelta(days=366))), None)
+        found = f"the first is {first:%Y-%m-%d}" if first is not None else "it has none in the year after start"
+        raise ValueError(f"start ({naive_start:%Y-%m-%d}) is not an occurrence of the rule ({found})")
+    if count == 0 or (until is not None and until < naive_start):
         raise ValueError("the rule gives no occurrence")
-    if first != naive_start:
-        raise ValueError(
-            f"start ({naive_start:%Y-%m-%d}) is not an occurrence of the rule (the first is {first:%Y-%m-%d})"
-        )
     return rule
+
+
+# RFC 5545 3.3.10: the values each BY part may take (0 never; negative counts from the end).
+_BY_RANGES = {"BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYYEARDAY": (1, 366, True),
+              "BYWEEKNO": (1, 53, True), "BYSETPOS": (1, 366, True)}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _check_rule_values(parts: dict[str, str]) -> None:
+    """Refuse BY values no date has (BYMONTHDAY=32, February 30) before dateutil looks for one:
+    it would search every day up to the year 9999, for minutes."""
+    numbers: dict[str, list[int]] = {}
+    for name, (low, high, signed) in _BY_RANGES.items():
+        if name not in parts:
+            continue
+        try:
+            values = [int(v) for v in parts[name].split(",")]
+        except ValueError:
+            raise ValueError(f"{name}={parts[name]} is not a list of whole numbers") from None
+        for v in values:
+            if not (low <= abs(v) <= high) or (v < 0 and not signed):
+                raise ValueError(f"{name}={v} is outside {'±' if signed else ''}{low}..{high}")
+        numbers[name] = values
+    days, months = numbers.get("BYMONTHDAY"), numbers.get("BYMONTH")
+    if days and months and all(d > _MONTH_DAYS[m - 1] for d in days if d > 0 for m in months) and min(days) > 0:
+        raise ValueError(f"no month of BYMONTH={parts['BYMONTH']} has a day {parts['BYMONTHDAY']}")
+
+
+MAX_PERIODS = 5_000  # days of a daily rule, weeks of a weekly one...: about 14 years of days
+
+
+def _periods(rule: rrule, start: datetime, until: datetime) -> int:
+    """How many of the rule's periods (days, weeks, months, years) lie between start and until."""
+    days = (until - start).days
+    freq = rule._freq  # noqa: SLF001
+    spans = {DAILY: days, WEEKLY: days // 7, MONTHLY: days // 30, YEARLY: days // 365}
+    return spans.get(freq, days) // max(rule._interval, 1)  # noqa: SLF001
 
 
 def _skips_every_occurrence(rule: rrule, exdates: list[When], zone: ZoneInfo) -> bool:
