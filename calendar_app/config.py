@@ -207,7 +207,7 @@ class SiteConfig(_Strict):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones ('US') is an OSError
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/New_York") from None
         return value
 

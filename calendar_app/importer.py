@@ -248,7 +248,7 @@ def _zone(start: datetime, named: str | None, config: SiteConfig, notes: list[st
     for candidate in [c for c in candidates if c] + [config.timezone]:
         try:
             zone = ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones ('US') is an OSError
             continue
         if _same_offsets(tz, zone, start):
             if candidate != name:

@@ -215,7 +215,7 @@ class EventFields(BaseModel):
         if value is not None:
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones ('US') is an OSError
                 raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Chicago") from None
         return value
 
