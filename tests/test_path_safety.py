@@ -11,6 +11,7 @@ a 4xx, and nothing from outside the folders is ever in a response.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
@@ -77,7 +78,9 @@ def raw_get(app: FastAPI, raw_path: bytes) -> tuple[int, dict[str, str], bytes]:
     async def run() -> None:
         await app(scope, receive, send)
 
-    anyio.run(run)
+    # In a thread of its own: a browser test's event loop may still be running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, run).result()
     return status, headers, bytes(body)
 
 
