@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from hypothesis import strategies as st
 
 ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Pacific/Honolulu", "UTC"]
@@ -239,8 +241,6 @@ def _nth_weekday(day: date) -> str:
 @st.composite
 def series(draw: st.DrawFn, start: datetime, all_day: bool) -> tuple[str, list[str]]:
     """A rule whose first occurrence is `start` (naive local), and some of its occurrences to skip."""
-    from dateutil.rrule import rrulestr  # imported here: the strategies are also read without dateutil
-
     freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
     parts = [f"FREQ={freq}"]
     if draw(st.booleans()):
@@ -273,16 +273,10 @@ def series(draw: st.DrawFn, start: datetime, all_day: bool) -> tuple[str, list[s
         else:
             parts.append(f"UNTIL={until:%Y%m%dT%H%M%S}")
     rule = ";".join(parts)
-    first = list(_first(rrulestr(rule, dtstart=start, ignoretz=True), 60))
+    first = list(islice(rrulestr(rule, dtstart=start, ignoretz=True), 60))
     skipped = draw(st.lists(st.sampled_from(first), max_size=3, unique=True)) if first else []
     shown = [s.strftime("%Y-%m-%d") if all_day else s.strftime("%Y-%m-%d %H:%M") for s in skipped]
     return rule, shown
-
-
-def _first(rule: object, n: int) -> list[datetime]:
-    from itertools import islice
-
-    return list(islice(rule, n))  # type: ignore[call-overload]
 
 
 @st.composite
