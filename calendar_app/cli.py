@@ -360,13 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .coordinator_cli import register_commands  # coordinator and import live beside their modules
 
     register_commands(sub, common)
-    for register in EXTRA_COMMANDS:
-        register(sub, common)
     return parser
-
-
-# Other modules add their commands here (build, coordinator, import), keeping this file short.
-EXTRA_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
