@@ -149,6 +149,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     events_dir = Path(args.events)
     year = answers["start"][:4] if re.match(r"^\d{4}", answers["start"]) else "undated"
     target = events_dir / year / f"{slug}.md"
+    if target.parent.exists() and not target.parent.resolve().is_relative_to(events_dir.resolve()):
+        print(f"calendar-app new: {target.parent} leads outside {events_dir}; nothing was written", file=sys.stderr)
+        return 1
     existing = [p for p in event_files(events_dir) if p.name == f"{slug}.md"] if events_dir.is_dir() else []
     if existing:
         print(f"calendar-app new: {existing[0]} already exists; choose another --slug", file=sys.stderr)

@@ -238,6 +238,17 @@ def test_new_refuses_a_slug_used_in_another_folder(site: Path, capsys: pytest.Ca
     assert not (site / "events" / "2027").exists()
 
 
+def test_new_never_writes_through_a_year_folder_linked_outside(
+    site: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (site / "events" / "2027").symlink_to(elsewhere, target_is_directory=True)
+    code, out, err = run(capsys, *NEW_WEBINAR)
+    assert (code, out) == (1, "")
+    assert "leads outside events; nothing was written" in err
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_new_writes_nothing_when_the_event_is_invalid(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
         capsys, "new", "--no-input", "--title", "Roll Call Training", "--type", "trainig",
