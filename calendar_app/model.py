@@ -632,8 +632,11 @@ _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _check_rule_values(parts: dict[str, str]) -> None:
-    """Refuse BY values no date has (BYMONTHDAY=32, February 30) before dateutil looks for one:
-    it would search every day up to the year 9999, for minutes."""
+    """Refuse values no date has (BYMONTHDAY=32, February 30, INTERVAL=0) before dateutil looks for
+    one: it would search every day up to the year 9999, for minutes, or for ever."""
+    if "INTERVAL" in parts and not (parts["INTERVAL"].isdigit() and int(parts["INTERVAL"]) >= 1):
+        # INTERVAL=0 never moves on: dateutil would look for the next occurrence forever.
+        raise ValueError(f"INTERVAL={parts['INTERVAL']} must be a whole number of at least 1")
     numbers: dict[str, list[int]] = {}
     for name, (low, high, signed) in _BY_RANGES.items():
         if name not in parts:
