@@ -61,11 +61,11 @@ class SaveFailed(EditRefused):
 
     status = 503
 
-    def __init__(self, path: Path, error: OSError) -> None:
+    def __init__(self, path: Path, error: OSError, *, what: str = "the event", step: str = "saved") -> None:
         reason = error.strerror or type(error).__name__
         super().__init__([Problem(
             str(path), None, None,
-            f"the event could not be saved: the server could not write {path.name} ({reason}); "
+            f"{what} could not be {step}: the server could not write {path.name} ({reason}); "
             "the file on disk is as it was before",
             "try again later, or tell whoever runs the site (the disk may be full or read-only)",
         )])

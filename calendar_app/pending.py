@@ -5,21 +5,29 @@ accident. Each item is an event file (`<id>.md`, written like any other) and a s
 record beside it (`<id>.json`: who sent it, its state, the decision). A suggestion's private
 tracking token is stored only as a SHA-256 digest; the item's id is derived from that digest,
 so the tracking page finds its item without a scan and an id tells nothing of the token.
-Deleting an item moves its files to the trash folder; nothing is unlinked.
+Deleting an item moves its files to the trash folder (copied, then removed, when the trash is
+on another filesystem); nothing is lost.
+
+A write the disk refuses raises `SaveFailed` with the queue as it was: a new item leaves no
+half (an event file without its record), and a step that changes one of the two files writes
+only that one.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
 import re
 import secrets
+import shutil
 import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .editing import SaveFailed
 from .errors import CalendarError
 from .writer import atomic_write
 
@@ -73,7 +81,7 @@ class PendingQueue:
         item_id = digest[:20] if digest else secrets.token_hex(10)
         item = PendingItem(item_id, kind, PENDING, _now(), name, email, text, token_digest=digest)
         with self._lock:
-            self._write(item, overwrite=False)
+            self._write(item, new=True)
         return item, token
 
     def get(self, item_id: str) -> PendingItem:
@@ -113,26 +121,34 @@ class PendingQueue:
         with self._lock:
             item = self._open(item_id)
             updated = replace(item, text=text)
-            self._write(updated, overwrite=True)
+            self._write(updated, new=False)
         return updated
 
     def decide(self, item_id: str, state: str, *, by: str, reason: str | None = None, slug: str | None = None) -> PendingItem:
         with self._lock:
             item = self._open(item_id)
             decided = replace(item, state=state, decided_by=by, decided=_now(), reason=reason, slug=slug)
-            self._write(decided, overwrite=True)
+            self._write(decided, new=False)
         return decided
 
     def discard(self, item_id: str) -> Path:
         """Move a draft's files to the trash folder; return where the event file went."""
         with self._lock:
             item = self._open(item_id)
-            self.trash.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-            target = self.trash / f"{stamp}-{item.id}.md"
-            (self.folder / f"{item.id}.json").replace(self.trash / f"{stamp}-{item.id}.json")
-            (self.folder / f"{item.id}.md").replace(target)
-        return target
+            moves = [(self.folder / f"{item.id}{ext}", self.trash / f"{stamp}-{item.id}{ext}") for ext in (".md", ".json")]
+            done: list[tuple[Path, Path]] = []
+            try:
+                self.trash.mkdir(parents=True, exist_ok=True)
+                for source, target in moves:
+                    _move(source, target)
+                    done.append((source, target))
+            except OSError as exc:
+                for source, target in reversed(done):  # both files stay in the queue, or neither
+                    _move(target, source)
+                raise SaveFailed(Path(Path(exc.filename or self.trash).name), exc,
+                                 what=f"the {item.kind}", step="moved to the trash") from None
+        return moves[0][1]
 
     def _open(self, item_id: str) -> PendingItem:
         item = self.get(item_id)
@@ -140,8 +156,45 @@ class PendingQueue:
             raise PendingError(f"this item was already {item.state}")
         return item
 
-    def _write(self, item: PendingItem, *, overwrite: bool) -> None:
+    def _write(self, item: PendingItem, *, new: bool) -> None:
         record = {k: v for k, v in asdict(item).items() if k != "text"}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.folder / f"{item.id}.md", item.text, overwrite=overwrite)
-        atomic_write(self.folder / f"{item.id}.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n", overwrite=True)
+        files = ((self.folder / f"{item.id}.md", item.text),
+                 (self.folder / f"{item.id}.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n"))
+        current = self.folder
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if new:
+                written: list[Path] = []
+                try:
+                    for current, text in files:
+                        atomic_write(current, text, overwrite=False)
+                        written.append(current)
+                except BaseException:
+                    for path in written:  # ours, made a moment ago: no half item is left behind
+                        path.unlink(missing_ok=True)
+                    raise
+            else:
+                for current, text in files:
+                    if current.read_text(encoding="utf-8") != text:
+                        atomic_write(current, text, overwrite=True)
+        except FileExistsError:
+            raise  # an id taken twice is a fault of ours, not of the disk
+        except OSError as exc:
+            # Only the file's name: the person reading it may be a member of the public.
+            raise SaveFailed(Path(current.name), exc, what=f"the {item.kind}") from None
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename, or copy then unlink when the trash is on another filesystem (a rename cannot cross)."""
+    try:
+        source.replace(target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    try:
+        shutil.copy2(source, target)
+        source.unlink()
+    except BaseException:
+        target.unlink(missing_ok=True)  # a copy, never the only one: the source is still there
+        raise

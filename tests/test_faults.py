@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 
 from calendar_app.accounts import Accounts
 from calendar_app.config import load_config
+from calendar_app.pending import PendingQueue
 from calendar_app.site import Site
 from calendar_app.web.app import create_app
 from tests.coordinator_site import CHEAP, PASSWORD, DeskSite, csrf_of, form_of, make_site
@@ -296,6 +297,150 @@ def test_a_read_only_events_folder_is_served_and_writes_are_refused(read_only_si
     cancel = site.client.post(f"/api/events/{WEBINAR}/cancel", headers=auth, json={"reason": "Ill presenter."})
     _assert_refused_plainly(cancel, "Read-only file system")
     assert site.files() == before
+
+
+# --- the pending queue (suggestions and drafts) -----------------------------------------------
+
+
+def _queue_of(site: DeskSite) -> Any:
+    return _app_of(site).state.desk.queue
+
+
+def _queue_files(site: DeskSite) -> dict[str, str]:
+    """Every file of the pending queue and the trash, with its text."""
+    queue = _queue_of(site)
+    return {str(p.relative_to(site.root)): p.read_text(encoding="utf-8")
+            for folder in (queue.folder, queue.trash) if folder.is_dir() for p in sorted(folder.rglob("*"))}
+
+
+def _suggest(client: TestClient, title: str) -> httpx.Response:
+    data = {"csrf_token": csrf_of(client, "/suggest"), "title": title, "type": "webinar",
+            "start": "2027-06-08 13:00", "end": "14:00", "online": "on", "online.url": "https://www.example.org/join/h",
+            "name": "Dana Lee", "email": "dana@example.org", "description": "Where survivors can live safely."}
+    return client.post("/suggest", data=data)
+
+
+def _item_url(client: TestClient, title: str) -> str:
+    listing = client.get("/manage/pending").text
+    match = re.search(r'href="(/manage/pending/[0-9a-f]{20})"[^>]*>\s*(?:<[^>]+>\s*)*' + re.escape(title), listing)
+    assert match, listing[-3000:]
+    return match.group(1)
+
+
+def _queue_steps(site: DeskSite, public: TestClient, item: str, *, delete: bool = True) -> dict[str, httpx.Response]:
+    """Every step that writes to the queue, taken once each through the forms."""
+    draft = form_of(site.client, "/manage/new")
+    draft.update(title="A draft on a refusing disk", type="webinar", start="2027-03-09 14:00", action="draft")
+    token = csrf_of(site.client, item)
+    answers = {
+        "suggest": _suggest(public, "Suggested to a refusing disk"),
+        "draft": site.client.post("/manage/new", data=draft, follow_redirects=False),
+        "save": site.client.post(item, data={**form_of(site.client, item), "title": "Edited on a refusing disk",
+                                             "action": "save"}, follow_redirects=False),
+        "reject": site.client.post(f"{item}/reject", data={"csrf_token": token, "reason": "Out of scope for us."},
+                                   follow_redirects=False),
+    }
+    if delete:
+        answers["delete"] = site.client.post(f"{item}/delete", data={"csrf_token": token}, follow_redirects=False)
+    return answers
+
+
+def _assert_queue_refused(response: httpx.Response, step: str, reason: str) -> None:
+    assert response.status_code == 503, (step, response.status_code, response.text[:500])
+    text = response.text.replace("&#39;", "'")
+    done = "moved to the trash" if step == "delete" else "saved"
+    kind = {"suggest": "suggestion", "draft": "draft"}.get(step, "suggestion")
+    assert f"the {kind} could not be {done}" in text.lower() and reason in text and "as it was before" in text, step
+    assert "<form" in text, step  # the page itself, with the form, not an error page
+
+
+def test_queue_writes_past_the_file_size_limit_are_refused_and_the_queue_kept(tmp_path: Path) -> None:
+    site = make_site(tmp_path)
+    public = TestClient(site.client.app)
+    assert _suggest(public, "Housing Options for Survivors").status_code == 200
+    item = _item_url(site.client, "Housing Options for Survivors")
+    before = _queue_files(site)
+
+    def steps_under_a_limit() -> dict[str, tuple[int, str]]:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, resource.RLIM_INFINITY))
+        app = _app_of(site)
+        form_site = DeskSite(site.root, site.events, site.config, TestClient(app, cookies=dict(site.client.cookies)))
+        answers = _queue_steps(form_site, TestClient(app), item, delete=False)  # a rename writes no bytes
+        return {step: (r.status_code, r.text) for step, r in answers.items()}
+
+    for step, (status, text) in _in_child(steps_under_a_limit).items():
+        response = httpx.Response(status, text=text)
+        _assert_queue_refused(response, step, "File too large")
+        if step == "suggest":
+            assert 'value="Suggested to a refusing disk"' in text  # what the person typed is kept
+        if step == "reject":
+            assert ">Out of scope for us.</textarea>" in text
+    assert _queue_files(site) == before
+    # The person was not counted against the limit of suggestions for a save that did not happen.
+    assert _suggest(public, "Suggested once there is room").status_code == 200
+
+
+def test_a_new_queue_item_is_never_left_half_written(tmp_path: Path) -> None:
+    """The event file fits under the limit and its record does not: neither stays."""
+    site = make_site(tmp_path, login=False)
+
+    def submit_under_a_limit() -> str:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (120, resource.RLIM_INFINITY))
+        try:
+            _queue_of(site).submit("---\ntitle: Short\n---\n", kind="suggestion", name="D", email="")
+        except Exception as exc:  # noqa: BLE001 - the test reads what was raised
+            return f"{type(exc).__name__}: {exc}"
+        return "saved"
+
+    refused = _in_child(submit_under_a_limit)
+    assert refused.startswith("SaveFailed: ") and ".json: the suggestion could not be saved" in refused
+    assert "File too large" in refused
+    assert _queue_files(site) == {}
+
+
+def test_a_trash_on_another_filesystem_still_takes_deleted_items(tmp_path: Path, small_disk: Path) -> None:
+    """A rename cannot cross filesystems (EXDEV); the files are copied over, then removed."""
+    queue = PendingQueue(tmp_path / "pending", small_disk / "trash")
+    item, _token = queue.submit("---\ntitle: Short\n---\n", kind="suggestion", name="D", email="")
+    moved = queue.discard(item.id)
+    assert moved.parent == small_disk / "trash" and moved.read_text(encoding="utf-8") == "---\ntitle: Short\n---\n"
+    assert sorted(p.suffix for p in moved.parent.iterdir()) == [".json", ".md"]
+    assert list(queue.folder.iterdir()) == []
+
+
+@pytest.fixture
+def read_only_queue(tmp_path: Path) -> Iterator[tuple[DeskSite, str]]:
+    """A site with one suggestion waiting, its pending folder then made read-only."""
+    site = make_site(tmp_path)
+    assert _suggest(TestClient(site.client.app), "Housing Options for Survivors").status_code == 200
+    item = _item_url(site.client, "Housing Options for Survivors")
+    folder = _queue_of(site).folder
+    _mount(["--bind", str(folder)], folder)
+    try:
+        _mount(["-o", "remount,bind,ro"], folder)
+        yield site, item
+    finally:
+        _unmount(folder)
+
+
+def test_a_read_only_queue_refuses_each_step_and_publishing_still_publishes(read_only_queue: tuple[DeskSite, str]) -> None:
+    site, item = read_only_queue
+    before = _queue_files(site)
+    for step, response in _queue_steps(site, TestClient(site.client.app), item).items():
+        _assert_queue_refused(response, step, "Read-only file system")
+    assert _queue_files(site) == before
+
+    # Publishing writes to the events folder, which takes writes: the event goes out, and the
+    # coordinator is told the queue still holds the item rather than shown an error page.
+    published = site.client.post(item, data={**form_of(site.client, item), "slug": "housing-options",
+                                             "action": "publish"}, follow_redirects=False)
+    assert published.status_code == 303 and published.headers["location"] == "/manage/events/housing-options/edit"
+    assert "could not be marked as published" in site.client.get(published.headers["location"]).text
+    assert "Housing Options for Survivors" in site.client.get("/events/housing-options").text
+    assert "Housing Options for Survivors" in site.client.get("/manage/pending").text
+    assert _queue_files(site) == before
 
 
 # --- a file broken while the server runs --------------------------------------------------------

@@ -88,8 +88,11 @@ async def create_event(request: Request, coordinator: Coordinator = Who) -> Resp
     slug = str(form.get("slug", "")).strip()
     action = form.get("action")
     if action == "draft":
-        item = desk.queue.submit(desk.editor.draft_text(values), kind="draft", name=coordinator.name,
-                                 email=coordinator.email)[0]
+        try:
+            item = desk.queue.submit(desk.editor.draft_text(values), kind="draft", name=coordinator.name,
+                                     email=coordinator.email)[0]
+        except EditRefused as exc:
+            return _new_form(request, values, slug, problems=exc.problems, status=exc.status)
         flash(request, "Draft saved. It is not published until you publish it.")
         return RedirectResponse(f"/manage/pending/{item.id}", status_code=303)
     try:

@@ -65,11 +65,18 @@ async def pending_save(
         return _form(request, item, values, slug, problems=exc.problems, body_line=exc.body_line, status=exc.status)
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
-    desk.queue.decide(item.id, PUBLISHED, by=coordinator.name, slug=saved.slug)
+    note = f"Published: {saved.event.title}."
+    try:
+        desk.queue.decide(item.id, PUBLISHED, by=coordinator.name, slug=saved.slug)
+    except EditRefused as exc:
+        # The event is on the site; only the queue's record of it failed. Say so rather than
+        # answer with an error page for a publication that took place.
+        note += (f" The waiting item could not be marked as published ({exc.problems[0].message}); "
+                 "it is still in the queue: delete it there once the disk takes writes again.")
     if item.kind == "suggestion" and item.email:
         url = f"{desk.site.config.base_url}/events/{saved.slug}"
         tasks.add_task(desk.notifier.suggestion_published, item.email, saved.event.title, url)
-    flash(request, f"Published: {saved.event.title}.")
+    flash(request, note)
     return RedirectResponse(f"/manage/events/{saved.slug}/edit", status_code=303)
 
 
@@ -86,6 +93,9 @@ async def pending_reject(
                      "who suggested the event will see it.")
     try:
         desk.queue.decide(item.id, REJECTED, by=coordinator.name, reason=reason)
+    except EditRefused as exc:
+        return _form(request, item, _values_of(item), "", status=exc.status, reason=reason,
+                     reason_error=_plain(exc))
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
@@ -101,6 +111,8 @@ async def pending_delete(request: Request, item_id: str, coordinator: Coordinato
     item = _item(request, item_id)
     try:
         desk.queue.discard(item.id)
+    except EditRefused as exc:
+        return _form(request, item, _values_of(item), "", status=exc.status, general=[_plain(exc)])
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     flash(request, f"Deleted: {item.title}. The file was moved to the trash folder.")
@@ -126,12 +138,18 @@ def _values_of(item: PendingItem) -> FormValues:
     return values_from_data(front.data, front.body.strip("\n"))
 
 
+def _plain(refused: EditRefused) -> str:
+    """A refused step's problems as one sentence for the page."""
+    return " ".join(p.message[:1].upper() + p.message[1:] + "." + (f" {p.hint[:1].upper()}{p.hint[1:]}." if p.hint else "")
+                    for p in refused.problems)
+
+
 def _form(request: Request, item: PendingItem, values: FormValues, slug: str, *, status: int = 200,
           problems: Any = None, body_line: int | None = None, general: list[str] | None = None,
-          preview: Any = None, reason_error: str | None = None) -> Response:
+          preview: Any = None, reason: str = "", reason_error: str | None = None) -> Response:
     config = desk_of(request).site.config
     return render(
         request, "manage/pending_item.html", status=status, item=item, slug=slug, preview=preview,
-        form=form_view(values, config, problems, body_line, general=general), reason_error=reason_error,
-        heading=("Suggestion: " if item.kind == "suggestion" else "Draft: ") + item.title,
+        form=form_view(values, config, problems, body_line, general=general), reason=reason,
+        reason_error=reason_error, heading=("Suggestion: " if item.kind == "suggestion" else "Draft: ") + item.title,
     )

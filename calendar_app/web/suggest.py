@@ -70,8 +70,11 @@ async def suggest(request: Request, tasks: BackgroundTasks) -> Response:
                      body_line=exc.body_line, status=422)
     if problems:
         return _form(request, values, name=name, email=email, problems=problems, status=422)
+    try:
+        item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
+    except EditRefused as exc:  # the disk refused it: the person keeps what they typed, and is not counted
+        return _form(request, values, name=name, email=email, problems=exc.problems, status=exc.status)
     desk.suggestions.hit(address)
-    item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
     base = desk.site.config.base_url
     tracking_url = f"{base}/suggest/status/{token}"
     emails = [c.email for c in desk.accounts.all()]
