@@ -161,6 +161,21 @@ def test_a_revoked_token_and_a_removed_coordinator_are_refused_at_once(site: Des
     assert site.client.get(f"/api/events/{WEBINAR}/source", headers={"Authorization": f"Bearer {other}"}).status_code == 401
 
 
+def test_wrong_api_tokens_pause_the_address(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False, settings="login_max_failures = 2")
+    _, token = _token(site)
+    source = f"/api/events/{WEBINAR}/source"
+    assert site.client.get(source).status_code == 401  # no token at all is not a guess: not counted
+    for n in range(8):  # 2 x 4 wrong tokens, as for unknown names at the login
+        wrong = site.client.get(source, headers={"Authorization": f"Bearer cal_guess{n}_{'x' * 43}"})
+        assert wrong.status_code == 401, n
+    paused = site.client.get(source, headers={"Authorization": f"Bearer {token}"})  # the right one, too late
+    assert paused.status_code == 429 and "Too many requests with a wrong API token" in paused.json()["detail"]
+    assert 0 < int(paused.headers["retry-after"]) <= 15 * 60
+    # The web form's login from the same address is counted apart.
+    assert _answer(site, "ana@example.org", PASSWORD)[0] == 303
+
+
 # --- secrets ------------------------------------------------------------------------------------
 
 SECRET_NAMES = re.compile(r"token|digest|csrf|password|secret|stamp", re.I)

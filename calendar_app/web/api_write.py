@@ -10,6 +10,7 @@ Session cookies are not accepted here, so no page elsewhere can make a browser c
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -21,9 +22,12 @@ from ..accounts import Coordinator
 from ..editing import EditConflict, EditRefused, EventNotFound, Saved
 from ..errors import EventFileError, Problem
 from ..frontmatter import split_front_matter
-from .desk import author_of, desk_of, read_body
+from .desk import author_of, client_address, desk_of, read_body
 
-router = APIRouter(prefix="/api/events", tags=["coordinators"])
+router = APIRouter(prefix="/api/events", tags=["coordinators"], responses={
+    401: {"description": "No token, or one that is wrong, revoked or its coordinator's no more."},
+    429: {"description": "Too many wrong tokens from this address; `Retry-After` says for how long."},
+})
 bearer = HTTPBearer(auto_error=False, description="An API token from `calendar-app coordinator token NAME`.")
 MAX_JSON_BYTES = 512 * 1024
 
@@ -61,15 +65,33 @@ class EventSource(BaseModel):
 
 
 def token_holder(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Coordinator:
-    coordinator = desk_of(request).accounts.check_token(credentials.credentials) if credentials else None
+    desk = desk_of(request)
+    # Wrong tokens count against the address like failed logins: a token cannot be guessed, but
+    # a flood of guesses should still meet a wall rather than cost a lookup each.
+    address_key = "token:" + client_address(request)
+    wait = desk.failed_by_address.retry_after(address_key)
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        raise HTTPException(429, f"Too many requests with a wrong API token from your address. "
+                            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                            headers={"Retry-After": str(math.ceil(wait))})
+    coordinator = desk.accounts.check_token(credentials.credentials) if credentials else None
     if coordinator is None:
+        if credentials:
+            desk.failed_by_address.hit(address_key)
         raise HTTPException(401, "A valid API token is required (Authorization: Bearer ...).",
                             headers={"WWW-Authenticate": 'Bearer realm="calendar"'})
     return coordinator
 
 
 Token = Depends(token_holder)
-_PROBLEMS = {422: {"description": "The event would not validate; `problems` says where and why."}}
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The request is larger than the limit."},
+    422: {"description": "The event would not validate; `problems` says where and why."},
+    503: {"description": "The disk refused the write (full or read-only); nothing was changed."},
+}
+_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "There is no event by that name."}}
+_CHANGED: dict[int | str, dict[str, Any]] = {412: {"description": "The file changed since that version; `ETag` is the current one."}}
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -119,7 +141,8 @@ async def create_event(request: Request, coordinator: Coordinator = Token) -> JS
     return _written(request, saved, 201)
 
 
-@router.get("/{slug}/source", response_model=EventSource)
+@router.get("/{slug}/source", response_model=EventSource, responses={
+    **_FOUND, 409: {"description": "The file on disk does not validate; `problems` says where and why."}})
 def event_source(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
     """The event file's fields as written, its description, and its version for If-Match."""
     try:
@@ -133,7 +156,7 @@ def event_source(request: Request, slug: str, coordinator: Coordinator = Token) 
     return JSONResponse(body.model_dump(), headers={"ETag": f'"{source.version}"'})
 
 
-@router.put("/{slug}", response_model=EventWritten, responses={**_PROBLEMS, 412: {"description": "Changed since."},
+@router.put("/{slug}", response_model=EventWritten, responses={**_PROBLEMS, **_FOUND, **_CHANGED,
             428: {"description": "If-Match is missing."}}, openapi_extra=_schema(EventInput))
 async def replace_event(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
     """Replace an event's fields and description. Send `If-Match` with the version you started from.
@@ -164,7 +187,8 @@ async def replace_event(request: Request, slug: str, coordinator: Coordinator = 
     return _written(request, saved, 200)
 
 
-@router.post("/{slug}/cancel", response_model=EventWritten, responses=_PROBLEMS, openapi_extra=_schema(CancelInput))
+@router.post("/{slug}/cancel", response_model=EventWritten, responses={**_PROBLEMS, **_FOUND, **_CHANGED},
+             openapi_extra=_schema(CancelInput))
 async def cancel_event(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
     """Cancel an event: it stays listed, marked cancelled with the reason, and its sequence rises.
 
