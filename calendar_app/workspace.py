@@ -1,4 +1,5 @@
-"""Where a site keeps its private state: accounts, the pending queue, the trash, the change log.
+"""Where a site keeps its private state: accounts, the pending queue, the trash, the change log,
+the counts of failed attempts.
 
 All of it sits beside the site configuration (relative paths in the settings are taken from
 the configuration file's folder, or the working folder when there is none), outside the
@@ -47,6 +48,11 @@ class Workspace:
     @property
     def change_log(self) -> Path:
         return self._at(self.config.change_log)
+
+    @property
+    def attempts_file(self) -> Path:
+        """Failed logins, wrong tokens and suggestions counted per address (see `throttle`)."""
+        return self.base / ".attempts.sqlite"
 
     @property
     def lock_file(self) -> Path:

@@ -161,6 +161,18 @@ def test_a_revoked_token_and_a_removed_coordinator_are_refused_at_once(site: Des
     assert site.client.get(f"/api/events/{WEBINAR}/source", headers={"Authorization": f"Bearer {other}"}).status_code == 401
 
 
+def test_workers_of_one_site_share_the_count_of_failed_logins(tmp_path: Path) -> None:
+    """Two applications over one site, as two worker processes are: a pause in one holds in the other."""
+    site = make_site(tmp_path, login=False, settings="login_max_failures = 3")
+    other = DeskSite(site.root, site.events, site.config,
+                     TestClient(create_app(site.config, site.events, watch=False, state_dir=site.root)))
+    for worker in (site, other, site):
+        assert _answer(worker, "ana@example.org", "wrong password here")[0] == 401
+    for worker in (site, other):
+        status, text = _answer(worker, "ana@example.org", PASSWORD)
+        assert status == 429 and "Too many failed attempts" in text
+
+
 def test_wrong_api_tokens_pause_the_address(tmp_path: Path) -> None:
     site = make_site(tmp_path, login=False, settings="login_max_failures = 2")
     _, token = _token(site)

@@ -62,9 +62,11 @@ def install(app: FastAPI, site: Site, state_dir: Path) -> Desk:
         queue=PendingQueue(workspace.pending_dir, workspace.trash_dir),
         history=history,
         notifier=Notifier(config),
-        failed_by_account=Throttle(config.login_max_failures, lockout),
-        failed_by_address=Throttle(config.login_max_failures * 4, lockout),  # an office shares one address
-        suggestions=Throttle(config.suggestions_per_hour, 3600),
+        # Counted in a file every worker shares, so more workers give no more tries.
+        failed_by_account=Throttle(config.login_max_failures, lockout, store=workspace.attempts_file, scope="account"),
+        failed_by_address=Throttle(config.login_max_failures * 4, lockout,  # an office shares one address
+                                   store=workspace.attempts_file, scope="address"),
+        suggestions=Throttle(config.suggestions_per_hour, 3600, store=workspace.attempts_file, scope="suggestion"),
     )
     app.state.desk = desk
 
