@@ -1,17 +1,22 @@
 """Counting attempts per key in a sliding window: failed logins, wrong API tokens, suggestions.
 
 A server with several worker processes must count one address's attempts once, not once per
-worker (four workers would otherwise give four times the tries). So the counts can live in a
-small SQLite file beside the site's other private state, which every worker opens: SQLite does
-the locking between processes. Keys are stored as digests, so the file holds no address or typed
-name. Without a file, or when the file cannot be used (a read-only or full disk), the counts are
-kept in memory for the process, which only ever lets a person back in sooner; a login never fails
-because its count could not be written. The clock is injectable so tests can move time.
+worker (four workers would otherwise give four times the tries). So the counts live in a small
+SQLite file beside the site's other private state (`AttemptsFile`), which every worker opens:
+SQLite does the locking between processes, and `take` checks and counts in one transaction, so
+requests sent at once cannot all slip under the limit. Keys are stored as keyed digests (HMAC
+with the site's secret), so the file tells no address or typed name to whoever reads it.
+
+When the file cannot be used (a read-only or full disk, a lock held too long) the counts are kept
+in memory for a minute before the file is tried again, which only ever lets a person back in
+sooner: a login never fails because its count could not be written. Without a file (tests, the
+command line) the counts are in memory. The clock is injectable so tests can move time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import sqlite3
@@ -23,130 +28,193 @@ from typing import Callable, Protocol, TypeVar
 
 log = logging.getLogger("calendar_app.throttle")
 T = TypeVar("T")
+RETRY_FILE_AFTER = 60.0  # seconds in memory after the file failed, before it is tried again
+_INHERITED: list[sqlite3.Connection] = []
 
 
 class Throttle:
-    """Allow at most `limit` hits per key within `window` seconds.
+    """Allow at most `limit` attempts per key within `window` seconds.
 
-    With `store`, the hits are kept in that SQLite file under `scope`, shared by every process
+    With `store`, the attempts are kept in that file under `scope`, shared by every process
     that opens it; the clock must then be the wall clock, which all of them read alike.
     """
 
     def __init__(
         self, limit: int, window: float, clock: Callable[[], float] = time.time,
-        store: Path | None = None, scope: str = "",
+        store: AttemptsFile | None = None, scope: str = "",
     ) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock
+        self.scope = scope
+        self._store = store
         self._memory = _MemoryHits()
-        self._file = _FileHits(store, scope) if store is not None else None
+        self._file_failed_at: float | None = None
         self._lock = threading.Lock()
 
-    def retry_after(self, key: str) -> float:
-        """Seconds until `key` may try again; 0 when it may now."""
-        with self._lock:
-            now = self.clock()
-            hits = self._call(lambda hits: hits.recent(key, now - self.window))
-            if len(hits) < self.limit:
-                return 0.0
-            return max(0.0, hits[-self.limit] + self.window - now)
+    def take(self, key: str) -> float:
+        """Count an attempt if `key` is under the limit and return 0; else the seconds to wait."""
+        now = self.clock()
+        return self._call(lambda hits: hits.take(self.scope, key, now, self.window, self.limit))
 
-    def hit(self, key: str) -> None:
-        with self._lock:
-            now = self.clock()
-            self._call(lambda hits: hits.add(key, now, now - self.window))
+    def retry_after(self, key: str) -> float:
+        """Seconds until `key` may try again; 0 when it may now. Counts nothing."""
+        now = self.clock()
+        return self._call(lambda hits: _wait(hits.recent(self.scope, key, now - self.window), self.limit, self.window, now))
+
+    def give_back(self, key: str) -> None:
+        """Uncount `key`'s latest attempt: it succeeded, or never took place after all."""
+        self._call(lambda hits: hits.drop_latest(self.scope, key))
 
     def reset(self, key: str) -> None:
-        with self._lock:
-            self._call(lambda hits: hits.clear(key))
+        self._call(lambda hits: hits.clear(self.scope, key))
 
     def _call(self, step: Callable[[_Hits], T]) -> T:
-        if self._file is not None:
-            try:
-                return step(self._file)
-            except sqlite3.Error as exc:
-                log.warning("cannot use the attempt counts in %s (%s); counting in memory from now on",
-                            self._file.path, exc)
-                self._file.close()
-                self._file = None
-        return step(self._memory)
+        with self._lock:
+            store = self._store
+            if store is not None and (self._file_failed_at is None
+                                      or time.monotonic() - self._file_failed_at > RETRY_FILE_AFTER):
+                try:
+                    result = step(store)
+                    self._file_failed_at = None
+                    return result
+                except sqlite3.Error as exc:
+                    if self._file_failed_at is None:
+                        log.warning("cannot use the attempt counts in %s (%s); counting in memory for now",
+                                    store.path, exc)
+                    self._file_failed_at = time.monotonic()
+            return step(self._memory)
+
+
+def _wait(times: list[float], limit: int, window: float, now: float) -> float:
+    """With `times` the attempts inside the window, oldest first: the seconds until one more may come."""
+    if len(times) < limit:
+        return 0.0
+    return max(0.0, times[-limit] + window - now)
 
 
 class _Hits(Protocol):
-    def recent(self, key: str, since: float) -> list[float]: ...
-    def add(self, key: str, at: float, forget_before: float) -> None: ...
-    def clear(self, key: str) -> None: ...
+    def recent(self, scope: str, key: str, since: float) -> list[float]: ...
+    def take(self, scope: str, key: str, at: float, window: float, limit: int) -> float: ...
+    def drop_latest(self, scope: str, key: str) -> None: ...
+    def clear(self, scope: str, key: str) -> None: ...
 
 
 class _MemoryHits:
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
+    """The attempts of this process; the caller holds the throttle's lock."""
 
-    def recent(self, key: str, since: float) -> list[float]:
-        hits = self._hits.get(key)
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, str], deque[float]] = {}
+
+    def recent(self, scope: str, key: str, since: float) -> list[float]:
+        hits = self._hits.get((scope, key))
         while hits and hits[0] <= since:
             hits.popleft()
         return list(hits or ())
 
-    def add(self, key: str, at: float, forget_before: float) -> None:
-        self.recent(key, forget_before)
-        self._hits.setdefault(key, deque()).append(at)
+    def take(self, scope: str, key: str, at: float, window: float, limit: int) -> float:
+        wait = _wait(self.recent(scope, key, at - window), limit, window, at)
+        if wait == 0:
+            self.add(scope, key, at, at - window)
+        return wait
+
+    def add(self, scope: str, key: str, at: float, forget_before: float) -> None:
+        self.recent(scope, key, forget_before)
+        self._hits.setdefault((scope, key), deque()).append(at)
         if len(self._hits) > 100_000:  # an address flood must not grow memory without bound
             for idle in [k for k, hits in self._hits.items() if not hits or hits[-1] <= forget_before]:
                 del self._hits[idle]
 
-    def clear(self, key: str) -> None:
-        self._hits.pop(key, None)
+    def drop_latest(self, scope: str, key: str) -> None:
+        hits = self._hits.get((scope, key))
+        if hits:
+            hits.pop()
+
+    def clear(self, scope: str, key: str) -> None:
+        self._hits.pop((scope, key), None)
 
 
-class _FileHits:
-    def __init__(self, path: Path, scope: str) -> None:
+class AttemptsFile:
+    """The SQLite file of attempts: one connection per process, shared by its throttles."""
+
+    def __init__(self, path: Path, secret: str) -> None:
         self.path = path
-        self.scope = scope
+        self._key = hashlib.sha256(b"calendar-app attempts\0" + secret.encode()).digest()
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
+        self._lock = threading.Lock()
 
-    def recent(self, key: str, since: float) -> list[float]:
-        rows = self._db().execute(
-            "SELECT at FROM hits WHERE scope = ? AND key = ? AND at > ? ORDER BY at", (self.scope, _digest(key), since)
-        )
+    def recent(self, scope: str, key: str, since: float) -> list[float]:
+        with self._lock:
+            return self._times(self._db(), scope, key, since)
+
+    def take(self, scope: str, key: str, at: float, window: float, limit: int) -> float:
+        with self._lock, self._transaction() as db:
+            wait = _wait(self._times(db, scope, key, at - window), limit, window, at)
+            if wait == 0:
+                self._insert(db, scope, key, at, at - window)
+            return wait
+
+    def drop_latest(self, scope: str, key: str) -> None:
+        with self._lock, self._transaction() as db:
+            db.execute("DELETE FROM hits WHERE rowid = (SELECT rowid FROM hits WHERE scope = ? AND key = ? "
+                       "ORDER BY at DESC LIMIT 1)", (scope, self._digest(key)))
+
+    def clear(self, scope: str, key: str) -> None:
+        with self._lock, self._transaction() as db:
+            db.execute("DELETE FROM hits WHERE scope = ? AND key = ?", (scope, self._digest(key)))
+
+    def _times(self, db: sqlite3.Connection, scope: str, key: str, since: float) -> list[float]:
+        rows = db.execute("SELECT at FROM hits WHERE scope = ? AND key = ? AND at > ? ORDER BY at",
+                          (scope, self._digest(key), since))
         return [at for (at,) in rows]
 
-    def add(self, key: str, at: float, forget_before: float) -> None:
-        db = self._db()
-        with db:  # one transaction: the insert and the clean-up of this scope's expired hits
-            db.execute("INSERT INTO hits (scope, key, at) VALUES (?, ?, ?)", (self.scope, _digest(key), at))
-            db.execute("DELETE FROM hits WHERE scope = ? AND at <= ?", (self.scope, forget_before))
+    def _insert(self, db: sqlite3.Connection, scope: str, key: str, at: float, forget_before: float) -> None:
+        db.execute("INSERT INTO hits (scope, key, at) VALUES (?, ?, ?)", (scope, self._digest(key), at))
+        # Attempts past the window are forgotten as new ones come, so the file stays small.
+        db.execute("DELETE FROM hits WHERE scope = ? AND at <= ?", (scope, forget_before))
 
-    def clear(self, key: str) -> None:
-        db = self._db()
-        with db:
-            db.execute("DELETE FROM hits WHERE scope = ? AND key = ?", (self.scope, _digest(key)))
+    def _digest(self, key: str) -> str:
+        return hmac.new(self._key, key.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
-    def close(self) -> None:
-        if self._connection is not None and self._pid == os.getpid():
-            self._connection.close()
-        self._connection = None
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db())
 
     def _db(self) -> sqlite3.Connection:
         # Opened on first use, and again in a forked child: a connection must not cross a fork.
         if self._connection is None or self._pid != os.getpid():
-            try:  # private from the start: SQLite gives its journal files the database's mode
+            if self._connection is not None:
+                # The parent's, inherited by a fork: never closed here, as closing it would drop
+                # this process's locks on the file (those of the connection opened below).
+                _INHERITED.append(self._connection)
+            try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+                # Made private before SQLite opens it (its journal files take the database's mode).
+                # Only when new: closing any other descriptor of a file SQLite has open would drop
+                # the process's locks on it.
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+            except FileExistsError:
+                pass
             except OSError as exc:
-                raise sqlite3.OperationalError(str(exc)) from exc
-            db = sqlite3.connect(self.path, timeout=5, check_same_thread=False)
+                raise sqlite3.OperationalError(f"{self.path}: {exc.strerror}") from exc
+            # Autocommit: transactions are begun by hand, IMMEDIATE, so a check and its count are one step.
+            db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             db.execute("PRAGMA synchronous=NORMAL")  # a count lost to a power cut only lifts a pause
-            with db:
-                db.execute("CREATE TABLE IF NOT EXISTS hits (scope TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL)")
-                db.execute("CREATE INDEX IF NOT EXISTS hits_by_key ON hits (scope, key, at)")
-                db.execute("CREATE INDEX IF NOT EXISTS hits_by_time ON hits (scope, at)")
+            db.execute("CREATE TABLE IF NOT EXISTS hits (scope TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS hits_by_key ON hits (scope, key, at)")
+            db.execute("CREATE INDEX IF NOT EXISTS hits_by_time ON hits (scope, at)")
             self._connection, self._pid = db, os.getpid()
         return self._connection
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -55,6 +55,10 @@ class Workspace:
         return self.base / ".attempts.sqlite"
 
     @property
+    def pending_lock_file(self) -> Path:
+        return self.base / ".calendar-pending.lock"
+
+    @property
     def lock_file(self) -> Path:
         return self.base / ".calendar-edit.lock"
 

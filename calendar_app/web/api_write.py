@@ -66,22 +66,20 @@ class EventSource(BaseModel):
 
 def token_holder(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Coordinator:
     desk = desk_of(request)
-    # Wrong tokens count against the address like failed logins: a token cannot be guessed, but
-    # a flood of guesses should still meet a wall rather than cost a lookup each.
-    address_key = "token:" + client_address(request)
-    wait = desk.failed_by_address.retry_after(address_key)
-    if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        raise HTTPException(429, f"Too many requests with a wrong API token from your address. "
-                            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-                            headers={"Retry-After": str(math.ceil(wait))})
     coordinator = desk.accounts.check_token(credentials.credentials) if credentials else None
-    if coordinator is None:
-        if credentials:
-            desk.failed_by_address.hit(address_key)
-        raise HTTPException(401, "A valid API token is required (Authorization: Bearer ...).",
-                            headers={"WWW-Authenticate": 'Bearer realm="calendar"'})
-    return coordinator
+    if coordinator is not None:
+        return coordinator  # a valid token is never paused: others' wrong ones from a shared address must not lock it out
+    if credentials:
+        # Wrong tokens count against the address like failed logins: a token cannot be guessed,
+        # but a flood of guesses (or a script with a revoked token) is told to stop.
+        wait = desk.failed_by_address.take("token:" + client_address(request))
+        if wait > 0:
+            minutes = max(1, math.ceil(wait / 60))
+            raise HTTPException(429, f"Too many requests with a wrong API token from your address. "
+                                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                                headers={"Retry-After": str(math.ceil(wait))})
+    raise HTTPException(401, "A valid API token is required (Authorization: Bearer ...).",
+                        headers={"WWW-Authenticate": 'Bearer realm="calendar"'})
 
 
 Token = Depends(token_holder)

@@ -1,9 +1,9 @@
 """Logging coordinators in and out.
 
 A failed login says only that the name or password was wrong, whichever it was, and takes as
-long for an unknown name as for a known one. Failures are counted per account and per
-address; past the limit that account or address is paused for a while, with the same answer
-for names that exist and names that do not.
+long for an unknown name as for a known one. Failures are counted per account (whichever of its
+names was typed) and per address; past the limit that account or address is paused for a while,
+with the same answer for names that exist and names that do not.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..accounts import AccountError
-from .desk import client_address, current_coordinator, desk_of, log_in, posted_form, render
+from .desk import Desk, client_address, current_coordinator, desk_of, log_in, posted_form, render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("calendar_app")
@@ -47,9 +47,15 @@ async def login(request: Request) -> Response:
     identifier = str(form.get("identifier", ""))[:254].strip()
     password = str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")))
-    account_key = "account:" + identifier.casefold()
+    account_key = "account:" + _account_of(desk, identifier)
     address_key = "address:" + client_address(request)
-    wait = max(desk.failed_by_account.retry_after(account_key), desk.failed_by_address.retry_after(address_key))
+    # The attempt is counted before the password is checked, in one step with the check of the
+    # count: guesses sent all at once cannot all slip under the limit. A success gives it back.
+    wait = desk.failed_by_account.take(account_key)
+    if wait == 0:
+        wait = desk.failed_by_address.take(address_key)
+        if wait > 0:
+            desk.failed_by_account.give_back(account_key)
     if wait > 0:
         minutes = max(1, math.ceil(wait / 60))
         error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
@@ -57,16 +63,26 @@ async def login(request: Request) -> Response:
     try:
         coordinator = desk.accounts.verify_login(identifier, password)
     except AccountError as exc:
+        desk.failed_by_account.give_back(account_key)
+        desk.failed_by_address.give_back(address_key)
         log.error("cannot check a login: %s", exc)
         error = "Logging in is not possible right now: the site's list of coordinators cannot be read."
         return render(request, "login.html", status=503, next=target, identifier=identifier, error=error)
     if coordinator is None:
-        desk.failed_by_account.hit(account_key)
-        desk.failed_by_address.hit(address_key)
         return render(request, "login.html", status=401, next=target, identifier=identifier, error=WRONG)
     desk.failed_by_account.reset(account_key)
+    desk.failed_by_address.give_back(address_key)
     log_in(request, coordinator)
     return RedirectResponse(target, status_code=303)
+
+
+def _account_of(desk: Desk, identifier: str) -> str:
+    """The key an account's failures are counted under, whichever of its names was typed."""
+    try:
+        coordinator = desk.accounts.find(identifier) if identifier else None
+    except AccountError:
+        coordinator = None
+    return (coordinator.email if coordinator else identifier).casefold()
 
 
 @router.post("/logout")

@@ -28,7 +28,7 @@ from ..notify import Notifier
 from ..pending import PendingQueue
 from ..rendering import environment
 from ..site import Site
-from ..throttle import Throttle
+from ..throttle import AttemptsFile, Throttle
 from ..workspace import Workspace
 
 SESSION_COOKIE = "calendar_session"
@@ -54,19 +54,21 @@ def install(app: FastAPI, site: Site, state_dir: Path) -> Desk:
     workspace = Workspace(state_dir.absolute(), config)
     history = History(site.events_dir, workspace.change_log, (config.publisher_name, config.publisher_email))
     lockout = config.login_lockout_minutes * 60
+    secret = workspace.session_secret()
+    attempts = AttemptsFile(workspace.attempts_file, secret)
     desk = Desk(
         site=site,
         workspace=workspace,
         accounts=Accounts(workspace.coordinators_file),
         editor=Editor(site, history, workspace.lock_file),
-        queue=PendingQueue(workspace.pending_dir, workspace.trash_dir),
+        queue=PendingQueue(workspace.pending_dir, workspace.trash_dir, workspace.pending_lock_file),
         history=history,
         notifier=Notifier(config),
         # Counted in a file every worker shares, so more workers give no more tries.
-        failed_by_account=Throttle(config.login_max_failures, lockout, store=workspace.attempts_file, scope="account"),
+        failed_by_account=Throttle(config.login_max_failures, lockout, store=attempts, scope="account"),
         failed_by_address=Throttle(config.login_max_failures * 4, lockout,  # an office shares one address
-                                   store=workspace.attempts_file, scope="address"),
-        suggestions=Throttle(config.suggestions_per_hour, 3600, store=workspace.attempts_file, scope="suggestion"),
+                                   store=attempts, scope="address"),
+        suggestions=Throttle(config.suggestions_per_hour, 3600, store=attempts, scope="suggestion"),
     )
     app.state.desk = desk
 
@@ -76,7 +78,7 @@ def install(app: FastAPI, site: Site, state_dir: Path) -> Desk:
     app.add_exception_handler(LoginRequired, to_login)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=workspace.session_secret(),
+        secret_key=secret,
         session_cookie=SESSION_COOKIE,
         max_age=config.session_hours * 3600,
         same_site="lax",

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import Response
 
-from ..editing import EditRefused
+from ..editing import EditRefused, SaveFailed
 from ..errors import Problem
 from ..eventform import FormValues, empty_values, values_from_form
 from .desk import client_address, desk_of, posted_form, render
@@ -48,10 +48,6 @@ async def suggest(request: Request, tasks: BackgroundTasks) -> Response:
     address = "suggest:" + client_address(request)
     if form.get(HONEYPOT):
         return render(request, "suggest_thanks.html", tracking_url=None)
-    wait = desk.suggestions.retry_after(address)
-    if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {minutes} minutes.")
     values = values_from_form(form)
     allowed = {f.name for f in SUGGEST_FIELDS}
     values = {k: (v if k in allowed else "") for k, v in values.items()}
@@ -70,11 +66,19 @@ async def suggest(request: Request, tasks: BackgroundTasks) -> Response:
                      body_line=exc.body_line, status=422)
     if problems:
         return _form(request, values, name=name, email=email, problems=problems, status=422)
+    # Checked and counted in one step, so suggestions sent at once cannot all slip under the limit.
+    wait = desk.suggestions.take(address)
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {minutes} minutes.")
     try:
         item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
-    except EditRefused as exc:  # the disk refused it: the person keeps what they typed, and is not counted
-        return _form(request, values, name=name, email=email, problems=exc.problems, status=exc.status)
-    desk.suggestions.hit(address)
+    except SaveFailed as exc:  # the disk refused it: the person keeps what they typed, and is not counted
+        desk.suggestions.give_back(address)
+        problem = Problem("suggestion", None, None,
+                          f"your suggestion could not be saved: the server cannot store it right now ({exc.reason}); "
+                          "nothing was sent, and what you typed is below", "please try again later")
+        return _form(request, values, name=name, email=email, problems=[problem], status=exc.status)
     base = desk.site.config.base_url
     tracking_url = f"{base}/suggest/status/{token}"
     emails = [c.email for c in desk.accounts.all()]
