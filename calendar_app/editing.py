@@ -63,6 +63,7 @@ class SaveFailed(EditRefused):
 
     def __init__(self, path: Path, error: OSError, *, what: str = "the event", step: str = "saved") -> None:
         reason = error.strerror or type(error).__name__
+        self.reason = reason
         super().__init__([Problem(
             str(path), None, None,
             f"{what} could not be {step}: the server could not write {path.name} ({reason}); "
@@ -271,8 +272,8 @@ class Editor:
 
     # --- inside ----------------------------------------------------------------------------
 
-    def _locked(self) -> "_Both":
-        return _Both(self._thread_lock, self._file_lock)
+    def _locked(self) -> SaveLock:
+        return SaveLock(self._thread_lock, self._file_lock)
 
     def _published(self, event: Event) -> Event:
         return self.site.catalog.by_slug.get(event.slug, event)
@@ -324,11 +325,11 @@ class Editor:
         return event
 
 
-class _Both:
+class SaveLock:
     """The thread lock, then the file lock: one save at a time in this process and across processes."""
 
-    def __init__(self, thread_lock: threading.Lock, file_lock: FileLock) -> None:
-        self.thread_lock, self.file_lock = thread_lock, file_lock
+    def __init__(self, thread_lock: threading.Lock, file_lock: FileLock, what: str = "the event") -> None:
+        self.thread_lock, self.file_lock, self.what = thread_lock, file_lock, what
 
     def __enter__(self) -> None:
         self.thread_lock.acquire()
@@ -336,7 +337,7 @@ class _Both:
             self.file_lock.acquire()
         except OSError as exc:  # the lock cannot even be made: the site's folder is read-only or full
             self.thread_lock.release()
-            raise SaveFailed(Path(self.file_lock.lock_file), exc) from None
+            raise SaveFailed(Path(self.file_lock.lock_file), exc, what=self.what) from None
         except BaseException:
             self.thread_lock.release()
             raise

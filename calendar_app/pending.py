@@ -21,13 +21,14 @@ import hmac
 import json
 import re
 import secrets
-import shutil
 import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .editing import SaveFailed
+from filelock import FileLock
+
+from .editing import SaveFailed, SaveLock
 from .errors import CalendarError
 from .writer import atomic_write
 
@@ -69,10 +70,16 @@ def _digest(token: str) -> str:
 
 
 class PendingQueue:
-    def __init__(self, folder: Path, trash: Path) -> None:
+    def __init__(self, folder: Path, trash: Path, lock_file: Path | None = None) -> None:
         self.folder = folder
         self.trash = trash
-        self._lock = threading.Lock()
+        # One step at a time across worker processes too (a publish in one, a delete in another);
+        # the lock lives beside the queue, not in it, so a read-only queue can still be locked.
+        self._lock_file = FileLock(str(lock_file or folder.parent / ".pending.lock"))
+        self._thread_lock = threading.Lock()
+
+    def _locked(self, kind: str) -> SaveLock:
+        return SaveLock(self._thread_lock, self._lock_file, what=f"the {kind}")
 
     def submit(self, text: str, *, kind: str, name: str, email: str) -> tuple[PendingItem, str | None]:
         """Queue an event file; a suggestion also gets a private tracking token (returned once)."""
@@ -80,7 +87,7 @@ class PendingQueue:
         digest = _digest(token) if token else None
         item_id = digest[:20] if digest else secrets.token_hex(10)
         item = PendingItem(item_id, kind, PENDING, _now(), name, email, text, token_digest=digest)
-        with self._lock:
+        with self._locked(kind):
             self._write(item, new=True)
         return item, token
 
@@ -118,22 +125,22 @@ class PendingQueue:
         return sorted(items, key=lambda i: i.created)
 
     def save_text(self, item_id: str, text: str) -> PendingItem:
-        with self._lock:
+        with self._locked(self.get(item_id).kind):
             item = self._open(item_id)
             updated = replace(item, text=text)
             self._write(updated, new=False)
         return updated
 
     def decide(self, item_id: str, state: str, *, by: str, reason: str | None = None, slug: str | None = None) -> PendingItem:
-        with self._lock:
+        with self._locked(self.get(item_id).kind):
             item = self._open(item_id)
             decided = replace(item, state=state, decided_by=by, decided=_now(), reason=reason, slug=slug)
-            self._write(decided, new=False)
+            self._write(decided, new=False, step="marked as published" if state == PUBLISHED else state)
         return decided
 
     def discard(self, item_id: str) -> Path:
         """Move a draft's files to the trash folder; return where the event file went."""
-        with self._lock:
+        with self._locked(self.get(item_id).kind):
             item = self._open(item_id)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             moves = [(self.folder / f"{item.id}{ext}", self.trash / f"{stamp}-{item.id}{ext}") for ext in (".md", ".json")]
@@ -156,7 +163,7 @@ class PendingQueue:
             raise PendingError(f"this item was already {item.state}")
         return item
 
-    def _write(self, item: PendingItem, *, new: bool) -> None:
+    def _write(self, item: PendingItem, *, new: bool, step: str = "saved") -> None:
         record = {k: v for k, v in asdict(item).items() if k != "text"}
         files = ((self.folder / f"{item.id}.md", item.text),
                  (self.folder / f"{item.id}.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n"))
@@ -177,11 +184,11 @@ class PendingQueue:
                 for current, text in files:
                     if current.read_text(encoding="utf-8") != text:
                         atomic_write(current, text, overwrite=True)
-        except FileExistsError:
-            raise  # an id taken twice is a fault of ours, not of the disk
         except OSError as exc:
+            if isinstance(exc, FileExistsError) and current != self.folder:
+                raise  # an item's name taken: an id made twice is a fault of ours, not of the disk
             # Only the file's name: the person reading it may be a member of the public.
-            raise SaveFailed(Path(current.name), exc, what=f"the {item.kind}") from None
+            raise SaveFailed(Path(current.name), exc, what=f"the {item.kind}", step=step) from None
 
 
 def _move(source: Path, target: Path) -> None:
@@ -192,9 +199,11 @@ def _move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
+    with source.open(encoding="utf-8", newline="") as original:  # as it is, line ends and all
+        text = original.read()
+    atomic_write(target, text, overwrite=False)  # on the disk before...
     try:
-        shutil.copy2(source, target)
-        source.unlink()
+        source.unlink()  # ...the original goes
     except BaseException:
-        target.unlink(missing_ok=True)  # a copy, never the only one: the source is still there
+        target.unlink(missing_ok=True)  # the copy just made, never the only one: the original is there
         raise

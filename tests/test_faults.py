@@ -345,13 +345,23 @@ def _queue_steps(site: DeskSite, public: TestClient, item: str, *, delete: bool 
     return answers
 
 
+QUEUE_REFUSALS = {
+    "suggest": ("your suggestion could not be saved", "nothing was sent"),  # to the public: no file names
+    "draft": ("the draft could not be saved", "as it was before"),
+    "save": ("the suggestion could not be saved", "as it was before"),
+    "reject": ("the suggestion could not be rejected", "as it was before"),
+    "delete": ("the suggestion could not be moved to the trash", "as it was before"),
+}
+
+
 def _assert_queue_refused(response: httpx.Response, step: str, reason: str) -> None:
     assert response.status_code == 503, (step, response.status_code, response.text[:500])
     text = response.text.replace("&#39;", "'")
-    done = "moved to the trash" if step == "delete" else "saved"
-    kind = {"suggest": "suggestion", "draft": "draft"}.get(step, "suggestion")
-    assert f"the {kind} could not be {done}" in text.lower() and reason in text and "as it was before" in text, step
+    said, kept = QUEUE_REFUSALS[step]
+    assert said in text.lower() and reason in text and kept in text, step
     assert "<form" in text, step  # the page itself, with the form, not an error page
+    if step == "suggest":
+        assert not re.search(r"[0-9a-f]{20}\.(md|json)", text)
 
 
 def test_queue_writes_past_the_file_size_limit_are_refused_and_the_queue_kept(tmp_path: Path) -> None:
@@ -437,10 +447,19 @@ def test_a_read_only_queue_refuses_each_step_and_publishing_still_publishes(read
     published = site.client.post(item, data={**form_of(site.client, item), "slug": "housing-options",
                                              "action": "publish"}, follow_redirects=False)
     assert published.status_code == 303 and published.headers["location"] == "/manage/events/housing-options/edit"
-    assert "could not be marked as published" in site.client.get(published.headers["location"]).text
+    note = site.client.get(published.headers["location"]).text
+    assert "could not be marked as published" in note and "mark it as already published as housing-options" in note
     assert "Housing Options for Survivors" in site.client.get("/events/housing-options").text
     assert "Housing Options for Survivors" in site.client.get("/manage/pending").text
     assert _queue_files(site) == before
+
+    _unmount(_queue_of(site).folder)  # the disk takes writes again: the item is marked as the note says
+    marked = site.client.post(f"{item}/published", data={"csrf_token": csrf_of(site.client, item),
+                                                         "published_slug": "housing-options"}, follow_redirects=False)
+    assert marked.status_code == 303
+    assert "Nothing is waiting." in site.client.get("/manage/pending").text
+    record = json.loads((_queue_of(site).folder / f"{item.rsplit('/', 1)[1]}.json").read_text(encoding="utf-8"))
+    assert record["state"] == "published" and record["slug"] == "housing-options"
 
 
 # --- a file broken while the server runs --------------------------------------------------------

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from calendar_app.web.app import create_app
+
 from .coordinator_site import DeskSite, csrf_of, form_of, log_in, make_site
 
 
@@ -78,6 +80,51 @@ def test_a_rejected_suggestion_shows_its_reason_to_the_person(site: DeskSite) ->
     site.client.post(item + "/reject", data={"csrf_token": token, "reason": "A duplicate of an event we list."})
     status = public.get(tracking).text
     assert "Not published." in status and "A duplicate of an event we list." in status
+
+
+def test_a_suggestion_already_on_the_site_is_marked_published_with_its_link(site: DeskSite) -> None:
+    public = TestClient(site.client.app)
+    tracking = tracking_of(suggest(public))
+    log_in(site.client)
+    item = pending_item(site.client)
+    token = csrf_of(site.client, item)
+    unknown = site.client.post(item + "/published", data={"csrf_token": token, "published_slug": "no-such-event"})
+    assert unknown.status_code == 422 and "There is no event on the site with this file name" in unknown.text
+    assert 'value="no-such-event"' in unknown.text and "Pending." in public.get(tracking).text
+    marked = site.client.post(item + "/published", data={"csrf_token": token, "published_slug": "screening-youth-webinar"},
+                              follow_redirects=False)
+    assert marked.status_code == 303
+    after = public.get(tracking).text
+    assert "Published." in after and 'href="/events/screening-youth-webinar"' in after
+    assert "Nothing is waiting." in site.client.get("/manage/pending").text
+
+
+def test_an_item_decided_elsewhere_while_it_was_published_is_said_not_an_error(site: DeskSite) -> None:
+    """Another coordinator (in another worker) rejects the item between the publish and its record."""
+    suggest(TestClient(site.client.app))
+    log_in(site.client)
+    item = pending_item(site.client)
+    other = TestClient(create_app(site.config, site.events, watch=False, state_dir=site.root))
+    log_in(other, "ben@example.org")
+    editor = site.client.app.state.desk.editor
+    create = editor.create
+
+    def create_then_the_other_rejects(*args: Any, **kwargs: Any) -> Any:
+        saved = create(*args, **kwargs)
+        other.post(item + "/reject", data={"csrf_token": csrf_of(other, item), "reason": "Out of scope."})
+        return saved
+
+    editor.create = create_then_the_other_rejects
+    published = site.client.post(item, data={**form_of(site.client, item), "action": "publish"})
+    assert published.status_code == 200 and "Published: Housing Options for Survivors." in published.text
+    assert "The waiting item was not marked as published: this item was already rejected." in published.text
+
+
+def test_a_queue_folder_taken_by_a_file_refuses_the_suggestion_plainly(site: DeskSite) -> None:
+    (site.root / "pending").write_text("not a folder")
+    response = suggest(TestClient(site.client.app))
+    assert response.status_code == 503 and "your suggestion could not be saved" in response.text.lower()
+    assert 'value="Housing Options for Survivors"' in response.text
 
 
 def test_an_invalid_suggestion_gets_field_errors_and_is_not_queued(site: DeskSite) -> None:

@@ -2,8 +2,8 @@
 
 Included by `manage` behind the login. Approving publishes the event (with the coordinator's
 edits) through the same checks as any new event; rejecting keeps the item with its reason,
-which the person who suggested it sees on their tracking page. Deleting moves the item to
-the trash folder.
+which the person who suggested it sees on their tracking page. An item can also be marked as
+published by an event already on the site. Deleting moves the item to the trash folder.
 """
 
 from __future__ import annotations
@@ -71,8 +71,10 @@ async def pending_save(
     except EditRefused as exc:
         # The event is on the site; only the queue's record of it failed. Say so rather than
         # answer with an error page for a publication that took place.
-        note += (f" The waiting item could not be marked as published ({exc.problems[0].message}); "
-                 "it is still in the queue: delete it there once the disk takes writes again.")
+        note += (f" {_plain(exc)} The item still waits in the queue: once the disk takes writes again, "
+                 f"open it and mark it as already published as {saved.slug}.")
+    except PendingError as exc:  # decided meanwhile by another coordinator (or another worker)
+        note += f" The waiting item was not marked as published: {exc}."
     if item.kind == "suggestion" and item.email:
         url = f"{desk.site.config.base_url}/events/{saved.slug}"
         tasks.add_task(desk.notifier.suggestion_published, item.email, saved.event.title, url)
@@ -101,6 +103,34 @@ async def pending_reject(
     if item.kind == "suggestion" and item.email:
         tasks.add_task(desk.notifier.suggestion_rejected, item.email, item.title, reason)
     flash(request, f"Rejected: {item.title}.")
+    return RedirectResponse("/manage/pending", status_code=303)
+
+
+@router.post("/manage/pending/{item_id}/published")
+async def pending_mark_published(
+    request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator = Who
+) -> Response:
+    """Mark an item as published by an event that is on the site already (made by hand, or
+    published when the queue could not record it): the person who suggested it gets the link."""
+    form = await posted_form(request)
+    desk = desk_of(request)
+    item = _item(request, item_id)
+    slug = str(form.get("published_slug", "")).strip()[:200]
+    event = desk.site.catalog.by_slug.get(slug)
+    if event is None:
+        return _form(request, item, _values_of(item), "", status=422, published_slug=slug,
+                     published_error="There is no event on the site with this file name (slug).")
+    try:
+        desk.queue.decide(item.id, PUBLISHED, by=coordinator.name, slug=event.slug)
+    except EditRefused as exc:
+        return _form(request, item, _values_of(item), "", status=exc.status, published_slug=slug,
+                     published_error=_plain(exc))
+    except PendingError as exc:
+        raise HTTPException(409, str(exc)) from None
+    if item.kind == "suggestion" and item.email:
+        url = f"{desk.site.config.base_url}/events/{event.slug}"
+        tasks.add_task(desk.notifier.suggestion_published, item.email, event.title, url)
+    flash(request, f"Marked as published: {item.title}, as {event.title}.")
     return RedirectResponse("/manage/pending", status_code=303)
 
 
@@ -146,10 +176,12 @@ def _plain(refused: EditRefused) -> str:
 
 def _form(request: Request, item: PendingItem, values: FormValues, slug: str, *, status: int = 200,
           problems: Any = None, body_line: int | None = None, general: list[str] | None = None,
-          preview: Any = None, reason: str = "", reason_error: str | None = None) -> Response:
+          preview: Any = None, reason: str = "", reason_error: str | None = None,
+          published_slug: str = "", published_error: str | None = None) -> Response:
     config = desk_of(request).site.config
     return render(
         request, "manage/pending_item.html", status=status, item=item, slug=slug, preview=preview,
         form=form_view(values, config, problems, body_line, general=general), reason=reason,
-        reason_error=reason_error, heading=("Suggestion: " if item.kind == "suggestion" else "Draft: ") + item.title,
+        reason_error=reason_error, published_slug=published_slug, published_error=published_error,
+        heading=("Suggestion: " if item.kind == "suggestion" else "Draft: ") + item.title,
     )
