@@ -25,10 +25,11 @@ import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from filelock import FileLock
 
-from .editing import SaveFailed, SaveLock
+from .editing import Saved, SaveFailed, SaveLock
 from .errors import CalendarError
 from .writer import atomic_write
 
@@ -38,6 +39,15 @@ PENDING, PUBLISHED, REJECTED = "pending", "published", "rejected"
 
 class PendingError(CalendarError):
     """An item that does not exist or cannot take the step asked."""
+
+
+class NotRecorded(CalendarError):
+    """The event was published, but the queue could not record the item as published."""
+
+    def __init__(self, saved: Saved, failure: SaveFailed) -> None:
+        self.saved = saved
+        self.failure = failure
+        super().__init__(str(failure))
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,8 @@ class PendingQueue:
         self._lock_file = FileLock(str(lock_file or folder.parent / ".pending.lock"))
         self._thread_lock = threading.Lock()
 
-    def _locked(self, kind: str) -> SaveLock:
-        return SaveLock(self._thread_lock, self._lock_file, what=f"the {kind}")
+    def _locked(self) -> SaveLock:
+        return SaveLock(self._thread_lock, self._lock_file, what="the pending item")
 
     def submit(self, text: str, *, kind: str, name: str, email: str) -> tuple[PendingItem, str | None]:
         """Queue an event file; a suggestion also gets a private tracking token (returned once)."""
@@ -87,7 +97,7 @@ class PendingQueue:
         digest = _digest(token) if token else None
         item_id = digest[:20] if digest else secrets.token_hex(10)
         item = PendingItem(item_id, kind, PENDING, _now(), name, email, text, token_digest=digest)
-        with self._locked(kind):
+        with self._locked():
             self._write(item, new=True)
         return item, token
 
@@ -97,7 +107,7 @@ class PendingQueue:
         try:
             record = json.loads((self.folder / f"{item_id}.json").read_text(encoding="utf-8"))
             text = (self.folder / f"{item_id}.md").read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise PendingError(f"no pending item {item_id!r}") from None
         return PendingItem(**{**record, "text": text})
 
@@ -125,22 +135,40 @@ class PendingQueue:
         return sorted(items, key=lambda i: i.created)
 
     def save_text(self, item_id: str, text: str) -> PendingItem:
-        with self._locked(self.get(item_id).kind):
+        with self._locked():
             item = self._open(item_id)
             updated = replace(item, text=text)
             self._write(updated, new=False)
         return updated
 
     def decide(self, item_id: str, state: str, *, by: str, reason: str | None = None, slug: str | None = None) -> PendingItem:
-        with self._locked(self.get(item_id).kind):
+        with self._locked():
+            return self._decide(self._open(item_id), state, by=by, reason=reason, slug=slug)
+
+    def publish(self, item_id: str, *, by: str, make: Callable[[], Saved]) -> Saved:
+        """Publish a waiting item: `make` writes the event; the item is then recorded as published. No other decision on the item can come between the two (in this
+        process or another): a delete or reject waits, then finds it published.
+
+        Raises `NotRecorded` when the event was published and the record could not be written.
+        """
+        with self._locked():
             item = self._open(item_id)
-            decided = replace(item, state=state, decided_by=by, decided=_now(), reason=reason, slug=slug)
-            self._write(decided, new=False, step="marked as published" if state == PUBLISHED else state)
+            saved = make()
+            try:
+                self._decide(item, PUBLISHED, by=by, slug=saved.slug)
+            except SaveFailed as exc:
+                raise NotRecorded(saved, exc) from None
+            return saved
+
+    def _decide(self, item: PendingItem, state: str, *, by: str, reason: str | None = None,
+                slug: str | None = None) -> PendingItem:
+        decided = replace(item, state=state, decided_by=by, decided=_now(), reason=reason, slug=slug)
+        self._write(decided, new=False, step="marked as published" if state == PUBLISHED else state)
         return decided
 
     def discard(self, item_id: str) -> Path:
         """Move a draft's files to the trash folder; return where the event file went."""
-        with self._locked(self.get(item_id).kind):
+        with self._locked():
             item = self._open(item_id)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             moves = [(self.folder / f"{item.id}{ext}", self.trash / f"{stamp}-{item.id}{ext}") for ext in (".md", ".json")]
@@ -158,7 +186,10 @@ class PendingQueue:
         return moves[0][1]
 
     def _open(self, item_id: str) -> PendingItem:
-        item = self.get(item_id)
+        try:
+            item = self.get(item_id)
+        except PendingError:
+            raise PendingError("this item is no longer waiting: it was deleted") from None
         if item.state != PENDING:
             raise PendingError(f"this item was already {item.state}")
         return item

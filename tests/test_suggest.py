@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,25 +101,35 @@ def test_a_suggestion_already_on_the_site_is_marked_published_with_its_link(site
     assert "Nothing is waiting." in site.client.get("/manage/pending").text
 
 
-def test_an_item_decided_elsewhere_while_it_was_published_is_said_not_an_error(site: DeskSite) -> None:
-    """Another coordinator (in another worker) rejects the item between the publish and its record."""
-    suggest(TestClient(site.client.app))
+def test_a_reject_sent_while_the_item_is_published_waits_and_finds_it_published(site: DeskSite) -> None:
+    """Another coordinator (in another worker, with its own queue and lock) rejects the item while
+    it is being published: the reject waits for the publish, then is refused; the person hears
+    only that it was published."""
+    public = TestClient(site.client.app)
+    tracking = tracking_of(suggest(public))
     log_in(site.client)
     item = pending_item(site.client)
     other = TestClient(create_app(site.config, site.events, watch=False, state_dir=site.root))
     log_in(other, "ben@example.org")
+    token = csrf_of(other, item)
+    rejected: list[Any] = []
+    reject = threading.Thread(target=lambda: rejected.append(
+        other.post(item + "/reject", data={"csrf_token": token, "reason": "Out of scope."})))
     editor = site.client.app.state.desk.editor
     create = editor.create
 
-    def create_then_the_other_rejects(*args: Any, **kwargs: Any) -> Any:
-        saved = create(*args, **kwargs)
-        other.post(item + "/reject", data={"csrf_token": csrf_of(other, item), "reason": "Out of scope."})
-        return saved
+    def create_while_the_other_rejects(*args: Any, **kwargs: Any) -> Any:
+        reject.start()
+        time.sleep(0.5)  # time for the reject to reach the queue's lock, which the publish holds
+        return create(*args, **kwargs)
 
-    editor.create = create_then_the_other_rejects
+    editor.create = create_while_the_other_rejects
     published = site.client.post(item, data={**form_of(site.client, item), "action": "publish"})
+    reject.join(30)
     assert published.status_code == 200 and "Published: Housing Options for Survivors." in published.text
-    assert "The waiting item was not marked as published: this item was already rejected." in published.text
+    assert rejected[0].status_code == 409 and "already published" in rejected[0].text
+    status = public.get(tracking).text
+    assert "Published." in status and "Out of scope." not in status
 
 
 def test_a_queue_folder_taken_by_a_file_refuses_the_suggestion_plainly(site: DeskSite) -> None:
@@ -125,6 +137,7 @@ def test_a_queue_folder_taken_by_a_file_refuses_the_suggestion_plainly(site: Des
     response = suggest(TestClient(site.client.app))
     assert response.status_code == 503 and "your suggestion could not be saved" in response.text.lower()
     assert 'value="Housing Options for Survivors"' in response.text
+    assert site.client.get("/suggest/status/" + "x" * 32).status_code == 404  # reading it is no 500 either
 
 
 def test_an_invalid_suggestion_gets_field_errors_and_is_not_queued(site: DeskSite) -> None:
@@ -157,9 +170,17 @@ def test_suggestions_are_limited_per_address_and_in_size(tmp_path: Path) -> None
     assert suggest(public, title="Second").status_code == 200
     third = suggest(public, title="Third")
     assert third.status_code == 429 and "Too many suggestions from your address" in third.text
+    assert 3500 < int(third.headers["retry-after"]) <= 3600
     huge = suggest(TestClient(site.client.app), description="x" * 70_000)
     assert huge.status_code == 413
     assert len(list((site.root / "pending").glob("*.md"))) == 2
+
+
+def test_a_limit_of_none_an_hour_refuses_every_suggestion(tmp_path: Path) -> None:
+    site = make_site(tmp_path, settings="suggestions_per_hour = 0", login=False)
+    refused = suggest(TestClient(site.client.app))
+    assert refused.status_code == 429 and "Too many suggestions from your address" in refused.text
+    assert not (site.root / "pending").exists()
 
 
 def test_no_suggestions_when_the_site_takes_none(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Coordinator
 from ..editing import EditConflict, EditRefused, EventNotFound, Saved
@@ -82,7 +83,11 @@ def new_event(request: Request, coordinator: Coordinator = Who) -> Response:
 
 @router.post("/manage/new", include_in_schema=False)
 async def create_event(request: Request, coordinator: Coordinator = Who) -> Response:
-    form = await posted_form(request)
+    # Off the event loop once the form is read: the save writes to the disk under a lock.
+    return await run_in_threadpool(_create_event, request, coordinator, await posted_form(request))
+
+
+def _create_event(request: Request, coordinator: Coordinator, form: Any) -> Response:
     desk = desk_of(request)
     values = values_from_form(form)
     slug = str(form.get("slug", "")).strip()

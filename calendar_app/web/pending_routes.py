@@ -4,6 +4,9 @@ Included by `manage` behind the login. Approving publishes the event (with the c
 edits) through the same checks as any new event; rejecting keeps the item with its reason,
 which the person who suggested it sees on their tracking page. An item can also be marked as
 published by an event already on the site. Deleting moves the item to the trash folder.
+
+Each step runs off the event loop once its form is read: it writes to the disk and may wait for
+another worker's lock on the queue.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Coordinator
 from ..editing import EditRefused, slugify
 from ..errors import EventFileError
 from ..eventform import FormValues, empty_values, values_from_data, values_from_form
 from ..frontmatter import split_front_matter
-from ..pending import PENDING, PUBLISHED, REJECTED, PendingError, PendingItem
+from ..pending import PENDING, PUBLISHED, REJECTED, NotRecorded, PendingError, PendingItem
 from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
 from .formview import form_view, preview
 
@@ -46,7 +50,10 @@ def pending_item(request: Request, item_id: str, coordinator: Coordinator = Who)
 async def pending_save(
     request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator = Who
 ) -> Response:
-    form = await posted_form(request)
+    return await run_in_threadpool(_pending_save, request, item_id, tasks, coordinator, await posted_form(request))
+
+
+def _pending_save(request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any) -> Response:
     desk = desk_of(request)
     item = _item(request, item_id)
     values = values_from_form(form)
@@ -60,21 +67,19 @@ async def pending_save(
         if action == "preview":
             _text, _path, event = desk.editor.check_new(values, slug)
             return _form(request, item, values, slug, preview=preview(desk.site, event))
-        saved = desk.editor.create(values, author_of(coordinator), slug, action="published")
+        saved = desk.queue.publish(item.id, by=coordinator.name, make=lambda: desk.editor.create(
+            values, author_of(coordinator), slug, action="published"))
+        note = f"Published: {saved.event.title}."
+    except NotRecorded as exc:
+        # The event is on the site; only the queue's record of it failed. Say so rather than
+        # answer with an error page for a publication that took place.
+        saved = exc.saved
+        note = (f"Published: {saved.event.title}. {_plain(exc.failure)} The item still waits in the queue: once "
+                f"the disk takes writes again, open it and mark it as already published as {saved.slug}.")
     except EditRefused as exc:
         return _form(request, item, values, slug, problems=exc.problems, body_line=exc.body_line, status=exc.status)
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
-    note = f"Published: {saved.event.title}."
-    try:
-        desk.queue.decide(item.id, PUBLISHED, by=coordinator.name, slug=saved.slug)
-    except EditRefused as exc:
-        # The event is on the site; only the queue's record of it failed. Say so rather than
-        # answer with an error page for a publication that took place.
-        note += (f" {_plain(exc)} The item still waits in the queue: once the disk takes writes again, "
-                 f"open it and mark it as already published as {saved.slug}.")
-    except PendingError as exc:  # decided meanwhile by another coordinator (or another worker)
-        note += f" The waiting item was not marked as published: {exc}."
     if item.kind == "suggestion" and item.email:
         url = f"{desk.site.config.base_url}/events/{saved.slug}"
         tasks.add_task(desk.notifier.suggestion_published, item.email, saved.event.title, url)
@@ -86,7 +91,10 @@ async def pending_save(
 async def pending_reject(
     request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator = Who
 ) -> Response:
-    form = await posted_form(request)
+    return await run_in_threadpool(_pending_reject, request, item_id, tasks, coordinator, await posted_form(request))
+
+
+def _pending_reject(request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any) -> Response:
     desk = desk_of(request)
     item = _item(request, item_id)
     reason = " ".join(str(form.get("reason", "")).split())[:1000]
@@ -112,7 +120,10 @@ async def pending_mark_published(
 ) -> Response:
     """Mark an item as published by an event that is on the site already (made by hand, or
     published when the queue could not record it): the person who suggested it gets the link."""
-    form = await posted_form(request)
+    return await run_in_threadpool(_mark_published, request, item_id, tasks, coordinator, await posted_form(request))
+
+
+def _mark_published(request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any) -> Response:
     desk = desk_of(request)
     item = _item(request, item_id)
     slug = str(form.get("published_slug", "")).strip()[:200]
@@ -137,6 +148,10 @@ async def pending_mark_published(
 @router.post("/manage/pending/{item_id}/delete")
 async def pending_delete(request: Request, item_id: str, coordinator: Coordinator = Who) -> Response:
     await posted_form(request)
+    return await run_in_threadpool(_pending_delete, request, item_id)
+
+
+def _pending_delete(request: Request, item_id: str) -> Response:
     desk = desk_of(request)
     item = _item(request, item_id)
     try:
