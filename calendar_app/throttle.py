@@ -90,6 +90,8 @@ def _wait(times: list[float], limit: int, window: float, now: float) -> float:
     """With `times` the attempts inside the window, oldest first: the seconds until one more may come."""
     if len(times) < limit:
         return 0.0
+    if limit <= 0:
+        return window  # none allowed (`suggestions_per_hour = 0`)
     return max(0.0, times[-limit] + window - now)
 
 

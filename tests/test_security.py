@@ -140,6 +140,9 @@ def test_failed_logins_pause_the_account_and_then_the_address(tmp_path: Path) ->
         assert _answer(site, "ana@example.org", "wrong password here")[0] == 401
     status, text = _answer(site, "ana@example.org", PASSWORD)  # the right password, too late
     assert status == 429 and "Too many failed attempts" in text
+    paused = site.client.post("/login", data={"csrf_token": csrf_of(site.client, "/login"),
+                                              "identifier": "ana@example.org", "password": PASSWORD})
+    assert 14 * 60 < int(paused.headers["retry-after"]) <= 15 * 60
     assert _answer(site, "ben@example.org", PASSWORD)[0] == 303  # another account from the same address
     for n in range(9):  # unknown names count against the address: 3 x 4 failures in all
         _answer(site, f"nobody{n}@example.org", "wrong password here")

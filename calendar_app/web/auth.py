@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from ..accounts import AccountError
+from ..accounts import AccountError, Coordinator
 from .desk import Desk, client_address, current_coordinator, desk_of, log_in, posted_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -47,33 +48,51 @@ async def login(request: Request) -> Response:
     identifier = str(form.get("identifier", ""))[:254].strip()
     password = str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")))
+    try:
+        # Off the event loop: argon2 takes a noticeable time on purpose, and the counts' file may
+        # wait for another worker's lock; neither should hold up the pages this process serves.
+        coordinator, wait = await run_in_threadpool(_attempt, desk, identifier, password, client_address(request))
+    except AccountError as exc:
+        log.error("cannot check a login: %s", exc)
+        error = "Logging in is not possible right now: the site's list of coordinators cannot be read."
+        return render(request, "login.html", status=503, next=target, identifier=identifier, error=error)
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        response = render(request, "login.html", status=429, next=target, identifier=identifier, error=error)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
+    if coordinator is None:
+        return render(request, "login.html", status=401, next=target, identifier=identifier, error=WRONG)
+    log_in(request, coordinator)
+    return RedirectResponse(target, status_code=303)
+
+
+def _attempt(desk: Desk, identifier: str, password: str, address: str) -> tuple[Coordinator | None, float]:
+    """The coordinator if the password is theirs, and the seconds to wait when paused.
+
+    The attempt is counted before the password is checked, in one step with the check of the
+    count: guesses sent all at once cannot all slip under the limit. A success gives it back.
+    """
     account_key = "account:" + _account_of(desk, identifier)
-    address_key = "address:" + client_address(request)
-    # The attempt is counted before the password is checked, in one step with the check of the
-    # count: guesses sent all at once cannot all slip under the limit. A success gives it back.
+    address_key = "address:" + address
     wait = desk.failed_by_account.take(account_key)
     if wait == 0:
         wait = desk.failed_by_address.take(address_key)
         if wait > 0:
             desk.failed_by_account.give_back(account_key)
     if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        return render(request, "login.html", status=429, next=target, identifier=identifier, error=error)
+        return None, wait
     try:
         coordinator = desk.accounts.verify_login(identifier, password)
-    except AccountError as exc:
+    except AccountError:
         desk.failed_by_account.give_back(account_key)
         desk.failed_by_address.give_back(address_key)
-        log.error("cannot check a login: %s", exc)
-        error = "Logging in is not possible right now: the site's list of coordinators cannot be read."
-        return render(request, "login.html", status=503, next=target, identifier=identifier, error=error)
-    if coordinator is None:
-        return render(request, "login.html", status=401, next=target, identifier=identifier, error=WRONG)
-    desk.failed_by_account.reset(account_key)
-    desk.failed_by_address.give_back(address_key)
-    log_in(request, coordinator)
-    return RedirectResponse(target, status_code=303)
+        raise
+    if coordinator is not None:
+        desk.failed_by_account.reset(account_key)
+        desk.failed_by_address.give_back(address_key)
+    return coordinator, 0.0
 
 
 def _account_of(desk: Desk, identifier: str) -> str:

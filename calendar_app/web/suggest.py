@@ -15,6 +15,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from ..editing import EditRefused, SaveFailed
 from ..errors import Problem
@@ -43,8 +44,13 @@ def suggest_page(request: Request) -> Response:
 @router.post("/suggest")
 async def suggest(request: Request, tasks: BackgroundTasks) -> Response:
     _open(request)
-    desk = desk_of(request)
     form = await posted_form(request, MAX_SUGGESTION_BYTES)
+    # The rest writes to the disk and may wait for another worker's lock: off the event loop.
+    return await run_in_threadpool(_suggest, request, tasks, form)
+
+
+def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
+    desk = desk_of(request)
     address = "suggest:" + client_address(request)
     if form.get(HONEYPOT):
         return render(request, "suggest_thanks.html", tracking_url=None)
@@ -70,7 +76,8 @@ async def suggest(request: Request, tasks: BackgroundTasks) -> Response:
     wait = desk.suggestions.take(address)
     if wait > 0:
         minutes = max(1, math.ceil(wait / 60))
-        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {minutes} minutes.")
+        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {minutes} minutes.",
+                            headers={"Retry-After": str(math.ceil(wait))})
     try:
         item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
     except SaveFailed as exc:  # the disk refused it: the person keeps what they typed, and is not counted
