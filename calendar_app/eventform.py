@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .config import SiteConfig
 from .errors import Problem
-from .model import FIELD_NAMES, Status
+from .model import FIELD_NAMES, Status, trim_edges
 
 BODY = "description"
 
@@ -172,7 +172,7 @@ def data_from_values(values: Mapping[str, str]) -> dict[str, Any]:
             data.setdefault(parent, {})[child] = value
         else:
             data[field.name] = value
-    online = {k: values.get(f"online.{k}", "").strip() for k in ("url", "platform")}
+    online = {k: _trim(values.get(f"online.{k}", "")) for k in ("url", "platform")}
     online = {k: v for k, v in online.items() if v}
     if online:
         data["online"] = online
@@ -182,14 +182,21 @@ def data_from_values(values: Mapping[str, str]) -> dict[str, Any]:
     return dict(sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
+def _trim(text: str) -> str:
+    """`text` without what the model trims from the ends of a value (spaces, a byte-order mark,
+    zero-width spaces). Trimmed before writing, so the file holds the value the site shows, and a
+    title of 200 characters pasted with a zero-width space after it is not refused as too long."""
+    return trim_edges(text)
+
+
 def _from_text(field: FormField, text: str) -> Any:
-    text = text.strip() if field.name != "title" else text.strip(" \t")
+    text = _trim(text)
     if not text:
         return None
     if field.kind in ("tags", "choices"):
-        return [t.strip() for t in re.split(r"[,\n]", text) if t.strip()] or None
+        return [t for t in map(_trim, re.split(r"[,\n]", text)) if t] or None
     if field.kind == "lines":
-        return [t.strip() for t in re.split(r"[\n,]", text) if t.strip()] or None
+        return [t for t in map(_trim, re.split(r"[\n,]", text)) if t] or None
     if field.kind == "check":
         return True if text.lower() in _TRUE else None
     if field.kind == "tristate":
@@ -201,7 +208,16 @@ def _from_text(field: FormField, text: str) -> Any:
 
 def changed_fields(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
     """Names of the controls whose value differs, in form order."""
-    return [f.name for f in FORM_FIELDS if before.get(f.name, "").strip() != after.get(f.name, "").strip()]
+    return [f.name for f in FORM_FIELDS if _compared(f, before.get(f.name, "")) != _compared(f, after.get(f.name, ""))]
+
+
+def _compared(field: FormField, text: str) -> Any:
+    if field.kind == "choices":
+        # The boxes ticked, in any order: the form shows them in the site's order, so a file that
+        # lists them in another (`accessibility: [asl, captions]`) would otherwise be rewritten
+        # when it is opened and saved unchanged.
+        return sorted(_from_text(field, text) or [])
+    return text.strip()
 
 
 def field_for_problem(problem: Problem, body_line: int | None = None) -> str | None:

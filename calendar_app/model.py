@@ -52,10 +52,15 @@ _BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EDGES = re.compile(r"^[\s\ufeff\u200b\u2060]+|[\s\ufeff\u200b\u2060]+$")
 
 
+def trim_edges(value: str) -> str:
+    """`value` without the spaces and invisible characters at its ends."""
+    return _EDGES.sub("", value)
+
+
 def _one_line(value: str) -> str:
     if _LINE_BREAKS.search(value):
         raise ValueError("must be one line of text, without line breaks or control characters")
-    value = _EDGES.sub("", value)
+    value = trim_edges(value)
     if not value:
         raise ValueError("must not be empty")
     return value

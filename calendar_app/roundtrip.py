@@ -35,6 +35,11 @@ class CannotKeepLayout(CalendarError):
 
 def rewrite_event_file(original: str, before: FormValues, after: FormValues) -> str:
     """`original` with the controls that differ between `before` and `after` written in."""
+    if not changed_fields(before, after):
+        # Nothing to write in: the file as it is. Dumping the tree again is not neutral: ruamel
+        # folds long values its own way (a 200-character title moved to a line of its own), so
+        # opening a file and saving it unchanged would rewrite it.
+        return original
     if original.startswith("\ufeff"):
         original = original[1:]
     lines = original.replace("\r\n", "\n").splitlines(keepends=True)
@@ -44,7 +49,7 @@ def rewrite_event_file(original: str, before: FormValues, after: FormValues) -> 
     header = "".join(lines[1:closing])
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    yaml.width = 100
+    yaml.width = 4096  # never fold: a long value (a registration link) stays on its line when others change
     try:
         tree, indent, offset = load_yaml_guess_indent(header, yaml=yaml)
     except (YAMLError, ValueError) as exc:

@@ -14,7 +14,9 @@ from calendar_app.config import SiteConfig, load_config
 # The default run is derandomized: the same examples on every machine, so CI's result does not
 # hang on a draw no one has seen; the thorough profile explores new ones.
 settings.register_profile("default", max_examples=250, deadline=None, derandomize=True)
-settings.register_profile("thorough", max_examples=5000, deadline=None)
+# derandomize=False said outright: a profile inherits what it does not set from "default", whose
+# derandomize=True would otherwise replay the same examples on every thorough run too.
+settings.register_profile("thorough", max_examples=5000, deadline=None, derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent

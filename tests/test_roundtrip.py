@@ -44,6 +44,15 @@ def test_a_change_touches_only_its_line() -> None:
     assert changed == ORIGINAL.replace("end: 2027-02-11", "end: 2027-02-12")
 
 
+def test_long_values_stay_on_their_lines_when_another_field_changes() -> None:
+    link = "https://www.example.org/register?event=task-force-operations-2027&source=calendar&utm_campaign=" + "x" * 40
+    title = "Task-Force-Operations:-Planning,-Victim-Centered-Investigations-and-Multidisciplinary-Response-2027"
+    text = ORIGINAL.replace("title: 'Task Force Operations'", f"title: {title}").replace(
+        "featured: false\n", f"featured: false\nregistration: {link}\n")
+    changed = edit(text, type="conference")
+    assert changed == text.replace("type: training", "type: conference")
+
+
 def test_new_keys_go_where_the_documented_order_puts_them() -> None:
     changed = edit(ORIGINAL, **{"timezone": "America/Chicago", "location.region": "TN", "url": "https://example.org/tf"})
     assert "end: 2027-02-11\ntimezone: America/Chicago\nlocation:\n" in changed
