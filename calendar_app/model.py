@@ -340,7 +340,8 @@ class Event:
     def duration(self) -> timedelta:
         if self.all_day:
             return (self.end - self.start) + timedelta(days=1)  # type: ignore[operator]
-        return self.end - self.start  # type: ignore[operator]
+        # The time that passes, not the clock's difference, which the night the clocks change skews.
+        return self.end.astimezone(timezone.utc) - self.start.astimezone(timezone.utc)  # type: ignore[union-attr]
 
     @property
     def start_date(self) -> date:
@@ -444,8 +445,11 @@ def build_event(
     if start is not None and end is not None:
         if all_day and end < start:  # type: ignore[operator]
             fail(("end",), f"ends before start ({end} < {start})")
-        elif not all_day and end <= start:  # type: ignore[operator]
-            fail(("end",), f"ends before it starts ({_show(end)} <= {_show(start)})")
+        # Compared as instants: two times in one zone compare by the clock, blind to which of a
+        # night's two 01:30s each is (the second 01:30 is after the first 01:31).
+        elif not all_day and end.astimezone(timezone.utc) <= start.astimezone(timezone.utc):  # type: ignore[union-attr]
+            shown = _show if end.utcoffset() == start.utcoffset() else _show_with_offset  # type: ignore[union-attr]
+            fail(("end",), f"ends before it starts ({shown(end)} <= {shown(start)})")
     if fields.registration and fields.registration.deadline and start is not None:
         first_day = start if all_day else start.date()  # type: ignore[union-attr]
         try:
@@ -509,6 +513,11 @@ def build_event(
 
 def _show(value: When) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value.isoformat()
+
+
+def _show_with_offset(value: When) -> str:
+    """With its UTC offset: the only difference between the two 01:30s of the night clocks go back."""
+    return value.strftime("%Y-%m-%d %H:%M%z") if isinstance(value, datetime) else value.isoformat()
 
 
 def _parse_when(text: str, zone: ZoneInfo, *, explicit_zone: bool, site_zone: ZoneInfo) -> When:
