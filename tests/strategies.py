@@ -331,7 +331,9 @@ def valid_events(draw: st.DrawFn) -> tuple[dict[str, object], str]:
             # An explicit offset: in the repeated hour, fold picks the first pass or the second.
             fields["start"] = aware.isoformat(timespec="minutes")
             if "end" in fields:
-                fields["end"] = (aware + (end - start)).isoformat(timespec="minutes")
+                # Added in UTC: added to the second 01:30, a minute by the clock is the first 01:31.
+                later = aware.astimezone(timezone.utc) + (end - start)
+                fields["end"] = later.astimezone(ZoneInfo(zone)).isoformat(timespec="minutes")
     if start.year < 2200 and draw(st.booleans()):
         fields["repeat"], skipped = draw(series(start, all_day))
         if skipped:
