@@ -6,6 +6,7 @@ Tokens come from `calendar-app coordinator token NAME`. A replacement must say w
 started from (`If-Match` with the version or ETag): a file changed since is a 412, never
 overwritten. Problems come back as 422 with the validator's own messages, field by field.
 Session cookies are not accepted here, so no page elsewhere can make a browser call these.
+Saves run off the event loop: they write under a lock another worker may hold.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from ..accounts import Coordinator
 from ..editing import EditConflict, EditRefused, EventNotFound, Saved
@@ -133,7 +135,7 @@ async def create_event(request: Request, coordinator: Coordinator = Token) -> JS
     editor = desk_of(request).editor
     try:
         values = editor.values_from_input(data.fields, data.description)
-        saved = editor.create(values, author_of(coordinator), data.slug)
+        saved = await run_in_threadpool(editor.create, values, author_of(coordinator), data.slug)
     except EditRefused as exc:
         return _refused(exc.problems, exc.status)
     return _written(request, saved, 201)
@@ -175,7 +177,7 @@ async def replace_event(request: Request, slug: str, coordinator: Coordinator = 
                 if key not in fields and current.values.get(key):
                     fields[key] = current.values[key]
         values = editor.values_from_input(fields, data.description)
-        saved = editor.update(slug, values, version, author_of(coordinator))
+        saved = await run_in_threadpool(editor.update, slug, values, version, author_of(coordinator))
     except EventNotFound:
         raise HTTPException(404, f"no event {slug!r}") from None
     except EditConflict as exc:
@@ -196,7 +198,7 @@ async def cancel_event(request: Request, slug: str, coordinator: Coordinator = T
     editor = desk_of(request).editor
     try:
         version = _if_match(request) or editor.source(slug).version
-        saved = editor.cancel(slug, data.reason, version, author_of(coordinator))
+        saved = await run_in_threadpool(editor.cancel, slug, data.reason, version, author_of(coordinator))
     except EventNotFound:
         raise HTTPException(404, f"no event {slug!r}") from None
     except EditConflict as exc:

@@ -3,6 +3,10 @@
 An anonymous request is sent to the login page and sees no data. Every form that changes
 anything carries the session's CSRF token. Saving validates with the validator itself and
 shows its problems beside the fields; what was typed is always kept on a failed submit.
+
+A save runs off the event loop once its form is read: it writes to the disk under a lock that
+another worker may hold, and the site then reloads what changed, while this process goes on
+serving feeds and pages.
 """
 
 from __future__ import annotations
@@ -83,7 +87,6 @@ def new_event(request: Request, coordinator: Coordinator = Who) -> Response:
 
 @router.post("/manage/new", include_in_schema=False)
 async def create_event(request: Request, coordinator: Coordinator = Who) -> Response:
-    # Off the event loop once the form is read: the save writes to the disk under a lock.
     return await run_in_threadpool(_create_event, request, coordinator, await posted_form(request))
 
 
@@ -149,7 +152,10 @@ def edit_event(request: Request, slug: str, coordinator: Coordinator = Who) -> R
 
 @router.post("/manage/events/{slug}/edit", include_in_schema=False)
 async def save_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
-    form = await posted_form(request)
+    return await run_in_threadpool(_save_event, request, slug, coordinator, await posted_form(request))
+
+
+def _save_event(request: Request, slug: str, coordinator: Coordinator, form: Any) -> Response:
     desk = desk_of(request)
     values = values_from_form(form)
     version = str(form.get("version", ""))
@@ -209,7 +215,10 @@ def cancel_page(request: Request, slug: str, coordinator: Coordinator = Who) -> 
 
 @router.post("/manage/events/{slug}/cancel", include_in_schema=False)
 async def cancel_event(request: Request, slug: str, coordinator: Coordinator = Who) -> Response:
-    form = await posted_form(request)
+    return await run_in_threadpool(_cancel_event, request, slug, coordinator, await posted_form(request))
+
+
+def _cancel_event(request: Request, slug: str, coordinator: Coordinator, form: Any) -> Response:
     desk = desk_of(request)
     reason = str(form.get("reason", ""))
     version = str(form.get("version", ""))
