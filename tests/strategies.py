@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
@@ -287,6 +287,24 @@ def series(draw: st.DrawFn, start: datetime, all_day: bool) -> tuple[str, list[s
     return rule, shown
 
 
+def wall_times() -> st.SearchStrategy[datetime]:
+    """A start as the clock shows it: any day of 2020-2035, or one at the edges the model allows
+    (1900, 2200, a February 29, a year's last day), at an hour that tells (midnight, the hours
+    clocks skip or repeat, the last minute)."""
+    days = st.one_of(
+        st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+        st.sampled_from([date(1900, 1, 1), date(2200, 12, 31), date(2028, 2, 29), date(2027, 12, 31)]),
+    )
+    clocks = st.sampled_from([time(0, 0), time(1, 30), time(2, 30), time(9, 0), time(13, 45), time(23, 59)])
+    return st.builds(datetime.combine, days, clocks)
+
+
+def later_with_offset(aware: datetime, elapsed: timedelta, zone: str) -> str:
+    """`aware` plus `elapsed` written with its offset. Added in UTC: added to the second 01:30 of
+    the night the clocks go back, a minute by the clock would be the first 01:31, an hour earlier."""
+    return (aware.astimezone(timezone.utc) + elapsed).astimezone(ZoneInfo(zone)).isoformat(timespec="minutes")
+
+
 @st.composite
 def valid_events(draw: st.DrawFn) -> tuple[dict[str, object], str]:
     """Front matter (values as the writer takes them) and a Markdown body for an event that must
@@ -302,12 +320,7 @@ def valid_events(draw: st.DrawFn) -> tuple[dict[str, object], str]:
         start = draw(st.sampled_from(DST_EDGES))
     else:
         zone = draw(st.sampled_from(VALID_ZONES))
-        day = draw(st.one_of(
-            st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
-            st.sampled_from([date(1900, 1, 1), date(2200, 12, 31), date(2028, 2, 29), date(2027, 12, 31)]),
-        ))
-        clock = draw(st.sampled_from([(0, 0), (1, 30), (2, 30), (9, 0), (13, 45), (23, 59)]))
-        start = datetime(day.year, day.month, day.day, *clock)
+        start = draw(wall_times())
     latest = datetime(2200, 12, 31, 23, 59)  # the last moment a file may name
     if all_day:
         start = datetime.combine(start.date(), datetime.min.time())
@@ -331,9 +344,7 @@ def valid_events(draw: st.DrawFn) -> tuple[dict[str, object], str]:
             # An explicit offset: in the repeated hour, fold picks the first pass or the second.
             fields["start"] = aware.isoformat(timespec="minutes")
             if "end" in fields:
-                # Added in UTC: added to the second 01:30, a minute by the clock is the first 01:31.
-                later = aware.astimezone(timezone.utc) + (end - start)
-                fields["end"] = later.astimezone(ZoneInfo(zone)).isoformat(timespec="minutes")
+                fields["end"] = later_with_offset(aware, end - start, zone)
     if start.year < 2200 and draw(st.booleans()):
         fields["repeat"], skipped = draw(series(start, all_day))
         if skipped:
@@ -494,12 +505,7 @@ def coordinator_forms(draw: st.DrawFn) -> tuple[dict[str, str | list[str]], str 
         start = draw(st.sampled_from(DST_EDGES))
         zone = draw(st.sampled_from(["", "America/New_York"]))
     else:
-        day = draw(st.one_of(
-            st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
-            st.sampled_from([date(1900, 1, 1), date(2200, 12, 31), date(2028, 2, 29), date(2027, 12, 31)]),
-        ))
-        clock = draw(st.sampled_from([(0, 0), (1, 30), (2, 30), (9, 0), (13, 45), (23, 59)]))
-        start = datetime(day.year, day.month, day.day, *clock)
+        start = draw(wall_times())
     latest = datetime(2200, 12, 31, 23, 59)
     if all_day:
         start = datetime.combine(start.date(), datetime.min.time())
@@ -519,7 +525,7 @@ def coordinator_forms(draw: st.DrawFn) -> tuple[dict[str, str | list[str]], str 
             aware = start.replace(tzinfo=ZoneInfo(zone), fold=draw(st.integers(0, 1)))
             values["start"] = aware.isoformat(timespec="minutes")
             if "end" in values and " " in values["end"]:
-                values["end"] = (aware + (end - start)).isoformat(timespec="minutes")
+                values["end"] = later_with_offset(aware, end - start, zone)
     if zone:
         values["timezone"] = zone
     if start.year < 2200 and draw(st.integers(0, 3)) == 0:
