@@ -146,8 +146,10 @@ class PendingQueue:
             return self._decide(self._open(item_id), state, by=by, reason=reason, slug=slug)
 
     def publish(self, item_id: str, *, by: str, make: Callable[[], Saved]) -> Saved:
-        """Publish a waiting item: `make` writes the event; the item is then recorded as published. No other decision on the item can come between the two (in this
-        process or another): a delete or reject waits, then finds it published.
+        """Publish a waiting item: `make` writes the event; the item is then recorded as published.
+
+        No other decision on the item can come between the two, in this process or another: a
+        delete or reject waits, then finds it published.
 
         Raises `NotRecorded` when the event was published and the record could not be written.
         """

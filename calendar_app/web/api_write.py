@@ -70,7 +70,8 @@ def token_holder(request: Request, credentials: HTTPAuthorizationCredentials | N
     desk = desk_of(request)
     coordinator = desk.accounts.check_token(credentials.credentials) if credentials else None
     if coordinator is not None:
-        return coordinator  # a valid token is never paused: others' wrong ones from a shared address must not lock it out
+        # Never paused: wrong tokens sent by others from a shared address must not lock it out.
+        return coordinator
     if credentials:
         # Wrong tokens count against the address like failed logins: a token cannot be guessed,
         # but a flood of guesses (or a script with a revoked token) is told to stop.
@@ -91,7 +92,9 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     503: {"description": "The disk refused the write (full or read-only); nothing was changed."},
 }
 _FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "There is no event by that name."}}
-_CHANGED: dict[int | str, dict[str, Any]] = {412: {"description": "The file changed since that version; `ETag` is the current one."}}
+_CHANGED: dict[int | str, dict[str, Any]] = {
+    412: {"description": "The file changed since that version; `ETag` is the current one."},
+}
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -185,8 +185,10 @@ def _values_of(item: PendingItem) -> FormValues:
 
 def _plain(refused: EditRefused) -> str:
     """A refused step's problems as one sentence for the page."""
-    return " ".join(p.message[:1].upper() + p.message[1:] + "." + (f" {p.hint[:1].upper()}{p.hint[1:]}." if p.hint else "")
-                    for p in refused.problems)
+    def sentence(text: str) -> str:
+        return f"{text[:1].upper()}{text[1:]}."
+
+    return " ".join(sentence(p.message) + (f" {sentence(p.hint)}" if p.hint else "") for p in refused.problems)
 
 
 def _form(request: Request, item: PendingItem, values: FormValues, slug: str, *, status: int = 200,
