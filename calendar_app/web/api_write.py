@@ -11,7 +11,6 @@ Saves run off the event loop: they write under a lock another worker may hold.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -24,7 +23,7 @@ from ..accounts import Coordinator
 from ..editing import EditConflict, EditRefused, EventNotFound, Saved
 from ..errors import EventFileError, Problem
 from ..frontmatter import split_front_matter
-from .desk import author_of, client_address, desk_of, read_body
+from .desk import author_of, client_address, desk_of, pause, read_body
 
 router = APIRouter(prefix="/api/events", tags=["coordinators"], responses={
     401: {"description": "No token, or one that is wrong, revoked or its coordinator's no more."},
@@ -77,10 +76,9 @@ def token_holder(request: Request, credentials: HTTPAuthorizationCredentials | N
         # but a flood of guesses (or a script with a revoked token) is told to stop.
         wait = desk.failed_by_address.take("token:" + client_address(request))
         if wait > 0:
-            minutes = max(1, math.ceil(wait / 60))
-            raise HTTPException(429, f"Too many requests with a wrong API token from your address. "
-                                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-                                headers={"Retry-After": str(math.ceil(wait))})
+            words, headers = pause(wait)
+            raise HTTPException(429, f"Too many requests with a wrong API token from your address. Try again in {words}.",
+                                headers=headers)
     raise HTTPException(401, "A valid API token is required (Authorization: Bearer ...).",
                         headers={"WWW-Authenticate": 'Bearer realm="calendar"'})
 

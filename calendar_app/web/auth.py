@@ -9,7 +9,6 @@ with the same answer for names that exist and names that do not.
 from __future__ import annotations
 
 import logging
-import math
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -17,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts import AccountError, Coordinator
-from .desk import Desk, client_address, current_coordinator, desk_of, log_in, posted_form, render
+from .desk import Desk, client_address, current_coordinator, desk_of, log_in, pause, posted_form, render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("calendar_app")
@@ -57,10 +56,10 @@ async def login(request: Request) -> Response:
         error = "Logging in is not possible right now: the site's list of coordinators cannot be read."
         return render(request, "login.html", status=503, next=target, identifier=identifier, error=error)
     if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        response = render(request, "login.html", status=429, next=target, identifier=identifier, error=error)
-        response.headers["Retry-After"] = str(math.ceil(wait))
+        words, headers = pause(wait)
+        response = render(request, "login.html", status=429, next=target, identifier=identifier,
+                          error=f"Too many failed attempts. Try again in {words}.")
+        response.headers.update(headers)
         return response
     if coordinator is None:
         return render(request, "login.html", status=401, next=target, identifier=identifier, error=WRONG)

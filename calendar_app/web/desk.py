@@ -8,6 +8,7 @@ served over https) and builds the `Desk` the routes reach with `desk_of(request)
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +175,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     body = b"".join(chunks)
     request._body = body  # noqa: SLF001 - lets request.form() and request.json() parse what was read
     return body
+
+
+def pause(seconds: float) -> tuple[str, dict[str, str]]:
+    """A pause past a limit: how long, in words for the page ("3 minutes"), and the header that
+    tells scripts and browsers when to come back."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}", {"Retry-After": str(math.ceil(seconds))}
 
 
 def flash(request: Request, message: str) -> None:

@@ -9,7 +9,6 @@ suggestion is pending, published (with the link) or rejected (with the reason).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -20,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from ..editing import EditRefused, SaveFailed
 from ..errors import Problem
 from ..eventform import FormValues, empty_values, values_from_form
-from .desk import client_address, desk_of, posted_form, render
+from .desk import client_address, desk_of, pause, posted_form, render
 from .formview import SUGGEST_FIELDS, form_view
 
 router = APIRouter(include_in_schema=False)
@@ -75,9 +74,8 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
     # Checked and counted in one step, so suggestions sent at once cannot all slip under the limit.
     wait = desk.suggestions.take(address)
     if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {minutes} minutes.",
-                            headers={"Retry-After": str(math.ceil(wait))})
+        words, headers = pause(wait)
+        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {words}.", headers=headers)
     try:
         item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
     except SaveFailed as exc:  # the disk refused it: the person keeps what they typed, and is not counted
