@@ -48,7 +48,7 @@ def _format_problems(problems: list[Problem], fmt: str) -> str:
             level = "warning" if p.severity is Severity.WARNING else "error"
             where = f"file={_escape(p.path, True)}" + (f",line={p.line}" if p.line else "")
             where += f",col={p.column}" if p.column else ""
-            text = (f"{p.field}: " if p.field else "") + p.message + (f" Hint: {p.hint}" if p.hint else "")
+            text = (f"{p.field}: " if p.field else "") + p.explained
             lines.append(f"::{level} {where},title={_escape(p.field or 'event file', True)}::{_escape(text)}")
         return "\n".join(lines)
     return "\n".join(str(p) for p in problems)

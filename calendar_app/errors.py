@@ -29,6 +29,11 @@ class Problem:
     column: int | None = None
     severity: Severity = Severity.ERROR
 
+    @property
+    def explained(self) -> str:
+        """The message and its hint, as a page shows the problem beside what it is about."""
+        return self.message + (f" Hint: {self.hint}" if self.hint else "")
+
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"

@@ -172,7 +172,7 @@ def data_from_values(values: Mapping[str, str]) -> dict[str, Any]:
             data.setdefault(parent, {})[child] = value
         else:
             data[field.name] = value
-    online = {k: _trim(values.get(f"online.{k}", "")) for k in ("url", "platform")}
+    online = {k: trim_edges(values.get(f"online.{k}", "")) for k in ("url", "platform")}
     online = {k: v for k, v in online.items() if v}
     if online:
         data["online"] = online
@@ -182,21 +182,17 @@ def data_from_values(values: Mapping[str, str]) -> dict[str, Any]:
     return dict(sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
-def _trim(text: str) -> str:
-    """`text` without what the model trims from the ends of a value (spaces, a byte-order mark,
-    zero-width spaces). Trimmed before writing, so the file holds the value the site shows, and a
-    title of 200 characters pasted with a zero-width space after it is not refused as too long."""
-    return trim_edges(text)
-
-
 def _from_text(field: FormField, text: str) -> Any:
-    text = _trim(text)
+    # Trimmed as the model trims (spaces, a byte-order mark, zero-width spaces) before writing, so
+    # the file holds the value the site shows, and a title of 200 characters pasted with a
+    # zero-width space after it is not refused as too long.
+    text = trim_edges(text)
     if not text:
         return None
     if field.kind in ("tags", "choices"):
-        return [t for t in map(_trim, re.split(r"[,\n]", text)) if t] or None
+        return [t for t in map(trim_edges, re.split(r"[,\n]", text)) if t] or None
     if field.kind == "lines":
-        return [t for t in map(_trim, re.split(r"[\n,]", text)) if t] or None
+        return [t for t in map(trim_edges, re.split(r"[\n,]", text)) if t] or None
     if field.kind == "check":
         return True if text.lower() in _TRUE else None
     if field.kind == "tristate":
@@ -241,7 +237,7 @@ def errors_by_field(problems: list[Problem], body_line: int | None = None) -> tu
     by_field: dict[str, list[str]] = {}
     general: list[str] = []
     for problem in problems:
-        text = problem.message + (f" Hint: {problem.hint}" if problem.hint else "")
+        text = problem.explained
         name = field_for_problem(problem, body_line)
         if name is None:
             general.append(text)

@@ -35,7 +35,8 @@ class CannotKeepLayout(CalendarError):
 
 def rewrite_event_file(original: str, before: FormValues, after: FormValues) -> str:
     """`original` with the controls that differ between `before` and `after` written in."""
-    if not changed_fields(before, after):
+    changed_all = changed_fields(before, after)
+    if not changed_all:
         # Nothing to write in: the file as it is. Dumping the tree again is not neutral: ruamel
         # folds long values its own way (a 200-character title moved to a line of its own), so
         # opening a file and saving it unchanged would rewrite it.
@@ -58,7 +59,7 @@ def rewrite_event_file(original: str, before: FormValues, after: FormValues) -> 
         raise CannotKeepLayout("its front matter is not a set of 'key: value' lines")
 
     new_data = data_from_values(after)
-    changed = [name for name in changed_fields(before, after) if name != BODY]
+    changed = [name for name in changed_all if name != BODY]
     for key in dict.fromkeys(name.split(".", 1)[0] for name in changed):
         subs = [n.split(".", 1)[1] for n in changed if n.startswith(key + ".")]
         whole = key in changed
@@ -74,7 +75,7 @@ def rewrite_event_file(original: str, before: FormValues, after: FormValues) -> 
     yaml.indent(mapping=max(indent - offset, 2), sequence=indent, offset=offset)
     out = io.StringIO()
     yaml.dump(tree, out)
-    if BODY in changed_fields(before, after):
+    if BODY in changed_all:
         body = after.get(BODY, "").replace("\r\n", "\n").strip("\n")
         body = f"{body}\n" if body else ""
     else:

@@ -72,7 +72,7 @@ def form_view(
     rest: list[Problem] = []
     for problem in problems or []:
         if problem.field in EXTRA_CONTROLS:
-            extra.setdefault(problem.field, []).append(problem.message + (f" Hint: {problem.hint}" if problem.hint else ""))
+            extra.setdefault(problem.field, []).append(problem.explained)
         else:
             rest.append(problem)
     by_field, loose = errors_by_field(rest, body_line)

@@ -184,11 +184,8 @@ def _values_of(item: PendingItem) -> FormValues:
 
 
 def _plain(refused: EditRefused) -> str:
-    """A refused step's problems as one sentence for the page."""
-    def sentence(text: str) -> str:
-        return f"{text[:1].upper()}{text[1:]}."
-
-    return " ".join(sentence(p.message) + (f" {sentence(p.hint)}" if p.hint else "") for p in refused.problems)
+    """A refused step's problems as one line of text for the page."""
+    return " ".join(p.explained for p in refused.problems)
 
 
 def _form(request: Request, item: PendingItem, values: FormValues, slug: str, *, status: int = 200,
