@@ -299,6 +299,29 @@ def wall_times() -> st.SearchStrategy[datetime]:
     return st.builds(datetime.combine, days, clocks)
 
 
+LATEST = datetime(2200, 12, 31, 23, 59)  # the last moment a file may name
+
+
+@st.composite
+def starts_and_ends(draw: st.DrawFn, start: datetime, all_day: bool) -> tuple[str, datetime, str | None]:
+    """`start` as a file writes it, an end after it, and that end as a file writes it: a date for
+    an all-day event (maybe the same day), for a timed one a date and time or a time on the start
+    day, or None (no end written)."""
+    if all_day:
+        end = min(start + timedelta(days=draw(st.integers(0, 9))), LATEST)
+        return start.strftime("%Y-%m-%d"), end, end.strftime("%Y-%m-%d") if draw(st.booleans()) else None
+    end_kind = draw(st.sampled_from(["none", "datetime", "time"]))
+    end = min(start + timedelta(minutes=draw(st.integers(1, 3 * 24 * 60))), LATEST)
+    text = None
+    if end <= start:
+        pass  # the start is the last moment a file may name: no end fits after it
+    elif end_kind == "datetime":
+        text = end.strftime("%Y-%m-%d %H:%M")
+    elif end_kind == "time" and end.date() == start.date():
+        text = end.strftime("%H:%M")
+    return start.strftime("%Y-%m-%d %H:%M"), end, text
+
+
 def later_with_offset(aware: datetime, elapsed: timedelta, zone: str) -> str:
     """`aware` plus `elapsed` written with its offset. Added in UTC: added to the second 01:30 of
     the night the clocks go back, a minute by the clock would be the first 01:31, an hour earlier."""
@@ -321,22 +344,12 @@ def valid_events(draw: st.DrawFn) -> tuple[dict[str, object], str]:
     else:
         zone = draw(st.sampled_from(VALID_ZONES))
         start = draw(wall_times())
-    latest = datetime(2200, 12, 31, 23, 59)  # the last moment a file may name
     if all_day:
         start = datetime.combine(start.date(), datetime.min.time())
-        fields["start"] = start.strftime("%Y-%m-%d")
-        if draw(st.booleans()):
-            fields["end"] = min(start + timedelta(days=draw(st.integers(0, 9))), latest).strftime("%Y-%m-%d")
-    else:
-        fields["start"] = start.strftime("%Y-%m-%d %H:%M")
-        end_kind = draw(st.sampled_from(["none", "datetime", "time"]))
-        end = min(start + timedelta(minutes=draw(st.integers(1, 3 * 24 * 60))), latest)
-        if end <= start:
-            pass  # the start is the last moment a file may name: no end fits after it
-        elif end_kind == "datetime":
-            fields["end"] = end.strftime("%Y-%m-%d %H:%M")
-        elif end_kind == "time" and end.date() == start.date():
-            fields["end"] = end.strftime("%H:%M")
+    fields["start"], end, end_text = draw(starts_and_ends(start, all_day))
+    if end_text:
+        fields["end"] = end_text
+    if not all_day:
         fields["timezone"] = zone
         aware = start.replace(tzinfo=ZoneInfo(zone), fold=draw(st.integers(0, 1)))
         wall = aware.astimezone(timezone.utc).astimezone(ZoneInfo(zone)).replace(tzinfo=None)  # a gap moves it on
@@ -506,26 +519,17 @@ def coordinator_forms(draw: st.DrawFn) -> tuple[dict[str, str | list[str]], str 
         zone = draw(st.sampled_from(["", "America/New_York"]))
     else:
         start = draw(wall_times())
-    latest = datetime(2200, 12, 31, 23, 59)
     if all_day:
         start = datetime.combine(start.date(), datetime.min.time())
-        values["start"] = start.strftime("%Y-%m-%d")
-        if draw(st.booleans()):
-            values["end"] = min(start + timedelta(days=draw(st.integers(0, 9))), latest).strftime("%Y-%m-%d")
-    else:
-        values["start"] = start.strftime("%Y-%m-%d %H:%M")
-        end = min(start + timedelta(minutes=draw(st.integers(1, 3 * 24 * 60))), latest)
-        end_kind = draw(st.sampled_from(["none", "datetime", "time"]))
-        if end > start and end_kind == "datetime":
-            values["end"] = end.strftime("%Y-%m-%d %H:%M")
-        elif end > start and end_kind == "time" and end.date() == start.date():
-            values["end"] = end.strftime("%H:%M")
-        if zone and draw(st.integers(0, 5)) == 0:
-            # An explicit offset, as the format allows: in a repeated hour, fold picks the pass.
-            aware = start.replace(tzinfo=ZoneInfo(zone), fold=draw(st.integers(0, 1)))
-            values["start"] = aware.isoformat(timespec="minutes")
-            if "end" in values and " " in values["end"]:
-                values["end"] = later_with_offset(aware, end - start, zone)
+    values["start"], end, end_text = draw(starts_and_ends(start, all_day))
+    if end_text:
+        values["end"] = end_text
+    if not all_day and zone and draw(st.integers(0, 5)) == 0:
+        # An explicit offset, as the format allows: in a repeated hour, fold picks the pass.
+        aware = start.replace(tzinfo=ZoneInfo(zone), fold=draw(st.integers(0, 1)))
+        values["start"] = aware.isoformat(timespec="minutes")
+        if "end" in values and " " in values["end"]:
+            values["end"] = later_with_offset(aware, end - start, zone)
     if zone:
         values["timezone"] = zone
     if start.year < 2200 and draw(st.integers(0, 3)) == 0:
