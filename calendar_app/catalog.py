@@ -13,11 +13,11 @@ import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator, Mapping
 
 from .config import Observance, SiteConfig
 from .errors import FilterError
-from .model import Event, Status, as_instant, normalize_tag
+from .model import YEARS, Event, Status, as_instant, normalize_tag
 
 # -------------------------------------------------------------------------------------------
 # Filters
@@ -31,10 +31,20 @@ _LIST_PARAMS = {
     "language": "languages",
     "accessibility": "accessibility",
 }
-_SCALAR_PARAMS = {"online", "free", "q", "from", "to", "observance"}
 FILTER_PARAMS = tuple(_LIST_PARAMS) + ("online", "free", "q", "from", "to", "observance")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+# What one request may ask for. Every value chosen is shown on the page with a link that removes
+# it (and keeps the others), so the page grows with the square of the values: they are bounded,
+# and so is everything else a reader types, so that no query costs more than a real one.
+MAX_QUERY_CHARS = 2048  # of all parameters and values together (what a form or a link sends)
+MAX_CHOSEN = 20  # values chosen across the list filters (type, topic, audience...)
+MAX_SEARCH_CHARS = 200  # of the free-text search
+# Dates a range may name: the years an event may use (the model's). Beyond them Python's dates
+# overflow, and no event can be there.
+FIRST_DAY = date(YEARS.start, 1, 1)
+LAST_DAY = date(YEARS.stop - 1, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -57,10 +67,25 @@ class Filters:
 
     @classmethod
     def from_query(
-        cls, items: Iterable[tuple[str, str]], config: SiteConfig, *, allowed_extra: Iterable[str] = ()
+        cls,
+        items: Iterable[tuple[str, str]],
+        config: SiteConfig,
+        *,
+        known: Mapping[str, Collection[str]] | None = None,
+        allowed_extra: Iterable[str] = (),
     ) -> "Filters":
-        """Parse query parameters; raise FilterError naming the parameter on anything unusable."""
+        """Parse query parameters; raise FilterError naming the parameter on anything unusable.
+
+        `known` holds, for each list filter, the values the site has (`Catalog.known`, compared
+        as `normalize_tag` compares them): any other value is refused, as an unknown type is.
+        """
         extra = set(allowed_extra)
+        items = list(items)
+        length = sum(len(name) + len(raw) + 2 for name, raw in items)
+        if length > MAX_QUERY_CHARS:
+            raise FilterError(
+                "query", f"the filters are {length:,} characters long; at most {MAX_QUERY_CHARS:,} are read"
+            )
         lists: dict[str, list[str]] = {name: [] for name in _LIST_PARAMS.values()}
         values: dict[str, object] = {}
         for name, raw in items:
@@ -68,39 +93,43 @@ class Filters:
             if name in extra:
                 continue
             if name in _LIST_PARAMS:
-                if value:
-                    lists[_LIST_PARAMS[name]].extend(v.strip() for v in value.split(",") if v.strip())
+                for choice in (v.strip() for v in value.split(",")):
+                    if choice:
+                        _check_known(name, choice, config, known)
+                        lists[_LIST_PARAMS[name]].append(choice)
             elif name in ("from", "to"):
                 if value:
-                    try:
-                        values["start" if name == "from" else "end"] = date.fromisoformat(value)
-                    except ValueError:
-                        raise FilterError(name, f"{raw!r} is not a date; use YYYY-MM-DD") from None
+                    values["start" if name == "from" else "end"] = _parse_day(name, raw)
             elif name in ("online", "free"):
                 if value.lower() in _TRUE:
                     values[name] = True
                 elif value.lower() in _FALSE:
-                    values[name] = False if name == "online" else False
+                    values[name] = False
                 elif value:
-                    raise FilterError(name, f"{raw!r} is not true or false", ["true", "false"])
+                    raise FilterError(name, f"{_shown(raw)} is not true or false", ["true", "false"])
             elif name == "q":
-                values["q"] = value[:200]
+                if len(value) > MAX_SEARCH_CHARS:
+                    raise FilterError(name, f"the search is {len(value):,} characters; use at most {MAX_SEARCH_CHARS}")
+                values["q"] = value
             elif name == "observance":
                 if value and config.observance(value) is None:
-                    raise FilterError(name, f"unknown observance {raw!r}", [o.id for o in config.observances])
+                    raise FilterError(name, f"unknown observance {_shown(raw)}", [o.id for o in config.observances])
                 values["observance"] = value or None
             else:
-                known = sorted(FILTER_PARAMS + tuple(extra))
-                close = difflib.get_close_matches(name, known, n=1)
+                known_names = sorted(FILTER_PARAMS + tuple(extra))
+                close = difflib.get_close_matches(name, known_names, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise FilterError(name, f"unknown parameter{hint}", known)
-        for kind in lists["types"]:
-            if kind not in config.types:
-                raise FilterError("type", f"unknown type {kind!r}", list(config.types))
+                raise FilterError(_shown(name, quoted=False), f"unknown parameter{hint}", known_names)
+        chosen = {attr: tuple(dict.fromkeys(v)) for attr, v in lists.items()}
+        if sum(len(v) for v in chosen.values()) > MAX_CHOSEN:
+            many = max(chosen, key=lambda attr: len(chosen[attr]))
+            raise FilterError(
+                _PARAM_OF[many], f"{sum(len(v) for v in chosen.values())} values chosen; choose at most {MAX_CHOSEN}"
+            )
         start, end = values.get("start"), values.get("end")
         if isinstance(start, date) and isinstance(end, date) and end < start:
             raise FilterError("to", f"the range ends before it starts ({end} < {start})")
-        return cls(**{k: tuple(dict.fromkeys(v)) for k, v in lists.items()}, **values)  # type: ignore[arg-type]
+        return cls(**chosen, **values)  # type: ignore[arg-type]
 
     def to_query(self) -> list[tuple[str, str]]:
         """The query parameters that give these filters back (for links, feeds and pagination)."""
@@ -156,6 +185,43 @@ class Filters:
         if self.start or self.end:
             parts.append(f"from {self.start or '…'} to {self.end or '…'}")
         return " ".join(parts)
+
+
+_PARAM_OF = {attr: param for param, attr in _LIST_PARAMS.items()}
+_EXACT = {"languages", "accessibility"}  # compared as written; the other tags as `normalize_tag` does
+
+
+def _shown(text: str, *, quoted: bool = True) -> str:
+    """`text` as a message may echo it: cut short, so that no answer grows with what was sent."""
+    cut = text if len(text) <= 60 else text[:60] + "…"
+    return repr(cut) if quoted else cut
+
+
+def _parse_day(name: str, raw: str) -> date:
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise FilterError(name, f"{_shown(raw)} is not a date; use YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FilterError(name, f"{day} is outside the dates this calendar holds, {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+def _check_known(param: str, value: str, config: SiteConfig, known: Mapping[str, Collection[str]] | None) -> None:
+    """Refuse a list filter's value that no event and no setting has (listing the ones there are)."""
+    attr = _LIST_PARAMS[param]
+    if attr == "types":
+        if value not in config.types:
+            raise FilterError(param, f"unknown type {_shown(value)}", list(config.types))
+        return
+    if known is None or attr not in known:
+        return
+    have = known[attr]
+    if (value if attr in _EXACT else normalize_tag(value)) not in have:
+        choices = sorted(have, key=str.casefold)
+        close = difflib.get_close_matches(value if attr in _EXACT else normalize_tag(value), choices, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FilterError(param, f"no event has the {param} {_shown(value)}{hint}", choices)
 
 
 def _default_of(attr: str) -> object:
@@ -248,6 +314,8 @@ class Catalog:
     _last: dict[int, date] = field(init=False, repr=False)
     _first: dict[int, date] = field(init=False, repr=False)
     _rank: dict[int, int] = field(init=False, repr=False)
+    # For each list filter, the values a reader may choose (see `Filters.from_query`).
+    known: dict[str, frozenset[str]] = field(init=False, repr=False)
     # The date-filtered pools lately asked for: a listing asks twice (results and facet counts).
     _dated_memo: OrderedDict[tuple[date, date | None, date | None], list[Event]] = field(
         init=False, repr=False, default_factory=OrderedDict
@@ -269,6 +337,7 @@ class Catalog:
         self._by_first = sorted(self.events, key=lambda e: first[id(e)])
         self._first_keys = [first[id(e)] for e in self._by_first]
         self._rank = {id(e): i for i, e in enumerate(self.events)}
+        self.known = _known_values(self.events, self.config)
         # Long-lived data is frozen out of the collector's generations (see gc.freeze): full
         # collections otherwise walk every loaded event and stall requests.
         gc.freeze()
@@ -357,9 +426,9 @@ class Catalog:
     def _in_range(self, event: Event, f: Filters) -> bool:
         if f.start is None and f.end is None:
             return True
-        after = as_instant(f.start or date.min + timedelta(days=1), event.zone)
-        before = as_instant((f.end or date.max - timedelta(days=1)) + timedelta(days=1), event.zone)
-        return bool(event.occurrences(after, before))
+        after = as_instant(f.start, event.zone) if f.start else None
+        before = as_instant(f.end + timedelta(days=1), event.zone) if f.end else None
+        return event.occurs_between(after, before)
 
     def _in_observance(self, event: Event, f: Filters) -> bool:
         if f.observance is None:
@@ -430,6 +499,22 @@ class Catalog:
         hits = event.occurrences(as_instant(today, event.zone), datetime.combine(date.max, time(0)).replace(
             tzinfo=event.zone) - timedelta(days=2))
         return hits[0] if hits else event.start
+
+
+def _known_values(events: Iterable[Event], config: SiteConfig) -> dict[str, frozenset[str]]:
+    """Every value of each list filter that an event has, past ones included, or a setting names."""
+    found: dict[str, set[str]] = {attr: set() for attr, _param in FACETS}
+    found["types"].update(config.types)
+    found["sponsors"].update(s.id for s in config.sponsors)
+    found["accessibility"].update(config.accessibility)
+    found["languages"].add(config.language)
+    for event in events:
+        for attr, values in found.items():
+            values.update(_facet_values(event, attr, config))
+    return {
+        attr: frozenset(values if attr in _EXACT or attr == "types" else map(normalize_tag, values))
+        for attr, values in found.items()
+    }
 
 
 def _facet_values(event: Event, attr: str, config: SiteConfig) -> list[str]:

@@ -247,7 +247,7 @@ def listing_context(
     results: ListingResults | None = None,
 ) -> dict[str, Any]:
     """Everything the listing page shows; raises FilterError for a query it cannot apply."""
-    f = Filters.from_query(items, config, allowed_extra=PAGE_PARAMS)
+    f = Filters.from_query(items, config, known=catalog.known, allowed_extra=PAGE_PARAMS)
     page = parse_page(items)
     path = "/past" if past else "/"
     query = f.to_query()

@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from .config import SiteConfig
+from .recurrence import tail_from
 
 # ---------------------------------------------------------------------------------------------
 # Field types. A problem is a ValueError whose text becomes the message after "field: ".
@@ -373,12 +374,35 @@ class Event:
             return [self.start] if self._overlaps(self.start, after, before) else []
         result: list[When] = []
         excluded = set(self.exdates)
-        window_start = after - self.duration
-        for naive in self.rule.between(_naive(window_start, self), _naive(before, self), inc=True):
+        window_start = _naive(after - self.duration, self)
+        for naive in tail_from(self.rule, window_start).between(window_start, _naive(before, self), inc=True):
             start = naive.date() if self.all_day else naive.replace(tzinfo=self.zone)
             if start not in excluded and self._overlaps(start, after, before):
                 result.append(start)
         return result
+
+    def occurs_between(self, after: datetime | None, before: datetime | None) -> bool:
+        """Whether an occurrence overlaps [after, before) (None: no bound on that side).
+
+        Stops at the first one, and starts looking near `after` (see `recurrence`): what it
+        costs does not grow with how far apart the two are, or how far from the series' start.
+        """
+        if self.rule is None:
+            begin = as_instant(self.start, self.zone)
+            return (before is None or begin < before) and (after is None or begin + self.duration > after)
+        excluded = set(self.exdates)
+        window_start = _naive(after - self.duration, self) if after is not None else self.rule._dtstart  # noqa: SLF001
+        rule = tail_from(self.rule, window_start)
+        end = _naive(before, self) if before is not None else None
+        if end is not None and rule._count is None and (rule._until is None or rule._until > end):  # noqa: SLF001
+            rule = rule.replace(until=end)  # a rule that matches rarely stops looking at `before`
+        for naive in rule.xafter(window_start, inc=True):
+            if end is not None and naive >= end:
+                return False
+            start = naive.date() if self.all_day else naive.replace(tzinfo=self.zone)
+            if start not in excluded and (after is None or as_instant(start, self.zone) + self.duration > after):
+                return True
+        return False
 
     def _overlaps(self, start: When, after: datetime, before: datetime) -> bool:
         begin = as_instant(start, self.zone)

@@ -140,8 +140,11 @@ def test_allowed_extra_parameters_are_ignored() -> None:
     assert query(("page", "2"), ("type", "webinar"), allowed_extra=["page"]).types == ("webinar",)
 
 
-def test_search_text_is_bounded() -> None:
-    assert len(query(("q", "x" * 5000)).q) == 200
+def test_a_search_past_its_length_is_refused_by_name() -> None:
+    assert len(query(("q", "x" * 200)).q) == 200
+    with pytest.raises(FilterError) as caught:
+        query(("q", "x" * 201))
+    assert caught.value.parameter == "q" and "at most 200" in caught.value.message
 
 
 def test_describe_names_a_filtered_feed() -> None:

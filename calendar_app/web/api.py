@@ -68,7 +68,7 @@ def list_events(request: Request) -> Any:
     items = list(request.query_params.multi_items())
     try:
         past = _flag(items, "past")
-        f = Filters.from_query(items, site.config, allowed_extra=PAGE_PARAMS + ("past",))
+        f = Filters.from_query(items, site.config, known=site.catalog.known, allowed_extra=PAGE_PARAMS + ("past",))
         return event_list(site.catalog, site.config, f, today=site.clock.today(), past=past, page=parse_page(items))
     except FilterError as exc:
         return _error(400, exc.parameter, exc.message, exc.choices)

@@ -43,6 +43,8 @@ async def calendar_feed(request: Request) -> Response:
     """
     cache = feeds_of(request)
     try:
+        # No `known` values: a subscription to a topic whose events are all gone must get an empty
+        # calendar, which clears them from the reader's app, not an error that leaves them there.
         filters = Filters.from_query(request.query_params.multi_items(), cache.config)
     except FilterError as exc:
         return _bad_request(exc)

@@ -45,11 +45,17 @@ Rendered = tuple[int, bytes, str]  # status, body, media type
 
 
 class _RenderCache:
-    """Rendered pages of one site, keyed by catalog version, today and URL; the oldest go first."""
+    """Rendered pages of one site, keyed by catalog version, today and URL; the oldest go first.
 
-    def __init__(self, size: int = 512) -> None:
+    Bounded in bytes as well as in pages, and it keeps only pages that worked: an error page
+    says what a request got wrong, and nobody else will ask for that again.
+    """
+
+    def __init__(self, size: int = 512, max_bytes: int = 32 * 1024 * 1024) -> None:
         self._items: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
         self._size = size
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...], build: Callable[[], Rendered]) -> Rendered:
@@ -58,11 +64,21 @@ class _RenderCache:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = build()
+        status, body, _media = value
+        if status != 200 or len(body) > self._max_bytes // 8:
+            return value
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = value
+                self._bytes += len(body)
+            while len(self._items) > self._size or self._bytes > self._max_bytes:
+                _key, (_status, dropped, _media) = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
         return value
+
+    @property
+    def held_bytes(self) -> int:
+        return self._bytes
 
 
 _caches: "weakref.WeakKeyDictionary[Site, _RenderCache]" = weakref.WeakKeyDictionary()
@@ -124,7 +140,8 @@ def _html(name: str, site: Site, context: dict[str, Any], status: int = 200) -> 
 
 def filter_error_page(site: Site, exc: FilterError, items: list[tuple[str, str]], path: str) -> Rendered:
     """The 400 page: what was wrong, the valid choices as links, and a way out."""
-    rest = [(k, v) for k, v in items if k != exc.parameter and k != "page"]
+    # A query refused as a whole (too long) leaves nothing to keep.
+    rest = [(k, v) for k, v in items if k != exc.parameter and k != "page"] if exc.parameter != "query" else []
     known = exc.parameter in FILTER_PARAMS + PAGE_PARAMS + ("year",)
     choices = [(c, with_query(path, rest + [(exc.parameter, c)])) for c in exc.choices] if known else []
     context = {
@@ -296,7 +313,7 @@ def atom_feed(request: Request) -> Response:
 
     def build(site: Site, today: date) -> Rendered:
         try:
-            f = Filters.from_query(items, site.config)
+            f = Filters.from_query(items, site.config, known=site.catalog.known)
         except FilterError as exc:
             text = f"{exc.parameter}: {exc.message}" + (f"\nValid choices: {', '.join(exc.choices)}" if exc.choices else "")
             return 400, text.encode("utf-8"), "text/plain; charset=utf-8"
