@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: serve test browser benchmark soak golden fuzz audit clean
+.PHONY: serve test browser benchmark attacks soak golden fuzz audit clean
 
 serve: $(VENV)/.installed
 	$(BIN)/calendar-app serve --port $(PORT)
@@ -37,6 +37,10 @@ benchmark: $(VENV)/.installed-test
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null; \
 	else echo "wrk or nginx is missing (sudo apt-get install wrk nginx-light): the load comes from a Python client and nginx is skipped"; fi
 	$(BIN)/python -m benchmarks.run $(BENCHMARK_ARGS)
+
+# What the requests that once knocked the site over cost now (README, "Hardening"), in process.
+attacks: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.attacks $(ATTACKS_ARGS)
 
 # A bounded soak from loopback: readers of feeds and pages while a coordinator saves every second
 # (see "Hardening" in README.md). `make soak SOAK_ARGS="--duration 300 --clients 64"`.

@@ -10,12 +10,18 @@ Nothing secret is ever stored in clear:
   not chosen by a person, so a fast digest cannot be brute-forced, and checking one costs
   microseconds rather than an argon2 run per API request. Tokens are shown once, when issued,
   and revoked by id.
+
+An argon2 check takes 64 MiB and a CPU for a noticeable time, on purpose. So only as many
+passwords are checked at once as the machine has CPUs (`CheckSlots`); a login past that is
+refused at once (`ChecksBusy`) rather than queued, so a flood of logins cannot fill the memory
+or hold up the pages the same process serves.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -42,6 +48,33 @@ _HEADER = (
 
 class AccountError(CalendarError):
     """A coordinator command that cannot be carried out (unknown name, weak password...)."""
+
+
+class ChecksBusy(CalendarError):
+    """As many passwords as the machine has CPUs are being checked already: try again shortly."""
+
+
+class CheckSlots:
+    """How many password checks may run at once in this process; the rest are refused, not queued."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = size if size is not None else machine_cpus()
+        self._free = threading.BoundedSemaphore(self.size)
+
+    def __enter__(self) -> None:
+        if not self._free.acquire(blocking=False):
+            raise ChecksBusy(f"all {self.size} password checks are in use")
+
+    def __exit__(self, *_: object) -> None:
+        self._free.release()
+
+
+def machine_cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine's under a CPU affinity mask)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -88,9 +121,10 @@ def normalize_email(email: str) -> str:
 class Accounts:
     """The coordinators file: read on demand (re-read when it changes), written atomically."""
 
-    def __init__(self, path: Path, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, path: Path, hasher: PasswordHasher | None = None, checks: CheckSlots | None = None) -> None:
         self.path = path
         self.hasher = hasher or PasswordHasher()
+        self.checks = checks or CheckSlots()
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
         self._cache: dict[str, Coordinator] = {}
@@ -138,13 +172,17 @@ class Accounts:
     # --- checking --------------------------------------------------------------------------
 
     def verify_login(self, identifier: str, password: str) -> Coordinator | None:
-        """The coordinator if the password is theirs; None otherwise, in the same time either way."""
+        """The coordinator if the password is theirs; None otherwise, in the same time either way.
+
+        Raises `ChecksBusy` when the machine's CPUs are all checking passwords already.
+        """
         coordinator = self.find(identifier) if identifier.strip() else None
-        encoded = coordinator.password_hash if coordinator else self._dummy()
-        try:
-            self.hasher.verify(encoded, password)
-        except (VerificationError, InvalidHashError):
-            return None
+        with self.checks:  # the dummy hash, made once, costs what a check does
+            encoded = coordinator.password_hash if coordinator else self._dummy()
+            try:
+                self.hasher.verify(encoded, password)
+            except (VerificationError, InvalidHashError):
+                return None
         return coordinator
 
     def _dummy(self) -> str:

@@ -262,7 +262,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(
         config, Path(args.events), today=args.today, watch=not args.no_watch, state_dir=state_dir, cache_dir=cache_dir
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    # The application reads X-Forwarded-For itself, from the `trusted_proxies` only: uvicorn's own
+    # handling would trust it from 127.0.0.1, whatever the proxy there passes through.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False, proxy_headers=False)
     return 0
 
 
@@ -288,7 +290,7 @@ def _serve_workers(args: argparse.Namespace, state_dir: Path, cache_dir: Path | 
     os.environ.update(settings)
     uvicorn.run(
         "calendar_app.web.asgi:app", factory=True, workers=args.workers, host=args.host, port=args.port,
-        log_level="info", server_header=False,
+        log_level="info", server_header=False, proxy_headers=False,  # as above: `trusted_proxies` decides
     )
     return 0
 

@@ -6,6 +6,7 @@ config-doc` and the README table are generated from these declarations.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError, Problem
+from .readfile import read_regular_text
 
 DEFAULT_CONFIG_NAME = "calendar.toml"
 
@@ -144,6 +146,10 @@ class SiteConfig(_Strict):
         default="http://127.0.0.1:8000",
         description="Public address of the site, without a trailing slash; used in feeds and links.",
     )
+    hsts: bool = Field(
+        default=True,
+        description="When base_url is https, tell browsers to use only https for a year (Strict-Transport-Security).",
+    )
     uid_domain: str = Field(
         default="calendar.example.org", description="Domain used in derived event UIDs: `<slug>@<uid_domain>`."
     )
@@ -194,6 +200,13 @@ class SiteConfig(_Strict):
     login_lockout_minutes: int = Field(default=15, gt=0, description="How long that pause lasts, in minutes.")
     suggestions_per_hour: int = Field(default=5, ge=0, description="Suggestions accepted per address and hour.")
     session_hours: int = Field(default=12, gt=0, le=24 * 30, description="How long a coordinator stays logged in.")
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description=(
+            "Reverse proxies (addresses or networks such as 127.0.0.1 or 10.0.0.0/8) whose X-Forwarded-For "
+            "names the client for the login, token and suggestion limits; none trusts no header."
+        ),
+    )
     types: list[str] = Field(default=DEFAULT_TYPES, description="Event types allowed in `type`.")
     sponsors: list[Sponsor] = Field(default=DEFAULT_SPONSORS, description="Known sponsors.")
     accessibility: list[str] = Field(
@@ -218,6 +231,18 @@ class SiteConfig(_Strict):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network; write one such as 127.0.0.1, ::1 or 10.0.0.0/8"
+                ) from None
+        return [entry.strip() for entry in value]
+
     @field_validator("observances")
     @classmethod
     def _unique_ids(cls, value: list[Observance]) -> list[Observance]:
@@ -230,6 +255,11 @@ class SiteConfig(_Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`trusted_proxies` as networks (an address is a network of one)."""
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
 
     @property
     def sponsor_names(self) -> dict[str, str]:
@@ -247,7 +277,7 @@ def load_config(path: Path | None) -> SiteConfig:
     if path is None:
         return SiteConfig()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path)  # a named pipe in its place is refused, not waited on
     except FileNotFoundError:
         raise ConfigError([Problem(str(path), None, None, "configuration file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .accounts import AccountError, Accounts
 from .cli import _config_path, read_config
+from .fetch import FetchPolicy
 from .importer import ImportOptions, import_calendar, read_source
 from .workspace import Workspace
 
@@ -87,7 +88,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"calendar-app import: --type must be one of {', '.join(config.types)}", file=sys.stderr)
         return 2
     options = ImportOptions(type=args.type, assume_online=args.assume_online, dry_run=args.dry_run)
-    outcomes = import_calendar(read_source(args.source), Path(args.events), config, options)
+    if args.deadline <= 0:
+        print("calendar-app import: --deadline must be a number of seconds above 0", file=sys.stderr)
+        return 2
+    policy = FetchPolicy(allow_private=args.allow_private, allowed_hosts=frozenset(args.allow_host),
+                         deadline_seconds=args.deadline)
+    outcomes = import_calendar(read_source(args.source, policy), Path(args.events), config, options)
     written = 0
     for outcome in outcomes:
         if outcome.path is not None:
@@ -134,4 +140,10 @@ def register_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--type", default=None, help="type for events whose categories and title name none")
     p.add_argument("--assume-online", action="store_true", help="treat events without a location as online")
     p.add_argument("--dry-run", action="store_true", help="report what would be written; write nothing")
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                   help="let this host (as written in addresses) be on a private or loopback address; repeatable")
+    p.add_argument("--allow-private", action="store_true",
+                   help="let every host be on a private, loopback or link-local address")
+    p.add_argument("--deadline", type=float, default=30.0, metavar="SECONDS",
+                   help="give up fetching after this long in all, redirects included (default: 30)")
     p.set_defaults(func=cmd_import)

@@ -28,6 +28,7 @@ from .frontmatter import split_front_matter
 from .history import Change, History
 from .loader import SLUG, display_path, event_files, load_event_file
 from .model import Event, Status, file_hash
+from .readfile import NotRegularFile, read_regular_file
 from .roundtrip import CannotKeepLayout, rewrite_event_file
 from .site import Site
 from .writer import atomic_write, render_event_file
@@ -134,8 +135,9 @@ class Editor:
         if not SLUG.fullmatch(slug):
             return None
         found = next((p for p in event_files(self.events_dir) if p.name == f"{slug}.md"), None)
-        # A link to a file elsewhere is never read or edited from the web (the site refuses it too).
-        return found if found is not None and self._inside(found) else None
+        # A link to a file elsewhere is never read or edited from the web (the site refuses it too),
+        # and neither is a named pipe or device of that name, whose opening could wait for ever.
+        return found if found is not None and self._inside(found) and found.is_file() else None
 
     def _inside(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.events_dir.resolve())
@@ -144,7 +146,10 @@ class Editor:
         path = self.path_of(slug)
         if path is None:
             raise EventNotFound(slug)
-        data = path.read_bytes()
+        try:
+            data = read_regular_file(path)
+        except NotRegularFile:  # replaced by a pipe or a device since it was found
+            raise EventNotFound(slug) from None
         text = data.decode("utf-8", errors="replace")
         try:
             front = split_front_matter(text, str(path))

@@ -8,6 +8,7 @@ and a date written without quotes is the same as one written with them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,9 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         )
     header = "".join(lines[1:closing])
     body = "".join(lines[closing + 1 :])
+    hidden_break = _YAML_ONLY_BREAKS.search(header)
+    if hidden_break:
+        raise _hidden_break_problem(header, hidden_break.start(), path)
     if header.count("[") + header.count("{") > _MANY_BRACKETS:
         _refuse_deep_nesting(header, path)
     try:
@@ -115,6 +119,64 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         end_line=closing + 1,
         quoted=frozenset(walker.quoted),
     )
+
+
+# Line breaks to YAML (and to `str.splitlines`) that most editors show as nothing, or as a space:
+# NEL (U+0085), and the line and paragraph separators. Inside a value YAML folds them into a
+# space, so `title: Win<NEL> a prize` loaded as "Win  a prize" instead of being refused as the
+# one-line fields are; after a comment they start a new key. No field of the front matter holds
+# more than one line, so they are refused wherever they are, on the line an editor shows
+# (counted by LF, as YAML's own count, which counts them too, would not be).
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_BREAK_NAMES = {"\x85": "U+0085 NEL", "\u2028": "U+2028 LINE SEPARATOR", "\u2029": "U+2029 PARAGRAPH SEPARATOR"}
+
+
+def _hidden_break_problem(header: str, index: int, path: str) -> EventFileError:
+    """The problem of a NEL, LS or PS at `index` of the header, naming the field that holds it."""
+    line = header.count("\n", 0, index) + 2
+    column = index - (header.rfind("\n", 0, index) + 1) + 1
+    node = None
+    if header.count("[") + header.count("{") <= _MANY_BRACKETS:  # (see `_refuse_deep_nesting`)
+        try:
+            # As a space, each break keeps every index in place and the value on its one line.
+            node = yaml.compose(_YAML_ONLY_BREAKS.sub(" ", header), Loader=_Loader)
+        except yaml.YAMLError:  # broken elsewhere too; the line still says where
+            pass
+    at = _path_at(node, index, ()) if node is not None else None
+    name = _BREAK_NAMES[header[index]]
+    if at:
+        return EventFileError.single(
+            path, f"must be one line of text, without line breaks or control characters ({name} at column {column}, "
+            "which YAML reads as a line break)", line=line, column=column, field=_dotted(at),
+            hint="delete the character, or retype the value",
+        )
+    return EventFileError.single(
+        path, f"{name} at column {column}, which YAML reads as a line break", line=line, column=column,
+        hint="delete the character",
+    )
+
+
+def _path_at(node: yaml.Node, index: int, at: Path_) -> Path_ | None:
+    """The path of the innermost value whose text holds `index`, if any."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:  # (a break inside a key names no field: the key is not one)
+            if value.start_mark.index <= index < value.end_mark.index:
+                return _path_at(value, index, (*at, str(key.value))) or (*at, str(key.value))
+        return None
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            if item.start_mark.index <= index < item.end_mark.index:
+                return _path_at(item, index, (*at, i)) or (*at, i)
+        return None
+    return at if node.start_mark.index <= index < node.end_mark.index else None
+
+
+def _dotted(path: Path_) -> str:
+    """`location.venue`, `topics[0]`: how problems name a place in the front matter."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def _refuse_deep_nesting(header: str, path: str) -> None:

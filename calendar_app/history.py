@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .readfile import NotRegularFile, read_regular_text
 
 log = logging.getLogger("calendar_app")
 _SEP = "\x1f"
@@ -135,8 +138,15 @@ class History:
         }
         self.change_log.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        fd = os.open(self.change_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        # Private (0600): each line holds a coordinator's name and e-mail address. Non-blocking,
+        # so a named pipe in its place refuses at once instead of waiting for a reader.
+        fd = os.open(self.change_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o600)
         try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise NotRegularFile(self.change_log, st.st_mode)
+            if stat.S_IMODE(st.st_mode) & 0o077:  # made readable by others by an earlier version
+                os.fchmod(fd, 0o600)
             os.write(fd, line.encode("utf-8"))  # one write of one line: appends never interleave
             os.fsync(fd)
         finally:
@@ -144,8 +154,11 @@ class History:
 
     def _log_entries(self, slug: str) -> list[HistoryEntry]:
         try:
-            lines = self.change_log.read_text(encoding="utf-8").splitlines()
+            lines = read_regular_text(self.change_log).splitlines()
         except FileNotFoundError:
+            return []
+        except NotRegularFile as exc:
+            log.error("%s: %s; no history from it", self.change_log, exc)
             return []
         entries = []
         for line in lines:

@@ -11,7 +11,6 @@ is reported per event. Files are written with `writer.atomic_write` and never re
 from __future__ import annotations
 
 import re
-import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -25,10 +24,10 @@ from icalendar.timezone.tzid import tzid_from_tzinfo
 from .config import SiteConfig
 from .editing import slugify
 from .errors import CalendarError, EventFileError
+from .fetch import MAX_BYTES, FetchPolicy, fetch
 from .loader import event_files, load_event_file, load_events
 from .writer import atomic_write, render_event_file
 
-MAX_BYTES = 20 * 1024 * 1024
 _NOT_CARRIED = ("ATTENDEE", "VALARM", "ATTACH", "RDATE", "EXRULE", "GEO", "RESOURCES", "CONTACT", "COMMENT")
 _ONLINE_PROPS = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL")
 
@@ -55,21 +54,21 @@ class ImportOptions:
     dry_run: bool = False
 
 
-def read_source(source: str) -> bytes:
-    """The bytes of a local file or an http(s)/webcal address (at most 20 MB)."""
+def read_source(source: str, policy: FetchPolicy = FetchPolicy()) -> bytes:
+    """The bytes of a local file or an http(s)/webcal address (at most 20 MB).
+
+    Addresses are fetched by `fetch.fetch`, within `policy`: http(s) only at every hop, no
+    private or loopback address unless allowed, a few redirects, one deadline, a size cap.
+    """
     if re.match(r"^(https?|webcal)://", source, re.IGNORECASE):
         url = re.sub(r"^webcal://", "https://", source, flags=re.IGNORECASE)
-        request = urllib.request.Request(url, headers={"User-Agent": "calendar-app import"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - scheme checked above
-                data = response.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise ImportFailed(f"{source}: cannot fetch it ({exc})") from None
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise ImportFailed(f"{source}: cannot read it ({exc.strerror or exc})") from None
+        return fetch(url, policy)
+    try:
+        # Read as given, a pipe too (`<(curl ...)`): the person named it; at most one byte past the limit.
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ImportFailed(f"{source}: cannot read it ({exc.strerror or exc})") from None
     if len(data) > MAX_BYTES:
         raise ImportFailed(f"{source}: larger than {MAX_BYTES // (1024 * 1024)} MB")
     return data

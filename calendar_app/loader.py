@@ -24,6 +24,7 @@ from .config import SiteConfig
 from .errors import EventFileError, Problem, Severity
 from .frontmatter import FrontMatter, split_front_matter
 from .model import FIELD_NAMES, Event, EventFields, EventInvalid, build_event, file_hash
+from .readfile import FileTooLarge, NotRegularFile, read_regular_file
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -94,12 +95,11 @@ def load_event_file(
         )
     try:
         if data is None:
-            size = path.stat().st_size
-            if size > config.max_file_bytes:
-                raise EventFileError.single(
-                    shown, f"the file is too large ({size:,} bytes; the limit is {config.max_file_bytes:,})"
-                )
-            data = path.read_bytes()
+            data = read_regular_file(path, config.max_file_bytes)
+    except FileTooLarge as exc:
+        raise EventFileError.single(shown, str(exc)) from None
+    except NotRegularFile as exc:
+        raise EventFileError.single(shown, str(exc), hint="remove it, or move it out of the events folder") from None
     except OSError as exc:
         raise EventFileError.single(shown, f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > config.max_file_bytes:

@@ -2,7 +2,13 @@
 
 Coordinators hear when a suggestion arrives; the person who suggested an event hears when it
 is published or rejected. Without `smtp_host` nothing is sent and everything else works the
-same. Messages are built with the standard library's `email.message.EmailMessage`, whose
+same.
+
+Mail to the person who suggested goes to an address nobody has confirmed: anyone may type a
+stranger's address into the form. So it never carries what was typed (the title, the name, the
+description), only the site's own words and links, and the form's per-address limit holds; the
+site cannot be used to send a stranger someone else's text ("Suggestion received: WIN A
+PRIZE, claim at ..."). Coordinators' own addresses get the submitted title and name. Messages are built with the standard library's `email.message.EmailMessage`, whose
 default policy refuses line breaks in headers, and sent with `smtplib` (STARTTLS and a login
 when configured; the password comes from the environment, never from the configuration file).
 """
@@ -70,26 +76,29 @@ class Notifier:
             f"    {title}\n\nReview it (approve, edit or reject):\n{review_url}\n",
         )
 
-    def suggestion_received(self, to: str, title: str, tracking_url: str) -> bool:
+    def suggestion_received(self, to: str, tracking_url: str) -> bool:
         return self.send(
             [to],
-            f"Suggestion received: {title}",
-            f"Thank you for suggesting \"{title}\" for {self.config.name}. The coordinators will review it.\n\n"
-            f"This private page shows whether it has been published or not; keep the link to yourself:\n"
-            f"{tracking_url}\n",
+            f"Suggestion received by {self.config.name}",
+            f"Thank you: {self.config.name} received an event suggested with this address. The coordinators "
+            "will review it.\n\n"
+            "This private page shows whether it has been published or not; keep the link to yourself:\n"
+            f"{tracking_url}\n\n"
+            "If you did not suggest an event, you can ignore this message.\n",
         )
 
-    def suggestion_published(self, to: str, title: str, event_url: str) -> bool:
+    def suggestion_published(self, to: str, event_url: str) -> bool:
         return self.send(
             [to],
-            f"Published: {title}",
+            f"Your suggestion was published on {self.config.name}",
             f"Thank you for your suggestion. It is now on {self.config.name}:\n\n{event_url}\n",
         )
 
-    def suggestion_rejected(self, to: str, title: str, reason: str) -> bool:
+    def suggestion_rejected(self, to: str, reason: str) -> bool:
+        """`reason` is the coordinator's, never the suggester's text."""
         return self.send(
             [to],
-            f"Not published: {title}",
-            f"Thank you for suggesting \"{title}\". The coordinators did not publish it, for this reason:\n\n"
+            f"Your suggestion was not published on {self.config.name}",
+            "Thank you for your suggestion. The coordinators did not publish it, for this reason:\n\n"
             f"    {reason}\n",
         )

@@ -19,7 +19,10 @@ import errno
 import hashlib
 import hmac
 import json
+import logging
+import os
 import re
+import stat
 import secrets
 import threading
 from dataclasses import asdict, dataclass, replace
@@ -31,7 +34,10 @@ from filelock import FileLock
 
 from .editing import Saved, SaveFailed, SaveLock
 from .errors import CalendarError
+from .readfile import NotRegularFile, read_regular_text
 from .writer import atomic_write
+
+log = logging.getLogger("calendar_app")
 
 _ID = re.compile(r"^[a-f0-9]{20}$")
 PENDING, PUBLISHED, REJECTED = "pending", "published", "rejected"
@@ -87,6 +93,9 @@ class PendingQueue:
         # the lock lives beside the queue, not in it, so a read-only queue can still be locked.
         self._lock_file = FileLock(str(lock_file or folder.parent / ".pending.lock"))
         self._thread_lock = threading.Lock()
+        for place in (folder, trash):  # made by an earlier version with the default mode (0755)
+            if place.is_dir():
+                _keep_private(place)
 
     def _locked(self) -> SaveLock:
         return SaveLock(self._thread_lock, self._lock_file, what="the pending item")
@@ -105,9 +114,12 @@ class PendingQueue:
         if not _ID.fullmatch(item_id):
             raise PendingError(f"no pending item {item_id[:40]!r}")
         try:
-            record = json.loads((self.folder / f"{item_id}.json").read_text(encoding="utf-8"))
-            text = (self.folder / f"{item_id}.md").read_text(encoding="utf-8")
+            record = json.loads(read_regular_text(self.folder / f"{item_id}.json"))
+            text = read_regular_text(self.folder / f"{item_id}.md")
         except (FileNotFoundError, NotADirectoryError):
+            raise PendingError(f"no pending item {item_id!r}") from None
+        except NotRegularFile as exc:  # a pipe would hold the request (and the queue's lock) for ever
+            log.warning("%s: %s; the pending item is skipped", exc.path, exc)
             raise PendingError(f"no pending item {item_id!r}") from None
         return PendingItem(**{**record, "text": text})
 
@@ -176,7 +188,7 @@ class PendingQueue:
             moves = [(self.folder / f"{item.id}{ext}", self.trash / f"{stamp}-{item.id}{ext}") for ext in (".md", ".json")]
             done: list[tuple[Path, Path]] = []
             try:
-                self.trash.mkdir(parents=True, exist_ok=True)
+                _private_folder(self.trash)
                 for source, target in moves:
                     _move(source, target)
                     done.append((source, target))
@@ -202,7 +214,7 @@ class PendingQueue:
                  (self.folder / f"{item.id}.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n"))
         current = self.folder
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            _private_folder(self.folder)
             if new:
                 written: list[Path] = []
                 try:
@@ -215,13 +227,38 @@ class PendingQueue:
                     raise
             else:
                 for current, text in files:
-                    if current.read_text(encoding="utf-8") != text:
+                    if read_regular_text(current) != text:
                         atomic_write(current, text, overwrite=True)
         except OSError as exc:
             if isinstance(exc, FileExistsError) and current != self.folder:
                 raise  # an item's name taken: an id made twice is a fault of ours, not of the disk
             # Only the file's name: the person reading it may be a member of the public.
             raise SaveFailed(Path(current.name), exc, what=f"the {item.kind}", step=step) from None
+
+
+def _private_folder(folder: Path) -> None:
+    """Make `folder` (queued suggestions hold names and e-mail addresses) readable by the server only."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _keep_private(folder)
+
+
+def _keep_private(folder: Path) -> None:
+    """Take group and other permissions off `folder` and the folders in it; a failure is logged.
+
+    Not raised: where the mode cannot change (a read-only mount) the write that follows is
+    refused on its own, with its own message.
+    """
+    try:
+        folders = [folder, *(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())]
+    except OSError as exc:
+        log.warning("could not make %s private (mode 0700): %s", folder, exc.strerror or exc)
+        return
+    for path in folders:
+        try:
+            if stat.S_IMODE(path.lstat().st_mode) & 0o077:
+                os.chmod(path, 0o700)
+        except OSError as exc:
+            log.warning("could not make %s private (mode 0700): %s", path, exc.strerror or exc)
 
 
 def _move(source: Path, target: Path) -> None:
@@ -232,8 +269,7 @@ def _move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-    with source.open(encoding="utf-8", newline="") as original:  # as it is, line ends and all
-        text = original.read()
+    text = read_regular_text(source)  # as it is, line ends and all
     atomic_write(target, text, overwrite=False)  # on the disk before...
     try:
         source.unlink()  # ...the original goes

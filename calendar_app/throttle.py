@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -26,10 +25,11 @@ from collections import deque
 from pathlib import Path
 from typing import Callable, Protocol, TypeVar
 
+from .statefile import PrivateDatabase
+
 log = logging.getLogger("calendar_app.throttle")
 T = TypeVar("T")
 RETRY_FILE_AFTER = 60.0  # seconds in memory after the file failed, before it is tried again
-_INHERITED: list[sqlite3.Connection] = []
 
 
 class Throttle:
@@ -57,10 +57,20 @@ class Throttle:
         now = self.clock()
         return self._call(lambda hits: hits.take(self.scope, key, now, self.window, self.limit))
 
-    def retry_after(self, key: str) -> float:
-        """Seconds until `key` may try again; 0 when it may now. Counts nothing."""
+    def count(self, key: str) -> None:
+        """Count an attempt whatever the limit: one that is only watched, never refused here."""
         now = self.clock()
-        return self._call(lambda hits: _wait(hits.recent(self.scope, key, now - self.window), self.limit, self.window, now))
+        self._call(lambda hits: hits.add(self.scope, key, now, now - self.window))
+
+    def retry_after(self, key: str, limit: int | None = None) -> float:
+        """Seconds until `key` may try again; 0 when it may now. Counts nothing.
+
+        With `limit`, against that many attempts instead of the throttle's own: `limit=1` gives the
+        seconds until the key's latest attempt leaves the window.
+        """
+        now = self.clock()
+        allowed = self.limit if limit is None else limit
+        return self._call(lambda hits: _wait(hits.recent(self.scope, key, now - self.window), allowed, self.window, now))
 
     def give_back(self, key: str) -> None:
         """Uncount `key`'s latest attempt: it succeeded, or never took place after all."""
@@ -98,6 +108,7 @@ def _wait(times: list[float], limit: int, window: float, now: float) -> float:
 class _Hits(Protocol):
     def recent(self, scope: str, key: str, since: float) -> list[float]: ...
     def take(self, scope: str, key: str, at: float, window: float, limit: int) -> float: ...
+    def add(self, scope: str, key: str, at: float, forget_before: float) -> None: ...
     def drop_latest(self, scope: str, key: str) -> None: ...
     def clear(self, scope: str, key: str) -> None: ...
 
@@ -142,28 +153,34 @@ class AttemptsFile:
     def __init__(self, path: Path, secret: str) -> None:
         self.path = path
         self._key = hashlib.sha256(b"calendar-app attempts\0" + secret.encode()).digest()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
+        self._database = PrivateDatabase(path, (
+            "CREATE TABLE IF NOT EXISTS hits (scope TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS hits_by_key ON hits (scope, key, at)",
+            "CREATE INDEX IF NOT EXISTS hits_by_time ON hits (scope, at)",
+        ))
 
     def recent(self, scope: str, key: str, since: float) -> list[float]:
-        with self._lock:
-            return self._times(self._db(), scope, key, since)
+        with self._database.lock:
+            return self._times(self._database.connection(), scope, key, since)
 
     def take(self, scope: str, key: str, at: float, window: float, limit: int) -> float:
-        with self._lock, self._transaction() as db:
+        with self._database.lock, self._database.transaction() as db:
             wait = _wait(self._times(db, scope, key, at - window), limit, window, at)
             if wait == 0:
                 self._insert(db, scope, key, at, at - window)
             return wait
 
+    def add(self, scope: str, key: str, at: float, forget_before: float) -> None:
+        with self._database.lock, self._database.transaction() as db:
+            self._insert(db, scope, key, at, forget_before)
+
     def drop_latest(self, scope: str, key: str) -> None:
-        with self._lock, self._transaction() as db:
+        with self._database.lock, self._database.transaction() as db:
             db.execute("DELETE FROM hits WHERE rowid = (SELECT rowid FROM hits WHERE scope = ? AND key = ? "
                        "ORDER BY at DESC LIMIT 1)", (scope, self._digest(key)))
 
     def clear(self, scope: str, key: str) -> None:
-        with self._lock, self._transaction() as db:
+        with self._database.lock, self._database.transaction() as db:
             db.execute("DELETE FROM hits WHERE scope = ? AND key = ?", (scope, self._digest(key)))
 
     def _times(self, db: sqlite3.Connection, scope: str, key: str, since: float) -> list[float]:
@@ -178,45 +195,3 @@ class AttemptsFile:
 
     def _digest(self, key: str) -> str:
         return hmac.new(self._key, key.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db())
-
-    def _db(self) -> sqlite3.Connection:
-        # Opened on first use, and again in a forked child: a connection must not cross a fork.
-        if self._connection is None or self._pid != os.getpid():
-            if self._connection is not None:
-                # The parent's, inherited by a fork: never closed here, as closing it would drop
-                # this process's locks on the file (those of the connection opened below).
-                _INHERITED.append(self._connection)
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                # Made private before SQLite opens it (its journal files take the database's mode).
-                # Only when new: closing any other descriptor of a file SQLite has open would drop
-                # the process's locks on it.
-                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
-            except FileExistsError:
-                pass
-            except OSError as exc:
-                raise sqlite3.OperationalError(f"{self.path}: {exc.strerror}") from exc
-            # Autocommit: transactions are begun by hand, IMMEDIATE, so a check and its count are one step.
-            db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-            db.execute("PRAGMA synchronous=NORMAL")  # a count lost to a power cut only lifts a pause
-            db.execute("CREATE TABLE IF NOT EXISTS hits (scope TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL)")
-            db.execute("CREATE INDEX IF NOT EXISTS hits_by_key ON hits (scope, key, at)")
-            db.execute("CREATE INDEX IF NOT EXISTS hits_by_time ON hits (scope, at)")
-            self._connection, self._pid = db, os.getpid()
-        return self._connection
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from calendar_app.accounts import Accounts
 
-from .coordinator_site import DeskSite, make_site
+from .coordinator_site import DeskSite, log_in, make_site
 
 EVENT = {
     "slug": "nij-labor-trafficking-research",
@@ -163,3 +166,27 @@ def test_the_write_api_is_in_the_openapi_document(site: DeskSite) -> None:
     assert "post" in paths["/api/events/{slug}/cancel"]
     schema = paths["/api/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "fields" in schema["properties"]
+
+
+def test_a_named_pipe_in_the_events_folder_never_holds_a_save(site: DeskSite, token: str) -> None:
+    """A FIFO named like an event file: the save, the reload after it and a restart all go on without it."""
+    from calendar_app.web.app import create_app
+
+    from .noblock import within
+
+    os.mkfifo(site.events / "2027" / "stuck.md")
+    response = within(60, lambda: create(site, token))
+    assert response.status_code == 201, response.text
+    assert "NIJ Labor Trafficking Research Webinar" in site.client.get("/").text
+    manage = TestClient(site.client.app)
+    log_in(manage)
+    assert "stuck.md: is a named pipe (FIFO), not a regular file" in manage.get("/manage").text
+    # Its name is taken, but it is never read or written as an event.
+    replaced = within(60, lambda: site.client.put("/api/events/stuck", json={"fields": EVENT["fields"]},
+                                                  headers=bearer(token, **{"If-Match": '"0"'})))
+    assert replaced.status_code == 404
+    again = within(60, lambda: create(site, token, {**EVENT, "slug": "stuck"}))
+    assert again.status_code == 422 and "already exists" in again.text
+    assert stat.S_ISFIFO((site.events / "2027" / "stuck.md").lstat().st_mode)
+    restarted = within(60, lambda: create_app(site.config, site.events, watch=False, state_dir=site.root))
+    assert "NIJ Labor Trafficking Research Webinar" in TestClient(restarted).get("/").text

@@ -99,6 +99,17 @@ dark = true
     ]
 
 
+def test_trusted_proxies_are_addresses_or_networks(tmp_path: Path) -> None:
+    path = tmp_path / "calendar.toml"
+    path.write_text('[site]\ntrusted_proxies = ["127.0.0.1", " 10.0.0.0/8", "::1"]\n', encoding="utf-8")
+    assert [str(n) for n in load_config(path).trusted_networks] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    assert SiteConfig().trusted_proxies == []  # trusts no X-Forwarded-For unless told
+    assert problems_of(tmp_path, '[site]\nname = "Trainings"\ntrusted_proxies = ["127.0.0.1", "localhost"]\n') == [
+        "3: trusted_proxies: 'localhost' is not an IP address or network; write one such as 127.0.0.1, ::1 "
+        "or 10.0.0.0/8",
+    ]
+
+
 def test_observance_problems_point_into_the_right_table(tmp_path: Path) -> None:
     text = """\
 [[sponsors]]

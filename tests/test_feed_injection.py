@@ -10,6 +10,7 @@ properties as a harmless value gives, and holds none of those characters raw.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -143,3 +144,37 @@ def test_filters_in_a_feed_address_cannot_add_a_line(tmp_path: Path, kind: str, 
     assert_nothing_raw(response.content)
     assert shape(response.content)[0] == shape(baseline.content)[0]  # the calendar's own properties
     assert [name for name, _ in shape(response.content)] == ["VCALENDAR"]  # and no event: nothing matched
+
+
+def test_a_raw_nel_in_a_title_is_refused_from_a_file_the_form_and_the_api(tmp_path: Path) -> None:
+    """U+0085 (NEL) is a line break to YAML, which folded it into a space: refused, with the title's line."""
+    from calendar_app.accounts import Accounts
+
+    from .coordinator_site import csrf_of, form_of, make_site
+
+    title = "WIN A PRIZE\x85 claim at http://phish.example/"
+    path = tmp_path / "raw-nel.md"
+    path.write_bytes(f"---\ntype: webinar\ntitle: {title}\nstart: 2027-03-02 14:00\nonline: true\n---\n".encode())
+    with pytest.raises(EventFileError) as refused:
+        load_event_file(path, tmp_path, CONFIG)
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.column, problem.field) == (3, 19, "title")
+    assert problem.message.startswith("must be one line of text, without line breaks or control characters")
+
+    site = make_site(tmp_path / "site")
+    before = site.files()
+    token = Accounts(site.root / "coordinators.toml").issue_token("Ana Ruiz")[1]
+    fields = {"title": title, "type": "webinar", "start": "2027-05-12 14:00", "online": True}
+    api = site.client.post("/api/events", json={"fields": fields, "description": "x"},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 422
+    assert [(p["field"], p["line"]) for p in api.json()["problems"]] == [("title", 2)]
+    new = site.client.post("/manage/new", data={
+        "csrf_token": csrf_of(site.client, "/manage/new"), "title": title, "type": "webinar",
+        "start": "2027-04-06 13:00", "online": "on", "description": "x", "action": "save"}, follow_redirects=False)
+    edit_url = "/manage/events/screening-youth-webinar/edit"
+    edit = site.client.post(edit_url, data={**form_of(site.client, edit_url), "title": title}, follow_redirects=False)
+    for page in (new, edit):
+        assert page.status_code == 422
+        assert re.search(r'id="f-title-error"><li>must be one line of text, without line breaks', page.text)
+    assert site.files() == before

@@ -122,3 +122,22 @@ def test_a_405_names_every_method_the_address_takes(client: TestClient) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
     assert client.delete("/calendar.ics").headers["allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(("base_url", "hsts", "sent"), [
+    ("https://trainings.example.org", True, True),
+    ("http://trainings.example.org", True, False),
+    ("https://trainings.example.org", False, False),
+], ids=["https", "http", "https with hsts off"])
+def test_strict_transport_security_when_the_site_is_https(
+    tmp_path: Path, base_url: str, hsts: bool, sent: bool
+) -> None:
+    config = load_config(ROOT / "calendar.toml").model_copy(update={"base_url": base_url, "hsts": hsts})
+    client = TestClient(create_app(config, SAMPLE_EVENTS, watch=False, state_dir=tmp_path))
+    answers = [client.get(path, follow_redirects=False) for path in (
+        "/", "/calendar.ics", "/calendar.ics?type=webinar", f"/events/{PATH_VALUES['slug']}.ics", "/feed.atom",
+        "/api/events", "/static/style.css", "/login", "/no-such-page")]
+    answers.append(client.get("/", headers={"If-None-Match": answers[0].headers["etag"]}))
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 200, 200, 200, 404, 304]
+    for answer in answers:
+        assert answer.headers.get("strict-transport-security") == ("max-age=31536000" if sent else None), answer.url

@@ -202,7 +202,7 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "folder-not-file.md"
     path.mkdir()
     (problem,) = problems_of(path, tmp_path, SiteConfig())
-    assert (problem.line, problem.message) == (None, "cannot read the file: Is a directory")
+    assert (problem.line, problem.message) == (None, "is a folder, not a regular file; only regular files are read")
 
 
 def test_the_shown_path_is_relative_to_the_working_folder(
@@ -231,3 +231,28 @@ def test_content_hash_follows_the_bytes(tmp_path: Path) -> None:
     after = load_event_file(path, tmp_path, SiteConfig()).content_hash
     assert before != after
     assert load_event_file(path, tmp_path, SiteConfig()).content_hash == after
+
+
+def test_a_named_pipe_among_the_events_is_reported_and_never_waited_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a FIFO waits for a writer that never comes: it is refused, and the rest loads."""
+    from calendar_app.cli import main
+
+    from .noblock import within
+
+    events = tmp_path / "events"
+    (events / "2027").mkdir(parents=True)
+    (events / "2027" / "webinar.md").write_text(
+        "---\ntitle: Webinar\ntype: webinar\nstart: 2027-01-19 14:00\nonline: true\n---\n", encoding="utf-8")
+    os.mkfifo(events / "2027" / "stuck.md")
+    result = within(30, lambda: load_events(events, SiteConfig()))
+    assert [e.slug for e in result.events] == ["webinar"]
+    assert [str(p) for p in result.problems] == [
+        f"{events}/2027/stuck.md: is a named pipe (FIFO), not a regular file; only regular files are read "
+        "Hint: remove it, or move it out of the events folder"]
+    monkeypatch.chdir(tmp_path)
+    assert within(30, lambda: main(["validate", "--events", "events"])) == 1
+    out = capsys.readouterr()
+    assert "events/2027/stuck.md: is a named pipe (FIFO), not a regular file" in out.out
+    assert "1 event(s) valid, 1 error(s)" in out.out + out.err

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +12,9 @@ import pytest
 from icalendar import Calendar
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+
+from calendar_app.cli import main
+from calendar_app.web.app import create_app
 
 from .coordinator_site import PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
 
@@ -89,6 +95,74 @@ def test_login_and_logout(tmp_path: Path) -> None:
     token = csrf_of(site.client, "/manage")
     assert site.client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
     assert site.client.get("/manage", follow_redirects=False).status_code == 303
+
+
+def _opens_the_desk(app: object, cookie: str) -> bool:
+    """Whether a browser holding only this cookie sees the coordinators' desk."""
+    browser = TestClient(app)  # type: ignore[arg-type]
+    browser.cookies.set("calendar_session", cookie)
+    page = browser.get("/manage", follow_redirects=False)
+    return page.status_code == 200 and "Logged in as Ana Ruiz" in page.text
+
+
+def _command(site: DeskSite, monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str = "") -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert main([*args, "--config", str(site.root / "calendar.toml")]) == 0
+
+
+def test_a_cookie_saved_before_logout_opens_nothing_after_it_in_any_worker(site: DeskSite) -> None:
+    saved = site.client.cookies["calendar_session"]
+    other_worker = create_app(site.config, site.events, watch=False, state_dir=site.root)
+    assert _opens_the_desk(site.client.app, saved) and _opens_the_desk(other_worker, saved)
+    logout = site.client.post("/logout", data={"csrf_token": csrf_of(site.client, "/manage")}, follow_redirects=False)
+    assert logout.status_code == 303
+    assert not _opens_the_desk(site.client.app, saved) and not _opens_the_desk(other_worker, saved)
+    assert log_in(site.client).status_code == 303  # logging in again gives a new session, not the old one
+    assert not _opens_the_desk(site.client.app, saved)
+    assert _opens_the_desk(site.client.app, site.client.cookies["calendar_session"])
+
+
+def test_a_new_password_ends_every_session(site: DeskSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = site.client.cookies["calendar_session"]
+    _command(site, monkeypatch, "coordinator", "password", "Ana Ruiz", "--password-stdin",
+             stdin="a brand new long password\n")
+    assert not _opens_the_desk(site.client.app, saved)
+    assert site.client.get("/manage", follow_redirects=False).status_code == 303
+    assert log_in(site.client, "Ana Ruiz", PASSWORD).status_code == 401
+    assert log_in(site.client, "Ana Ruiz", "a brand new long password").status_code == 303
+
+
+def test_removing_a_coordinator_ends_her_sessions_even_if_she_is_added_again(
+    site: DeskSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = site.client.cookies["calendar_session"]
+    _command(site, monkeypatch, "coordinator", "remove", "Ana Ruiz")
+    assert not _opens_the_desk(site.client.app, saved)
+    _command(site, monkeypatch, "coordinator", "add", "Ana Ruiz", "ana@example.org", "--password-stdin",
+             stdin=PASSWORD + "\n")
+    assert not _opens_the_desk(site.client.app, saved)
+
+
+def test_the_cookie_holds_only_an_opaque_session_id(site: DeskSite) -> None:
+    cookie = site.client.cookies["calendar_session"]
+    payload = base64.b64decode(cookie.split(".")[0] + "==").decode()  # the signed part is readable, so read it
+    session_id = json.loads(payload)["sid"]
+    assert list(json.loads(payload)) == ["sid"] and len(session_id) >= 43
+    token = csrf_of(site.client, "/manage")
+    for secret in ("Ana", "ana@example.org", token):
+        assert secret not in payload
+    stored = b"".join(p.read_bytes() for p in site.root.glob(".sessions.sqlite*"))
+    assert b"Ana Ruiz" in stored and session_id.encode() not in stored  # kept by a keyed digest only
+
+
+def test_sessions_that_cannot_be_kept_refuse_logins_plainly_and_leave_public_pages_alone(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False)
+    (tmp_path / ".sessions.sqlite").mkdir()  # where the file should be: SQLite cannot open it
+    response = log_in(site.client)
+    assert response.status_code == 503 and "cannot keep track of who is logged in" in response.text
+    desk = site.client.get("/manage", follow_redirects=False)  # nobody is let in
+    assert desk.status_code == 503 and "Screening" not in desk.text
+    assert site.client.get("/suggest").status_code == 200
 
 
 def test_the_desk_finds_events_by_title_or_file_name(site: DeskSite) -> None:

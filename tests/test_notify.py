@@ -96,7 +96,7 @@ def test_suggestion_arrival_and_decision_are_mailed(smtp: tuple[Mailbox, int], t
     assert "Dana Lee suggested an event" in body_of(arrived[0]) and "/manage/pending/" in body_of(arrived[0])
     assert mailbox.to("ben@example.org")
     received = mailbox.to("dana@example.org")
-    assert received[0]["Subject"] == "Suggestion received: Housing Options for Survivors"
+    assert received[0]["Subject"] == "Suggestion received by Human Trafficking Trainings"
     assert tracking in body_of(received[0])
 
     from .coordinator_site import log_in
@@ -106,7 +106,7 @@ def test_suggestion_arrival_and_decision_are_mailed(smtp: tuple[Mailbox, int], t
     form = form_of(site.client, review)
     site.client.post(review, data={**form, "action": "publish"})
     published = mailbox.to("dana@example.org")[-1]
-    assert published["Subject"] == "Published: Housing Options for Survivors"
+    assert published["Subject"] == "Your suggestion was published on Human Trafficking Trainings"
     assert "http://127.0.0.1:8000/events/housing-options-for-survivors" in body_of(published)
 
 
@@ -118,10 +118,34 @@ def test_a_rejection_is_mailed_with_its_reason(smtp: tuple[Mailbox, int], tmp_pa
     site.client.post(item + "/reject", data={"csrf_token": csrf_of(site.client, item),
                                              "reason": "It is not about human trafficking."})
     rejected = mailbox.to("dana@example.org")[-1]
-    assert rejected["Subject"] == "Not published: Unrelated Sales Pitch"
+    assert rejected["Subject"] == "Your suggestion was not published on Human Trafficking Trainings"
     assert "It is not about human trafficking." in body_of(rejected)
+    assert "Unrelated Sales Pitch" not in rejected.as_string()
 
 
 def test_the_site_works_the_same_without_smtp(tmp_path: Path) -> None:
     site = make_site(tmp_path, login=False)
     assert suggest(site).status_code == 200 and "Thank you" in suggest(site, title="Another").text
+
+
+def test_mail_to_the_address_typed_in_the_form_carries_none_of_the_text_typed(
+    smtp: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    """Anyone may type a stranger's address: the site must not mail the stranger someone else's words."""
+    mailbox, port = smtp
+    site = make_site(tmp_path, settings=f'smtp_host = "127.0.0.1"\nsmtp_port = {port}\nsuggestions_per_hour = 2',
+                     login=False)
+    typed = {"title": "WIN A PRIZE - claim at http://phish.example/claim", "name": "Prize Department",
+             "description": "Send your bank details to http://phish.example/form today.",
+             "email": "victim@example.org"}
+    for _ in range(3):
+        suggest(site, **typed)
+    sent = mailbox.to("victim@example.org")
+    assert len(sent) == 2  # the per-address limit: the third suggestion was refused, and sent nothing
+    for message in sent:
+        whole = message.as_string() + body_of(message)
+        assert "phish" not in whole and "PRIZE" not in whole.upper() and "Prize Department" not in whole
+        assert message["Subject"] == "Suggestion received by Human Trafficking Trainings"
+        assert "/suggest/status/" in body_of(message)
+    # The coordinators (addresses of their own accounts) still see what was suggested.
+    assert mailbox.to("ana@example.org")[0]["Subject"] == f"New suggestion: {typed['title']}"

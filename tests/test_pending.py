@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,14 @@ def test_ids_cannot_reach_outside_the_folder(queue: PendingQueue) -> None:
     for bad in ("../../etc/passwd", "x" * 20, "ABCDEF0123456789abcd", ""):
         with pytest.raises(PendingError):
             queue.get(bad)
+
+
+def test_a_named_pipe_in_the_queue_is_skipped_not_waited_on(queue: PendingQueue, caplog: pytest.LogCaptureFixture) -> None:
+    from .noblock import within
+
+    item, _ = queue.submit(TEXT, kind="draft", name="Ana", email="ana@example.org")
+    os.mkfifo(queue.folder / "0123456789abcdef0123.json")
+    assert [i.id for i in within(30, queue.waiting)] == [item.id]
+    assert "0123456789abcdef0123.json: is a named pipe (FIFO), not a regular file" in caplog.text
+    with pytest.raises(PendingError):
+        within(30, lambda: queue.get("0123456789abcdef0123"))

@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 import pytest
 from dateutil import rrule as dateutil_rrule
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calendar_app.catalog import LAST_DAY, MAX_CHOSEN, MAX_QUERY_CHARS
 from calendar_app.config import load_config
@@ -234,3 +236,51 @@ def test_a_server_error_carries_the_security_headers_and_no_traceback(
     assert response.status_code == 500
     assert_security_headers(response)
     assert "a bug in the listing" not in response.text and "Traceback" not in response.text
+
+
+# --- any query at all ---------------------------------------------------------------------------
+
+_NAMES = ["type", "topic", "audience", "sponsor", "region", "language", "accessibility", "online", "free",
+          "q", "from", "to", "observance", "page", "past", "year"]
+_VALUES = st.one_of(
+    st.sampled_from(["webinar", "training", "coordination", "law enforcement", "OVC", "SC", "en", "captions",
+                     "true", "no", "prevention-month", "2", "0", "-1", "2027-01-15", "2200-12-31", "1900-01-01",
+                     "9999-12-31", "0001-01-01", "2027-02-30", ""]),
+    st.text(max_size=30),
+    st.lists(st.sampled_from(["webinar", "coordination", "c0", "x" * 50]), max_size=40).map(",".join),
+    st.integers(0, 5000).map(lambda n: "v" * n),
+)
+_ITEMS = st.lists(st.tuples(st.one_of(st.sampled_from(_NAMES), st.text(max_size=12)), _VALUES), max_size=12)
+# What one shown event may add to an answer (its entry, its links, its description), and what an
+# answer may hold besides: generous, and still far below what grew with the query before.
+PER_EVENT = 12_000
+BESIDES = 96_000
+
+
+def _shown(path: str, response: Any) -> int:
+    if path == "/api/events":
+        return len(response.json().get("events", [])) if response.status_code == 200 else 0
+    if path == "/calendar.ics":
+        return response.content.count(b"BEGIN:VEVENT")
+    if path == "/feed.atom":
+        return response.content.count(b"<entry>")
+    return response.content.count(b'<li class="entry')
+
+
+@pytest.fixture(scope="module")
+def any_query_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    events = daily_site(tmp_path_factory.mktemp("any-query"))
+    app = create_app(load_config(ROOT / "calendar.toml"), events, today=_day(TODAY), watch=False)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(EVERY), items=_ITEMS)
+def test_any_query_gets_an_answer_of_bounded_size_with_the_security_headers(
+    any_query_client: TestClient, path: str, items: list[tuple[str, str]]
+) -> None:
+    response = any_query_client.get(path + "?" + urlencode(items))
+    assert response.status_code in (200, 303, 400, 404), (path, items, response.status_code)
+    assert_security_headers(response)
+    assert len(response.content) <= BESIDES + PER_EVENT * _shown(path, response), (path, items)

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 import calendar_app
-from calendar_app.accounts import Accounts
+from calendar_app.accounts import Accounts, CheckSlots, machine_cpus
 from calendar_app.web.app import create_app
 from tests.coordinator_site import CHEAP, PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
 
@@ -36,10 +36,14 @@ def _token(site: DeskSite, name: str = "Ana Ruiz") -> tuple[str, str]:
 
 
 def _state(site: DeskSite) -> dict[str, bytes]:
-    """Every file of the site (events, queue, accounts), to show a refused request changed nothing."""
+    """Every file of the site (events, queue, accounts), to show a refused request changed nothing.
+
+    Not the sessions file: showing a page takes its one-time message out of the session.
+    """
     skip = {".calendar-edit.lock"}
     return {str(p.relative_to(site.root)): p.read_bytes() for p in sorted(site.root.rglob("*"))
-            if p.is_file() and p.name not in skip and not p.name.endswith(".lock")}
+            if p.is_file() and p.name not in skip and not p.name.endswith(".lock")
+            and not p.name.startswith(".sessions.sqlite")}
 
 
 # --- cookies ------------------------------------------------------------------------------------
@@ -177,6 +181,9 @@ def test_the_account_is_paused_whichever_of_its_names_is_typed(tmp_path: Path) -
 def test_guesses_sent_at_once_get_no_more_tries_than_the_limit(tmp_path: Path) -> None:
     """Twelve wrong passwords at the same moment: three are checked, nine are told to wait."""
     site = make_site(tmp_path, login=False, settings="login_max_failures = 3")
+    # This test is about the count; on a machine with fewer than three CPUs, a check past the
+    # machine's slots would be refused (503) instead (see the next test).
+    site.client.app.state.desk.accounts.checks = CheckSlots(12)
     clients = [TestClient(site.client.app) for _ in range(12)]
     forms = [{"csrf_token": csrf_of(c, "/login"), "identifier": "ana@example.org", "password": f"guess {n}",
               "next": "/manage"} for n, c in enumerate(clients)]
@@ -193,6 +200,139 @@ def test_guesses_sent_at_once_get_no_more_tries_than_the_limit(tmp_path: Path) -
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [401] * 3 + [429] * 9
+
+
+class HeldHasher(PasswordHasher):
+    """The cheap profile; every check waits until the test lets it go, and the most checks running
+    at once are recorded."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1, hash_len=16, salt_len=16)
+        self.running = 0
+        self.most = 0
+        self.changed = threading.Condition()
+        self.go = threading.Event()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's name
+        with self.changed:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.changed.notify_all()
+        try:
+            self.go.wait(timeout=60)
+            return super().verify(hash, password)
+        finally:
+            with self.changed:
+                self.running -= 1
+
+
+def test_password_checks_beyond_the_machines_cpus_are_refused_not_queued(tmp_path: Path) -> None:
+    """As many logins as the machine has CPUs are checked at once; the next ones, sent while those
+    are still being checked, are answered at once (503, Retry-After), not kept waiting for a slot."""
+    site = make_site(tmp_path, login=False, settings="login_max_failures = 100")
+    app = site.client.app
+    slots = app.state.desk.accounts.checks.size
+    assert slots == machine_cpus()
+    hasher = HeldHasher()
+    app.state.desk.accounts.hasher = hasher
+    answers: dict[str, Any] = {}
+
+    def attempt(who: str, identifier: str, password: str) -> threading.Thread:
+        client = TestClient(app)
+        form = {"csrf_token": csrf_of(client, "/login"), "identifier": identifier, "password": password,
+                "next": "/manage"}
+        thread = threading.Thread(target=lambda: answers.__setitem__(
+            who, client.post("/login", data=form, follow_redirects=False)))
+        thread.start()
+        return thread
+
+    held = [attempt(f"held {n}", f"guesser{n}@example.org", "wrong password here") for n in range(slots)]
+    with hasher.changed:
+        assert hasher.changed.wait_for(lambda: hasher.running == slots, timeout=60)
+    extra = [attempt("ana", "ana@example.org", PASSWORD)]
+    extra += [attempt(f"extra {n}", f"other{n}@example.org", "wrong password here") for n in range(3)]
+    for thread in extra:
+        thread.join(timeout=60)
+    # Answered while every slot is still held: refused, not queued behind the checks.
+    assert not any(thread.is_alive() for thread in extra) and hasher.running == slots
+    for who in ("ana", "extra 0", "extra 1", "extra 2"):
+        refused = answers[who]
+        assert refused.status_code == 503, who
+        assert "try again in a few seconds" in refused.text and refused.headers["retry-after"] == "2"
+    hasher.go.set()
+    for thread in held:
+        thread.join(timeout=60)
+    assert [answers[f"held {n}"].status_code for n in range(slots)] == [401] * slots
+    assert hasher.most == slots
+    # A refused login was not counted as a failure: trying again shortly gets in.
+    assert log_in(site.client).status_code == 303
+
+
+def test_strangers_failing_from_several_addresses_do_not_lock_the_coordinator_out(tmp_path: Path) -> None:
+    """Five wrong passwords under variants of her name and e-mail, from five addresses: those
+    addresses wait, while the coordinator, from her own address, logs in."""
+    site = make_site(tmp_path, login=False)  # login_max_failures = 5, the default
+    app = site.client.app
+    variants = ["Ana Ruiz", "ana@example.org", "ANA RUIZ", "  ana ruiz ", "Ana@Example.org"]
+    strangers = [TestClient(app, client=(f"203.0.113.{n}", 40000 + n)) for n in range(1, 6)]
+    for stranger, name in zip(strangers, variants):
+        assert log_in(stranger, name, "Summer2027!Summer").status_code == 401
+    # Throttling holds: an address that failed on the account waits, even with the right password,
+    refused = log_in(strangers[0], "ana@example.org", PASSWORD)
+    assert refused.status_code == 429 and "Too many failed attempts" in refused.text
+    # and a newcomer gets one guess at a watched account.
+    newcomer = TestClient(app, client=("203.0.113.99", 40099))
+    assert log_in(newcomer, "Ana Ruiz", "Winter2027!Winter").status_code == 401
+    assert log_in(newcomer, "Ana Ruiz", "Autumn2027!Autumn").status_code == 429
+    ana = TestClient(app, client=("198.51.100.20", 50000))
+    assert log_in(ana, "Ana Ruiz").status_code == 303
+    assert "Logged in as Ana Ruiz" in ana.get("/manage").text
+
+
+def test_one_address_guessing_pauses_that_address_for_the_account_only(tmp_path: Path) -> None:
+    site = make_site(tmp_path, login=False, settings="login_max_failures = 3")
+    stranger = TestClient(site.client.app, client=("203.0.113.7", 40000))
+    for _ in range(3):
+        assert log_in(stranger, "ana@example.org", "Summer2027!Summer").status_code == 401
+    paused = log_in(stranger, "ana@example.org", PASSWORD)
+    assert paused.status_code == 429 and 14 * 60 < int(paused.headers["retry-after"]) <= 15 * 60
+    assert log_in(stranger, "ben@example.org", PASSWORD).status_code == 303  # another account from there
+    ana = TestClient(site.client.app, client=("198.51.100.20", 50000))
+    assert log_in(ana).status_code == 303
+
+
+def _fail_login(app: Any, peer: str, forwarded: str, name: str) -> int:
+    """A wrong password for an unknown name, sent from `peer` with that X-Forwarded-For."""
+    client = TestClient(app, client=(peer, 50000))
+    form = {"csrf_token": csrf_of(client, "/login"), "identifier": name, "password": "wrong password here",
+            "next": "/manage"}
+    return client.post("/login", data=form, headers={"X-Forwarded-For": forwarded},
+                       follow_redirects=False).status_code
+
+
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
+    # By default no proxy is trusted: from 127.0.0.1, whatever the header says, every failure is
+    # counted under 127.0.0.1 (an address may fail 4 x login_max_failures times).
+    site = make_site(tmp_path / "default", login=False, settings="login_max_failures = 1")
+    app = site.client.app
+    statuses = [_fail_login(app, "127.0.0.1", f"203.0.113.{n}", f"nobody{n}") for n in range(5)]
+    assert statuses == [401] * 4 + [429]
+
+    site = make_site(tmp_path / "proxied", login=False,
+                     settings='login_max_failures = 1\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8"]')
+    app = site.client.app
+    # Behind the proxy, each reader is counted under the address the proxy forwards.
+    assert [_fail_login(app, "127.0.0.1", f"203.0.113.{n}", f"nobody{n}") for n in range(5)] == [401] * 5
+    assert [_fail_login(app, "127.0.0.1", "203.0.113.0", f"someone{n}") for n in range(3)] == [401] * 3
+    assert _fail_login(app, "127.0.0.1", "203.0.113.0", "someone else") == 429
+    # A client that writes the header itself is still counted under the address the proxy appended,
+    assert _fail_login(app, "127.0.0.1", "198.51.100.1, 203.0.113.0", "a new name") == 429
+    # through a chain of trusted proxies too,
+    assert _fail_login(app, "127.0.0.1", "198.51.100.1, 203.0.113.0, 10.1.2.3", "another name") == 429
+    # and a peer that is not a trusted proxy cannot name a paused address, nor escape its own.
+    assert _fail_login(app, "198.51.100.9", "203.0.113.0", "yet another name") == 401
+    statuses = [_fail_login(app, "198.51.100.9", f"203.0.113.{50 + n}", f"guess{n}") for n in range(4)]
+    assert statuses == [401] * 3 + [429]
 
 
 def test_workers_of_one_site_share_the_count_of_failed_logins(tmp_path: Path) -> None:

@@ -69,6 +69,17 @@ def test_give_back_and_reset(store: AttemptsFile | None) -> None:
     assert throttle.retry_after("ana") == 0
 
 
+def test_a_watched_count_refuses_nothing_and_says_when_the_latest_leaves(store: AttemptsFile | None) -> None:
+    clock = FakeClock()
+    throttle = Throttle(limit=2, window=60, clock=clock, store=store, scope="s")
+    for _ in range(3):
+        throttle.count("ana")  # counted past the limit: nothing is refused here
+        clock.now += 10
+    assert throttle.retry_after("ana") == 40  # the second of the three leaves the window in 40 s
+    assert throttle.retry_after("ana", limit=1) == 50  # and the latest in 50 s
+    assert throttle.retry_after("ben", limit=1) == 0
+
+
 # --- counts shared by every worker through a file ------------------------------------------------
 
 WORKER = """

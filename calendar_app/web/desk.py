@@ -3,16 +3,23 @@
 `install` is called once by `create_app`: it adds the signed session cookie (Starlette's
 SessionMiddleware: itsdangerous-signed, HttpOnly, SameSite=Lax, Secure when the site is
 served over https) and builds the `Desk` the routes reach with `desk_of(request)`.
+
+The cookie holds only a random session id. Who is logged in is kept on the server
+(`sessions.SessionStore`, shared by the workers), so logging out ends the session everywhere;
+the CSRF token is an HMAC of the session id, so it is never stored or sent in the cookie either.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import ipaddress
+import logging
 import math
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from urllib.parse import urlencode
 
@@ -31,9 +38,13 @@ from ..rendering import environment
 from ..site import Site
 from ..throttle import AttemptsFile, Throttle
 from ..workspace import Workspace
+from .sessions import OpenSession, SessionStore, SessionsUnavailable
 
 SESSION_COOKIE = "calendar_session"
 MAX_FORM_BYTES = 512 * 1024
+log = logging.getLogger("calendar_app")
+T = TypeVar("T")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass
@@ -45,8 +56,12 @@ class Desk:
     queue: PendingQueue
     history: History
     notifier: Notifier
+    sessions: SessionStore
+    csrf_key: bytes
+    trusted_proxies: tuple[Network, ...]
     failed_by_account: Throttle
     failed_by_address: Throttle
+    failed_by_pair: Throttle
     suggestions: Throttle
 
 
@@ -65,10 +80,15 @@ def install(app: FastAPI, site: Site, state_dir: Path) -> Desk:
         queue=PendingQueue(workspace.pending_dir, workspace.trash_dir, workspace.pending_lock_file),
         history=history,
         notifier=Notifier(config),
-        # Counted in a file every worker shares, so more workers give no more tries.
+        sessions=SessionStore(workspace.sessions_file, secret, lifetime=config.session_hours * 3600),
+        csrf_key=hashlib.sha256(b"calendar-app csrf\0" + secret.encode()).digest(),
+        trusted_proxies=config.trusted_networks,
+        # Counted in a file every worker shares, so more workers give no more tries. An account's
+        # own count pauses nobody by itself (see `auth`): strangers must not lock a coordinator out.
         failed_by_account=Throttle(config.login_max_failures, lockout, store=attempts, scope="account"),
         failed_by_address=Throttle(config.login_max_failures * 4, lockout,  # an office shares one address
                                    store=attempts, scope="address"),
+        failed_by_pair=Throttle(config.login_max_failures, lockout, store=attempts, scope="account-address"),
         suggestions=Throttle(config.suggestions_per_hour, 3600, store=attempts, scope="suggestion"),
     )
     app.state.desk = desk
@@ -93,22 +113,75 @@ def desk_of(request: Request) -> Desk:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address limits are counted under: the direct peer, unless it is a trusted proxy.
+
+    Behind proxies named in `trusted_proxies`, the right-most address of X-Forwarded-For that is
+    not one of them: each proxy appends the address it was reached from, and whatever a client
+    writes in the header itself stays to the left of that. From any other peer the header is
+    ignored, so a client cannot choose the address it is counted under.
+    """
+    peer = request.client.host if request.client else "unknown"
+    trusted = desk_of(request).trusted_proxies
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [hop.strip() for value in request.headers.getlist("x-forwarded-for") for hop in value.split(",")]
+    hops = [hop for hop in hops if hop]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop
+    return hops[0] if hops else peer  # every hop a trusted proxy: the first is the client
+
+
+def _within(host: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return any(address in network for network in networks)
 
 
 # --- who is asking -----------------------------------------------------------------------------
 
 
 def current_coordinator(request: Request) -> Coordinator | None:
-    """The logged-in coordinator; None once their account is removed or their password changed."""
-    name = request.session.get("user")
-    if not isinstance(name, str):
+    """The logged-in coordinator; None once they logged out, their account is removed or their
+    password changed, or the session has run `session_hours`."""
+    session = _open_session(request)
+    if session is None:
         return None
-    coordinator = desk_of(request).accounts.get(name)
-    stamp = request.session.get("stamp", "")
-    if coordinator is None or not hmac.compare_digest(str(stamp), coordinator.session_stamp):
+    coordinator = desk_of(request).accounts.get(session.account)
+    if coordinator is None or not hmac.compare_digest(session.stamp, coordinator.session_stamp):
+        _sessions(request, lambda store, sid: store.end(sid))  # ended for good, in every worker
+        request.state.open_session = None
         return None
     return coordinator
+
+
+def _session_id(request: Request) -> str | None:
+    sid = request.session.get("sid")
+    return sid if isinstance(sid, str) and sid else None
+
+
+def _open_session(request: Request) -> OpenSession | None:
+    """This request's session on the server, read once per request."""
+    if not hasattr(request.state, "open_session"):
+        request.state.open_session = _sessions(request, lambda store, sid: store.find(sid))
+    return request.state.open_session  # type: ignore[no-any-return]
+
+
+def _sessions(request: Request, step: Callable[[SessionStore, str], T]) -> T | None:
+    """`step(store, session id)` when the request has a session id, with the store's failure as a 503."""
+    sid = _session_id(request)
+    if sid is None:
+        return None
+    try:
+        return step(desk_of(request).sessions, sid)
+    except SessionsUnavailable as exc:
+        log.error("%s", exc)
+        raise HTTPException(503, "The coordinators' pages cannot be used right now: the site cannot keep "
+                                 "track of who is logged in. Try again later.") from None
 
 
 class LoginRequired(Exception):
@@ -135,19 +208,42 @@ def author_of(coordinator: Coordinator) -> Author:
 
 
 def log_in(request: Request, coordinator: Coordinator) -> None:
+    """A new session on the server and a new id in the cookie (an id known before the login,
+    planted by someone else, never becomes a logged-in one). Raises `SessionsUnavailable`."""
+    store = desk_of(request).sessions
+    old = _session_id(request)
+    if old is not None:
+        store.end(old)
     request.session.clear()
-    request.session.update(user=coordinator.name, stamp=coordinator.session_stamp, csrf=secrets.token_urlsafe(32))
+    request.session["sid"] = store.open(coordinator.name, coordinator.session_stamp)
+    request.state.open_session = None
+
+
+def log_out(request: Request) -> None:
+    """Ends the session on the server, so a copy of the cookie kept elsewhere opens nothing."""
+    _sessions(request, lambda store, sid: store.end(sid))
+    request.session.clear()
+    request.state.open_session = None
 
 
 # --- forms -------------------------------------------------------------------------------------
 
 
 def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
+    """This session's CSRF token: derived from its id, so neither stored nor in the cookie.
+
+    A visitor without a session (on the login page, the suggestion form) gets an id here,
+    which stays in the cookie only: nothing is kept on the server until a login.
+    """
+    sid = _session_id(request)
+    if sid is None:
+        sid = secrets.token_urlsafe(32)
+        request.session["sid"] = sid
+    return _csrf_of(request, sid)
+
+
+def _csrf_of(request: Request, sid: str) -> str:
+    return hmac.new(desk_of(request).csrf_key, sid.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 async def posted_form(request: Request, limit: int = MAX_FORM_BYTES) -> FormData:
@@ -155,8 +251,9 @@ async def posted_form(request: Request, limit: int = MAX_FORM_BYTES) -> FormData
     await read_body(request, limit)
     form = await request.form(max_files=0, max_fields=200, max_part_size=limit)
     sent = form.get("csrf_token")
-    expected = request.session.get("csrf")
-    if not isinstance(sent, str) or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+    sid = _session_id(request)
+    expected = _csrf_of(request, sid) if sid is not None else None
+    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
         raise HTTPException(403, "This form has expired or did not come from this site. Reload the page and try again.")
     return form
 
@@ -185,17 +282,39 @@ def pause(seconds: float) -> tuple[str, dict[str, str]]:
 
 
 def flash(request: Request, message: str) -> None:
-    request.session["flash"] = message
+    """A message for the next page this coordinator sees, kept with the session on the server."""
+    _sessions(request, lambda store, sid: store.set_flash(sid, message))
+
+
+def _take_flash(request: Request) -> str | None:
+    session = _open_session(request)
+    if session is None or session.flash is None:
+        return None
+    _sessions(request, lambda store, sid: store.clear_flash(sid))
+    return session.flash
+
+
+def _shown_coordinator(request: Request) -> Coordinator | None:
+    """Who a page's bar names. A public page (the suggestion form) is still served when the
+    sessions cannot be read, naming no one; the failure is logged by `_sessions`, and every
+    coordinator page has answered 503 before it renders."""
+    try:
+        return current_coordinator(request)
+    except HTTPException as exc:
+        if exc.status_code != 503:
+            raise
+        return None
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """A coordinator page: never cached, never framed, with the site's frame around it."""
     site = desk_of(request).site
+    coordinator = _shown_coordinator(request)
     values = {
         **site_context(site.config),
         "csrf_token": csrf_token(request),
-        "coordinator": current_coordinator(request),
-        "flash": request.session.pop("flash", None),
+        "coordinator": coordinator,
+        "flash": _take_flash(request) if coordinator is not None else None,
         "current": "manage",
         **context,
     }

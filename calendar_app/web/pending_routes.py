@@ -82,7 +82,7 @@ def _pending_save(request: Request, item_id: str, tasks: BackgroundTasks, coordi
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
         url = f"{desk.site.config.base_url}/events/{saved.slug}"
-        tasks.add_task(desk.notifier.suggestion_published, item.email, saved.event.title, url)
+        tasks.add_task(desk.notifier.suggestion_published, item.email, url)
     flash(request, note)
     return RedirectResponse(f"/manage/events/{saved.slug}/edit", status_code=303)
 
@@ -109,7 +109,7 @@ def _pending_reject(request: Request, item_id: str, tasks: BackgroundTasks, coor
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
-        tasks.add_task(desk.notifier.suggestion_rejected, item.email, item.title, reason)
+        tasks.add_task(desk.notifier.suggestion_rejected, item.email, reason)
     flash(request, f"Rejected: {item.title}.")
     return RedirectResponse("/manage/pending", status_code=303)
 
@@ -140,7 +140,7 @@ def _mark_published(request: Request, item_id: str, tasks: BackgroundTasks, coor
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
         url = f"{desk.site.config.base_url}/events/{event.slug}"
-        tasks.add_task(desk.notifier.suggestion_published, item.email, event.title, url)
+        tasks.add_task(desk.notifier.suggestion_published, item.email, url)
     flash(request, f"Marked as published: {item.title}, as {event.title}.")
     return RedirectResponse("/manage/pending", status_code=303)
 

@@ -89,7 +89,7 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
     emails = [c.email for c in desk.accounts.all()]
     tasks.add_task(desk.notifier.suggestion_arrived, emails, item.title, f"{base}/manage/pending/{item.id}", name)
     if email:
-        tasks.add_task(desk.notifier.suggestion_received, email, item.title, tracking_url)
+        tasks.add_task(desk.notifier.suggestion_received, email, tracking_url)  # none of their text: see notify
     return render(request, "suggest_thanks.html", tracking_url=tracking_url, title=item.title)
 
 
