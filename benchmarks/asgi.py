@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from calendar_app.config import SiteConfig, load_config
+from calendar_app.core.config import SiteConfig, load_config
 from calendar_app.web.app import create_app
 
 

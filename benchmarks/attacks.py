@@ -21,7 +21,7 @@ from typing import Callable
 
 from fastapi.testclient import TestClient
 
-from calendar_app.config import load_config
+from calendar_app.core.config import load_config
 from calendar_app.web.app import create_app
 
 from .probes import rss_mb

@@ -17,7 +17,7 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
-from calendar_app.writer import render_event_file
+from calendar_app.files.writer import render_event_file
 
 # Raised whenever the files it writes change, so that folders kept by `ensure` are made anew.
 GENERATOR_VERSION = 2

@@ -63,7 +63,7 @@ class Tally:
 
 
 def _cli(*args: str, env: dict[str, str], stdin: str | None = None) -> str:
-    command = [sys.executable, "-c", "import sys; from calendar_app.cli import main; sys.exit(main())", *args]
+    command = [sys.executable, "-c", "import sys; from calendar_app.cli.main import main; sys.exit(main())", *args]
     return subprocess.run(command, env=env, input=stdin, capture_output=True, text=True, check=True, cwd=ROOT).stdout
 
 
@@ -179,7 +179,7 @@ def run(duration: float = 120.0, clients: int = 32, seed: int = 2027) -> dict[st
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="calendar-soak-") as tmp:
         events, config, env = _prepare(Path(tmp), port)
-        command = [sys.executable, "-c", "import sys; from calendar_app.cli import main; sys.exit(main())", "serve",
+        command = [sys.executable, "-c", "import sys; from calendar_app.cli.main import main; sys.exit(main())", "serve",
                    "--host", LOOPBACK, "--port", str(port), "--events", str(events), "--config", str(config),
                    "--today", "2026-11-23"]
         log = (Path(tmp) / "server.log").open("wb")

@@ -22,14 +22,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from calendar_app.catalog import Filters
-from calendar_app.clock import Clock
-from calendar_app.config import SiteConfig, load_config
-from calendar_app.ics import FeedCache
-from calendar_app.listing import listing_context
-from calendar_app.loadcache import LoadCache
-from calendar_app.loader import event_files
-from calendar_app.site import Site
+from calendar_app.core.catalog import Filters
+from calendar_app.core.clock import Clock
+from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.web.feedcache import FeedCache
+from calendar_app.render.listing import listing_context
+from calendar_app.files.loadcache import LoadCache
+from calendar_app.core.loader import event_files
+from calendar_app.files.site import Site
 
 Result = dict[str, Any]
 
@@ -146,7 +146,7 @@ def naive_feed(events: list[Any], config: SiteConfig) -> bytes:
     """The feed as a straightforward server would make it on every request."""
     from icalendar import Calendar
 
-    from calendar_app.vevent import build_vevent
+    from calendar_app.render.ical.vevent import build_vevent
 
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
@@ -158,7 +158,7 @@ def naive_feed(events: list[Any], config: SiteConfig) -> bytes:
 
 def probe_serve(args: dict[str, Any]) -> Result:
     """Feeds, listing pages and memory over one loaded site (loaded from the cache)."""
-    from calendar_app.rendering import environment
+    from calendar_app.render.rendering import environment
     from calendar_app.web.pages import render_template
 
     config, root = _config(args), Path(args["events"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from calendar_app.config import SiteConfig, load_config
+from calendar_app.core.config import SiteConfig, load_config
 
 # `HYPOTHESIS_PROFILE=thorough make test` runs the property tests twenty times longer.
 # The default run is derandomized: the same examples on every machine, so CI's result does not

@@ -15,11 +15,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from calendar_app.catalog import Catalog, Filters
-from calendar_app.clock import Clock
-from calendar_app.config import load_config
-from calendar_app.ics import FeedCache
-from calendar_app.site import Site
+from calendar_app.core.catalog import Catalog, Filters
+from calendar_app.core.clock import Clock
+from calendar_app.core.config import load_config
+from calendar_app.web.feedcache import FeedCache
+from calendar_app.files.site import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

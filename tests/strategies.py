@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 from hypothesis import strategies as st
 
-from calendar_app.eventform import BODY
+from calendar_app.desk.eventform import BODY
 
 ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Pacific/Honolulu", "UTC"]
 TYPES = ["webinar", "seminar", "training", "conference", "workshop", "meeting", "observance"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from calendar_app.config import SiteConfig
+from calendar_app.core.config import SiteConfig
 from calendar_app.web.app import create_app
 
 from .test_pages import NOVEMBER, sample_client, tmp_client, write_event

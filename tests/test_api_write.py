@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from calendar_app.accounts import Accounts
+from calendar_app.desk.accounts import Accounts
 
 from .coordinator_site import DeskSite, log_in, make_site
 

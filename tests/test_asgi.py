@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from calendar_app.cli import build_parser
+from calendar_app.cli.main import build_parser
 from calendar_app.web import asgi
 
 from .conftest import ROOT, SAMPLE_EVENTS

@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks import run
 from benchmarks.generate import ensure, generate
-from calendar_app.config import SiteConfig
-from calendar_app.loader import load_events
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.loader import load_events
 
 from .conftest import ROOT
 

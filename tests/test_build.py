@@ -24,11 +24,11 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from calendar_app.build import build_site, today_state
-from calendar_app.cli import main
-from calendar_app.config import SiteConfig, load_config
-from calendar_app.outputtree import MANIFEST_DIR, MANIFEST_NAME
-from calendar_app.staticpaths import StaticPaths
+from calendar_app.build.static import build_site, today_state
+from calendar_app.cli.main import main
+from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.build.outputtree import MANIFEST_DIR, MANIFEST_NAME
+from calendar_app.build.staticpaths import StaticPaths
 from calendar_app.web.app import create_app
 
 from .conftest import DATA, ROOT, SAMPLE_EVENTS
@@ -447,8 +447,8 @@ def test_a_later_day_gives_what_a_fresh_build_of_that_day_gives(tmp_path: Path, 
 
 
 def test_today_state_changes_when_a_session_ends(sample_config: SiteConfig) -> None:
-    from calendar_app.clock import Clock
-    from calendar_app.site import Site
+    from calendar_app.core.clock import Clock
+    from calendar_app.files.site import Site
 
     site = Site(sample_config, SAMPLE_EVENTS, Clock(sample_config.zone, NOVEMBER))
     series = site.catalog.by_slug["prevention-month-wednesday-webinars"]
@@ -460,7 +460,7 @@ def test_a_folder_with_other_files_is_refused(tmp_path: Path, sample_config: Sit
     out = tmp_path / "site"
     out.mkdir()
     (out / "index.html").write_text("someone's page", encoding="utf-8")
-    from calendar_app.outputtree import BuildError
+    from calendar_app.build.outputtree import BuildError
 
     with pytest.raises(BuildError, match="not empty and holds no earlier build"):
         build_site(sample_config, SAMPLE_EVENTS, out, today=NOVEMBER)
@@ -468,7 +468,7 @@ def test_a_folder_with_other_files_is_refused(tmp_path: Path, sample_config: Sit
 
 
 def test_a_first_build_cut_short_is_taken_up_by_the_next(tmp_path: Path, sample_config: SiteConfig) -> None:
-    from calendar_app import build as build_module
+    from calendar_app.build import static as build_module
 
     out = tmp_path / "site"
 

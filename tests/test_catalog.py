@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendar_app.catalog import Catalog, Filters, is_active
-from calendar_app.config import SiteConfig
-from calendar_app.errors import FilterError
-from calendar_app.loader import load_events
-from calendar_app.writer import render_event_file
+from calendar_app.core.catalog import Catalog, Filters, is_active
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.errors import FilterError
+from calendar_app.core.loader import load_events
+from calendar_app.files.writer import render_event_file
 
 NEW_YORK = ZoneInfo("America/New_York")
 CONFIG = SiteConfig()

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from calendar_app.cli import build_parser, main
-from calendar_app.config import SiteConfig
-from calendar_app.loader import event_files, load_event_file
-from calendar_app.model import FIELD_NAMES
+from calendar_app.cli.main import build_parser, main
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.loader import event_files, load_event_file
+from calendar_app.core.model import FIELD_NAMES
 
 from .conftest import DATA, ROOT
 from .test_loader import expectations

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from calendar_app.catalog import Catalog
-from calendar_app.clientindex import ENTRY_TEMPLATE, client_record, session_days
-from calendar_app.config import SiteConfig
-from calendar_app.loader import load_events
-from calendar_app.rendering import environment
-from calendar_app.staticpaths import StaticPaths
+from calendar_app.core.catalog import Catalog
+from calendar_app.build.clientindex import ENTRY_TEMPLATE, client_record, session_days
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.loader import load_events
+from calendar_app.render.rendering import environment
+from calendar_app.build.staticpaths import StaticPaths
 
 from .conftest import DATA
 

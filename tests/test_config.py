@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.config import SiteConfig, load_config
-from calendar_app.errors import ConfigError
+from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.core.errors import ConfigError
 
 from .conftest import ROOT
 

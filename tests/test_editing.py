@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.clock import Clock
-from calendar_app.config import load_config
-from calendar_app.editing import Author, EditConflict, Editor, EditRefused, SaveFailed, slugify
-from calendar_app.eventform import empty_values
-from calendar_app.history import History
-from calendar_app.loader import load_events
-from calendar_app.site import Site
+from calendar_app.core.clock import Clock
+from calendar_app.core.config import load_config
+from calendar_app.desk.editing import Author, EditConflict, Editor, EditRefused, SaveFailed, slugify
+from calendar_app.desk.eventform import empty_values
+from calendar_app.desk.history import History
+from calendar_app.core.loader import load_events
+from calendar_app.files.site import Site
 
 from .coordinator_site import ROOT, TRAINING, WEBINAR
 
@@ -231,7 +231,7 @@ def test_processes_saving_at_once_lose_no_update(tmp_path: Path) -> None:
 
 
 def test_a_failure_before_the_rename_leaves_the_old_file(editor: Editor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import calendar_app.writer as writer
+    import calendar_app.files.writer as writer
 
     path = editor.events_dir / "2027" / "screening-youth-webinar.md"
     before = path.read_text()
@@ -252,7 +252,7 @@ CRASH = """
 import os, sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-import calendar_app.writer as writer
+import calendar_app.files.writer as writer
 from tests.test_editing import ANA, make_editor
 editor = make_editor(Path({tmp!r}))
 source = editor.source("screening-youth-webinar")

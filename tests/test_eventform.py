@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from calendar_app.config import SiteConfig
-from calendar_app.errors import Problem
-from calendar_app.eventform import (
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.errors import Problem
+from calendar_app.desk.eventform import (
     BODY,
     FORM_FIELDS,
     choices_for,
@@ -13,7 +13,7 @@ from calendar_app.eventform import (
     errors_by_field,
     values_from_data,
 )
-from calendar_app.model import FIELD_NAMES, EventFields
+from calendar_app.core.model import FIELD_NAMES, EventFields
 
 
 def test_every_field_of_the_model_has_a_control() -> None:

@@ -27,10 +27,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from calendar_app.accounts import Accounts
-from calendar_app.config import load_config
-from calendar_app.pending import PendingQueue
-from calendar_app.site import Site
+from calendar_app.desk.accounts import Accounts
+from calendar_app.core.config import load_config
+from calendar_app.desk.pending import PendingQueue
+from calendar_app.files.site import Site
 from calendar_app.web.app import create_app
 from tests.coordinator_site import CHEAP, PASSWORD, DeskSite, csrf_of, form_of, make_site
 from tests.e2e.conftest import live_server  # noqa: F401 - the fixture, for the live-server test

@@ -19,10 +19,10 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 
-from calendar_app.config import SiteConfig
-from calendar_app.errors import EventFileError
-from calendar_app.ics import render_feed
-from calendar_app.loader import load_event_file
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.errors import EventFileError
+from calendar_app.render.ical.ics import render_feed
+from calendar_app.core.loader import load_event_file
 from calendar_app.web.app import create_app
 
 from .feedcheck import parse_both
@@ -148,7 +148,7 @@ def test_filters_in_a_feed_address_cannot_add_a_line(tmp_path: Path, kind: str, 
 
 def test_a_raw_nel_in_a_title_is_refused_from_a_file_the_form_and_the_api(tmp_path: Path) -> None:
     """U+0085 (NEL) is a line break to YAML, which folded it into a space: refused, with the title's line."""
-    from calendar_app.accounts import Accounts
+    from calendar_app.desk.accounts import Accounts
 
     from .coordinator_site import csrf_of, form_of, make_site
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from calendar_app.catalog import Filters
-from calendar_app.config import SiteConfig
-from calendar_app.ics import FeedCache, subscribe_links
+from calendar_app.core.catalog import Filters
+from calendar_app.core.config import SiteConfig
+from calendar_app.render.ical.ics import subscribe_links
+from calendar_app.web.feedcache import FeedCache
 from calendar_app.web.app import create_app
 
 from .conftest import SAMPLE_EVENTS

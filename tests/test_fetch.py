@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.cli import main
-from calendar_app.fetch import FetchFailed, FetchPolicy
-from calendar_app.importer import read_source
+from calendar_app.cli.main import main
+from calendar_app.desk.fetch import FetchFailed, FetchPolicy
+from calendar_app.desk.importer import read_source
 
 from .coordinator_site import ROOT
 from .noblock import within

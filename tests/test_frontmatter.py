@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from calendar_app.errors import EventFileError
-from calendar_app.frontmatter import FrontMatter, split_front_matter
+from calendar_app.core.errors import EventFileError
+from calendar_app.core.frontmatter import FrontMatter, split_front_matter
 
 
 def split(text: str) -> FrontMatter:

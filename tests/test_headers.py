@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from starlette.routing import Mount, Route
 
-from calendar_app.config import load_config
+from calendar_app.core.config import load_config
 from calendar_app.web.app import create_app
 
 from .conftest import ROOT, SAMPLE_EVENTS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from calendar_app.history import Change, History
+from calendar_app.desk.history import Change, History
 
 from .coordinator_site import init_git
 

@@ -18,14 +18,16 @@ import recurring_ical_events
 from dateutil.rrule import rrulestr
 from icalendar import vText
 
-from calendar_app import cli
-from calendar_app.catalog import Catalog, Filters
-from calendar_app.clock import Clock
-from calendar_app.config import SiteConfig
-from calendar_app.ics import FeedCache, feed_path, feed_size_problems, render_feed, subscribe_links
-from calendar_app.loader import event_files, load_event_file
-from calendar_app.model import Event
-from calendar_app.site import Site
+from calendar_app.cli import main as cli
+from calendar_app.core.catalog import Catalog, Filters
+from calendar_app.core.clock import Clock
+from calendar_app.core.config import SiteConfig
+from calendar_app.render.ical.ics import feed_path, render_feed, subscribe_links
+from calendar_app.render.ical.limits import feed_size_problems
+from calendar_app.web.feedcache import FeedCache
+from calendar_app.core.loader import event_files, load_event_file
+from calendar_app.core.model import Event
+from calendar_app.files.site import Site
 
 from .conftest import DATA
 from .feedcheck import as_utc, check_timezones, parse_both

@@ -15,11 +15,11 @@ from ical.calendar_stream import IcsCalendarStream
 from ical.event import Event as IcalEvent
 from ical.types.recur import Recur
 
-from calendar_app.cli import main
-from calendar_app.config import load_config
-from calendar_app.ics import render_feed
-from calendar_app.importer import ImportOptions, import_calendar
-from calendar_app.loader import load_events
+from calendar_app.cli.main import main
+from calendar_app.core.config import load_config
+from calendar_app.render.ical.ics import render_feed
+from calendar_app.desk.importer import ImportOptions, import_calendar
+from calendar_app.core.loader import load_events
 
 from .coordinator_site import ROOT
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.catalog import Catalog
-from calendar_app.config import SiteConfig
-from calendar_app.errors import FilterError
-from calendar_app.listing import (
+from calendar_app.core.catalog import Catalog
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.errors import FilterError
+from calendar_app.render.listing import (
     hotline_parts,
     listing_context,
     observance_context,
@@ -19,8 +19,8 @@ from calendar_app.listing import (
     series_note,
     subscribe_links,
 )
-from calendar_app.loader import load_events
-from calendar_app.phrasing import text_of
+from calendar_app.core.loader import load_events
+from calendar_app.render.phrasing import text_of
 
 from .conftest import SAMPLE_EVENTS
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.clock import Clock
-from calendar_app.config import SiteConfig, load_config
-from calendar_app.ics import FeedCache
-from calendar_app.loadcache import LoadCache, default_cache_dir
-from calendar_app.site import Site
+from calendar_app.core.clock import Clock
+from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.web.feedcache import FeedCache
+from calendar_app.files.loadcache import LoadCache, default_cache_dir
+from calendar_app.files.site import Site
 
 from .conftest import ROOT, SAMPLE_EVENTS
 
@@ -37,7 +37,7 @@ def site_of(events: Path, cache: Path, config: SiteConfig | None = None) -> Site
 
 def read_from_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files sites read from disk from now on (rather than from the cache)."""
-    import calendar_app.site as site_module
+    import calendar_app.files.site as site_module
 
     read: list[str] = []
     real = site_module.load_event_file

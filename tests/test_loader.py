@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.config import SiteConfig
-from calendar_app.errors import EventFileError, Problem
-from calendar_app.loader import event_files, load_event_file, load_events
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.errors import EventFileError, Problem
+from calendar_app.core.loader import event_files, load_event_file, load_events
 
 from .conftest import DATA
 
@@ -237,7 +237,7 @@ def test_a_named_pipe_among_the_events_is_reported_and_never_waited_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Opening a FIFO waits for a writer that never comes: it is refused, and the rest loads."""
-    from calendar_app.cli import main
+    from calendar_app.cli.main import main
 
     from .noblock import within
 

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from calendar_app.cli import main
+from calendar_app.cli.main import main
 from calendar_app.web.app import create_app
 
 from .coordinator_site import PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
@@ -243,7 +243,7 @@ def test_posts_without_the_sessions_csrf_token_are_refused(site: DeskSite) -> No
 
 
 def test_a_removed_coordinator_is_logged_out(site: DeskSite) -> None:
-    from calendar_app.accounts import Accounts
+    from calendar_app.desk.accounts import Accounts
 
     Accounts(site.root / "coordinators.toml").remove("Ana Ruiz")
     assert site.client.get("/manage", follow_redirects=False).status_code == 303

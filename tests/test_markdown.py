@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from calendar_app.config import SiteConfig
-from calendar_app.loader import load_event_file
-from calendar_app.markdown import _cached_html, description_html, plain_text, render_markdown, summary
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.loader import load_event_file
+from calendar_app.render.markdown import _cached_html, description_html, plain_text, render_markdown, summary
 
 
 def test_markdown_becomes_html() -> None:

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from calendar_app.config import SiteConfig
-from calendar_app.loader import load_event_file
-from calendar_app.model import FIELD_NAMES, Event, EventFields, Status, json_schema, normalize_tag
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.loader import load_event_file
+from calendar_app.core.model import FIELD_NAMES, Event, EventFields, Status, json_schema, normalize_tag
 
 from .conftest import DATA
 

@@ -12,8 +12,8 @@ from typing import Any, Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
-from calendar_app.config import SiteConfig
-from calendar_app.notify import Notifier
+from calendar_app.core.config import SiteConfig
+from calendar_app.desk.notify import Notifier
 
 from .coordinator_site import csrf_of, form_of, make_site
 

@@ -22,8 +22,8 @@ import schemathesis
 from schemathesis import checks
 from schemathesis.generation.case import Case
 
-from calendar_app.accounts import Accounts
-from calendar_app.config import load_config
+from calendar_app.desk.accounts import Accounts
+from calendar_app.core.config import load_config
 from calendar_app.web.app import create_app
 
 from .conftest import ROOT, SAMPLE_EVENTS

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.outputtree import MANIFEST_DIR, MANIFEST_NAME, Manifest, OutputTree
+from calendar_app.build.outputtree import MANIFEST_DIR, MANIFEST_NAME, Manifest, OutputTree
 
 
 def _build(out: Path, files: dict[str, str], keep: tuple[str, ...] = ()) -> OutputTree:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from calendar_app.config import SiteConfig
+from calendar_app.core.config import SiteConfig
 from calendar_app.web.app import create_app
 
 from .conftest import ROOT, SAMPLE_EVENTS
@@ -25,7 +25,7 @@ HOTLINE = "1-888-373-7888"
 
 
 def sample_client(today: date = NOVEMBER, config: SiteConfig | None = None) -> TestClient:
-    from calendar_app.config import load_config
+    from calendar_app.core.config import load_config
 
     return TestClient(create_app(config or load_config(ROOT / "calendar.toml"), SAMPLE_EVENTS, today=today, watch=False))
 

@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from calendar_app.config import SiteConfig
+from calendar_app.core.config import SiteConfig
 from calendar_app.web.app import create_app
 
 TODAY = date(2026, 11, 23)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.pending import PUBLISHED, REJECTED, PendingError, PendingQueue
+from calendar_app.desk.pending import PUBLISHED, REJECTED, PendingError, PendingQueue
 
 TEXT = "---\ntitle: Suggested Webinar\ntype: webinar\nstart: 2027-06-01 13:00\nonline: true\n---\nBody\n"
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendar_app.config import SiteConfig
-from calendar_app.loader import load_event_file
-from calendar_app.model import Event
-from calendar_app.phrasing import (
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.loader import load_event_file
+from calendar_app.core.model import Event
+from calendar_app.render.phrasing import (
     clock_range_text,
     clock_text,
     date_range_parts,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calendar_app.plaintext import markdown_to_text
+from calendar_app.render.plaintext import markdown_to_text
 
 
 def test_paragraphs_and_emphasis() -> None:

@@ -8,7 +8,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calendar_app.recurrence import tail_from
+from calendar_app.core.recurrence import tail_from
 
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 

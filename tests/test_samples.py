@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendar_app.cli import main
-from calendar_app.config import SiteConfig, load_config
-from calendar_app.loader import load_events
-from calendar_app.model import Event, Status
+from calendar_app.cli.main import main
+from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.core.loader import load_events
+from calendar_app.core.model import Event, Status
 
 from .conftest import ROOT, SAMPLE_EVENTS
 

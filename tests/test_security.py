@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 import calendar_app
-from calendar_app.accounts import Accounts, CheckSlots, machine_cpus
+from calendar_app.desk.accounts import Accounts, CheckSlots, machine_cpus
 from calendar_app.web.app import create_app
 from tests.coordinator_site import CHEAP, PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
 
@@ -370,16 +370,16 @@ def test_wrong_api_tokens_pause_the_address(tmp_path: Path) -> None:
 SECRET_NAMES = re.compile(r"token|digest|csrf|password|secret|stamp", re.I)
 # Comparisons whose names sound secret, reviewed one by one: none compares a guess with a secret.
 REVIEWED = {
-    "accounts.py: stamp != self._stamp": "the coordinators file's size and time",
-    "accounts.py: password != password.strip()": "a new password checked for spaces, against nothing stored",
-    "accounts.py: f'{parts[0]}_' != TOKEN_PREFIX": "the public prefix every token starts with",
-    "accounts.py: item['id'] == token_id": "a token's public id, named at the command line to revoke it",
-    "coordinator_cli.py: getpass.getpass('Same password again: ') != first": "the two passwords typed at a terminal",
-    "ics.py: previous[0] == digest": "the digest of a public feed's bytes",
-    "outputtree.py: self.previous.outputs.get(path) == digest": "the digest of a public page",
-    "site.py: found[0] != stamp": "a file's size and time",
-    "site.py: event.last_modified == (committed or _file_time(stamp))": "a file's time",
-    "site.py: self._entries[p].stamp != s": "a file's size and time",
+    "desk/accounts.py: stamp != self._stamp": "the coordinators file's size and time",
+    "desk/accounts.py: password != password.strip()": "a new password checked for spaces, against nothing stored",
+    "desk/accounts.py: f'{parts[0]}_' != TOKEN_PREFIX": "the public prefix every token starts with",
+    "desk/accounts.py: item['id'] == token_id": "a token's public id, named at the command line to revoke it",
+    "cli/coordinators.py: getpass.getpass('Same password again: ') != first": "the two passwords typed at a terminal",
+    "web/feedcache.py: previous[0] == digest": "the digest of a public feed's bytes",
+    "build/outputtree.py: self.previous.outputs.get(path) == digest": "the digest of a public page",
+    "files/site.py: found[0] != stamp": "a file's size and time",
+    "files/site.py: event.last_modified == (committed or _file_time(stamp))": "a file's time",
+    "files/site.py: self._entries[p].stamp != s": "a file's size and time",
 }
 
 
@@ -402,7 +402,7 @@ def test_secrets_are_compared_in_constant_time() -> None:
                 if SECRET_NAMES.search(key.split(": ", 1)[1]) and key not in REVIEWED:
                     found.append(f"{key} (line {node.lineno})")
     assert not found, found
-    source = (package / "accounts.py").read_text() + (package / "web" / "desk.py").read_text()
+    source = (package / "desk" / "accounts.py").read_text() + (package / "web" / "desk.py").read_text()
     assert source.count("hmac.compare_digest") >= 3 and "self.hasher.verify(" in source
 
 
@@ -499,7 +499,7 @@ def test_drafts_and_suggestions_stay_in_the_pending_folder(site: DeskSite) -> No
 
 
 def test_new_refuses_a_slug_with_a_trailing_line_break(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from calendar_app.cli import main
+    from calendar_app.cli.main import main
 
     events = tmp_path / "events"
     events.mkdir()

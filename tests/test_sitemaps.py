@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from calendar_app import sitemaps
+from calendar_app.build import sitemaps
 
 NS = {"s": sitemaps.NAMESPACE}
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.catalog import Catalog
-from calendar_app.config import SiteConfig
-from calendar_app.loader import load_events
-from calendar_app.staticpaths import StaticPaths, path_segment
+from calendar_app.core.catalog import Catalog
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.loader import load_events
+from calendar_app.build.staticpaths import StaticPaths, path_segment
 
 from .conftest import SAMPLE_EVENTS
 

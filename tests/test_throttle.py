@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app import throttle as throttle_module
-from calendar_app.throttle import AttemptsFile, Throttle
+from calendar_app.files import throttle as throttle_module
+from calendar_app.files.throttle import AttemptsFile, Throttle
 
 from .conftest import ROOT
 
@@ -85,7 +85,7 @@ def test_a_watched_count_refuses_nothing_and_says_when_the_latest_leaves(store: 
 WORKER = """
 import sys, threading
 from pathlib import Path
-from calendar_app.throttle import AttemptsFile, Throttle
+from calendar_app.files.throttle import AttemptsFile, Throttle
 store = AttemptsFile(Path(sys.argv[1]), "secret")
 account = Throttle(limit=5, window=60, store=store, scope="account")
 address = Throttle(limit=5, window=60, store=store, scope="address")  # a second throttle on one connection
@@ -141,7 +141,7 @@ def test_a_file_that_cannot_be_used_falls_back_to_memory_and_is_tried_again(
     (tmp_path / "state").write_text("a file where the state folder should be")
     store = AttemptsFile(tmp_path / "state" / "attempts.sqlite", "secret")
     throttle = Throttle(limit=1, window=60, store=store, scope="s")
-    with caplog.at_level(logging.WARNING, logger="calendar_app.throttle"):
+    with caplog.at_level(logging.WARNING, logger="calendar_app.files.throttle"):
         assert throttle.take("ana") == 0
     assert throttle.take("ana") > 0  # still counted, and no error for the person logging in
     assert "counting in memory for now" in caplog.text

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from calendar_app.timezones import build_vtimezone, transitions, vtimezone_bytes
+from calendar_app.render.ical.timezones import build_vtimezone, transitions, vtimezone_bytes
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.config import SiteConfig
-from calendar_app.frontmatter import split_front_matter
-from calendar_app.loader import load_event_file
-from calendar_app.writer import atomic_write, ordered_fields, render_event_file
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.frontmatter import split_front_matter
+from calendar_app.core.loader import load_event_file
+from calendar_app.files.writer import atomic_write, ordered_fields, render_event_file
 
 from .conftest import DATA
 

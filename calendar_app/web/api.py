@@ -13,13 +13,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..apidata import (  # noqa: F401 - the shapes stay importable from here
+from ..core.catalog import Filters
+from ..core.errors import FilterError
+from ..render.apidata import (  # noqa: F401 - the shapes stay importable from here
+    ErrorBody,
+    ErrorDetail,
     EventDetail,
     EventLinks,
     EventList,
     EventSummary,
-    ErrorBody,
-    ErrorDetail,
     OnlineDetails,
     OrganizerDetails,
     PageLinks,
@@ -29,9 +31,7 @@ from ..apidata import (  # noqa: F401 - the shapes stay importable from here
     event_list,
     summary_of,
 )
-from ..catalog import Filters
-from ..errors import FilterError
-from ..listing import PAGE_PARAMS, parse_page
+from ..render.listing import PAGE_PARAMS, parse_page
 
 router = APIRouter(prefix="/api", tags=["events"])
 

@@ -19,10 +19,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ..accounts import Coordinator
-from ..editing import EditConflict, EditRefused, EventNotFound, Saved
-from ..errors import EventFileError, Problem
-from ..frontmatter import split_front_matter
+from ..core.errors import EventFileError, Problem
+from ..core.frontmatter import split_front_matter
+from ..desk.accounts import Coordinator
+from ..desk.editing import EditConflict, EditRefused, EventNotFound, Saved
 from .desk import author_of, client_address, desk_of, pause, read_body
 
 router = APIRouter(prefix="/api/events", tags=["coordinators"], responses={

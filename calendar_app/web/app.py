@@ -11,13 +11,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..clock import Clock
-from ..config import SiteConfig
-from ..ics import FeedCache
-from ..site import Site
+from ..core.clock import Clock
+from ..core.config import SiteConfig
+from ..files.site import Site
+from ..render.assets import STATIC_DIR
 from . import api, feeds, manage, pages
-
-STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+from .feedcache import FeedCache
 
 # Scripts and styles come only from this site; no inline script from anywhere.
 CONTENT_SECURITY_POLICY = (

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from ..config import DEFAULT_CONFIG_NAME, load_config
-from ..loadcache import default_cache_dir
+from ..core.config import DEFAULT_CONFIG_NAME, load_config
+from ..files.loadcache import default_cache_dir
 from .app import create_app
 
 ENV_EVENTS = "CALENDAR_EVENTS"

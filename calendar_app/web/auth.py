@@ -24,8 +24,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..accounts import AccountError, ChecksBusy, Coordinator
-from .desk import Desk, client_address, current_coordinator, desk_of, log_in, log_out, pause, posted_form, render
+from ..desk.accounts import AccountError, ChecksBusy, Coordinator
+from .desk import (
+    Desk,
+    client_address,
+    current_coordinator,
+    desk_of,
+    log_in,
+    log_out,
+    pause,
+    posted_form,
+    render,
+)
 from .sessions import SessionsUnavailable
 
 router = APIRouter(include_in_schema=False)

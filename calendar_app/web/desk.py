@@ -20,7 +20,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
-
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
@@ -28,16 +27,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.middleware.sessions import SessionMiddleware
 
-from ..accounts import Accounts, Coordinator
-from ..editing import Author, Editor
-from ..history import History
-from ..listing import site_context
-from ..notify import Notifier
-from ..pending import PendingQueue
-from ..rendering import environment
-from ..site import Site
-from ..throttle import AttemptsFile, Throttle
-from ..workspace import Workspace
+from ..desk.accounts import Accounts, Coordinator
+from ..desk.editing import Author, Editor
+from ..desk.history import History
+from ..desk.notify import Notifier
+from ..desk.pending import PendingQueue
+from ..files.site import Site
+from ..files.throttle import AttemptsFile, Throttle
+from ..files.workspace import Workspace
+from ..render.listing import site_context
+from ..render.rendering import environment
 from .sessions import OpenSession, SessionStore, SessionsUnavailable
 
 SESSION_COOKIE = "calendar_session"

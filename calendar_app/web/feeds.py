@@ -19,9 +19,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..catalog import Filters
-from ..errors import FilterError
-from ..ics import CONTENT_TYPE, FeedBytes, FeedCache
+from ..core.catalog import Filters
+from ..core.errors import FilterError
+from ..render.ical.ics import CONTENT_TYPE, FeedBytes
+from .feedcache import FeedCache
 
 router = APIRouter()
 

@@ -8,14 +8,20 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..config import SiteConfig
-from ..errors import Problem
-from ..eventform import FORM_FIELDS, FormField, FormValues, choices_for, errors_by_field
-from ..eventpage import event_context
-from ..listing import entry, site_context
-from ..model import Event
-from ..rendering import environment
-from ..site import Site
+from ..core.config import SiteConfig
+from ..core.errors import Problem
+from ..core.model import Event
+from ..desk.eventform import (
+    FORM_FIELDS,
+    FormField,
+    FormValues,
+    choices_for,
+    errors_by_field,
+)
+from ..files.site import Site
+from ..render.eventpage import event_context
+from ..render.listing import entry, site_context
+from ..render.rendering import environment
 
 # What the public may fill in when suggesting an event; identity, status and highlighting
 # are the coordinators' to decide.

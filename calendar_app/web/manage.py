@@ -18,12 +18,13 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..accounts import Coordinator
-from ..editing import EditConflict, EditRefused, EventNotFound, Saved
-from ..eventform import FormValues, empty_values, values_from_form
-from ..site import Site
+from ..desk.accounts import Coordinator
+from ..desk.editing import EditConflict, EditRefused, EventNotFound, Saved
+from ..desk.eventform import FormValues, empty_values, values_from_form
+from ..files.site import Site
 from . import api_write, auth, pending_routes, suggest
-from .desk import author_of, coordinator_required, desk_of, flash, install as install_desk, posted_form, render
+from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
+from .desk import install as install_desk
 from .formview import form_view, preview
 
 router = APIRouter()  # its pages stay out of the OpenAPI document; the write API it includes is in it
@@ -61,7 +62,7 @@ def dashboard(request: Request, show: str = "upcoming", q: str = "", coordinator
 def _feed_sizes(site: Site) -> list[dict[str, Any]]:
     """Each feed's size and count, beside the limits Google Calendar reads up to."""
     try:
-        from ..ics import FeedCache
+        from .feedcache import FeedCache
     except ImportError:  # the feed module is optional for the desk
         return []
     cache = FeedCache.of(site)

@@ -22,11 +22,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from ..atom import render_atom
-from ..catalog import FILTER_PARAMS, Filters
-from ..errors import FilterError
-from ..eventpage import event_context
-from ..listing import (
+from ..core.catalog import FILTER_PARAMS, Filters
+from ..core.errors import FilterError
+from ..files.site import Site
+from ..render.atom import render_atom
+from ..render.eventpage import event_context
+from ..render.listing import (
     PAGE_PARAMS,
     listing_context,
     observance_context,
@@ -36,8 +37,7 @@ from ..listing import (
     subscribe_links,
     with_query,
 )
-from ..rendering import environment
-from ..site import Site
+from ..render.rendering import environment
 
 router = APIRouter(include_in_schema=False)
 

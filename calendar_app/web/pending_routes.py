@@ -17,12 +17,24 @@ from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..accounts import Coordinator
-from ..editing import EditRefused, slugify
-from ..errors import EventFileError
-from ..eventform import FormValues, empty_values, values_from_data, values_from_form
-from ..frontmatter import split_front_matter
-from ..pending import PENDING, PUBLISHED, REJECTED, NotRecorded, PendingError, PendingItem
+from ..core.errors import EventFileError
+from ..core.frontmatter import split_front_matter
+from ..desk.accounts import Coordinator
+from ..desk.editing import EditRefused, slugify
+from ..desk.eventform import (
+    FormValues,
+    empty_values,
+    values_from_data,
+    values_from_form,
+)
+from ..desk.pending import (
+    PENDING,
+    PUBLISHED,
+    REJECTED,
+    NotRecorded,
+    PendingError,
+    PendingItem,
+)
 from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
 from .formview import form_view, preview
 

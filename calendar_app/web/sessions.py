@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from ..errors import CalendarError
-from ..statefile import PrivateDatabase
+from ..core.errors import CalendarError
+from ..files.statefile import PrivateDatabase
 
 T = TypeVar("T")
 

@@ -16,9 +16,9 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..editing import EditRefused, SaveFailed
-from ..errors import Problem
-from ..eventform import FormValues, empty_values, values_from_form
+from ..core.errors import Problem
+from ..desk.editing import EditRefused, SaveFailed
+from ..desk.eventform import FormValues, empty_values, values_from_form
 from .desk import client_address, desk_of, pause, posted_form, render
 from .formview import SUGGEST_FIELDS, form_view
 

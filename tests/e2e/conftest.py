@@ -115,7 +115,7 @@ def _start(
     url = f"http://127.0.0.1:{port}"
     config_path = config or _config_for(url, folder)
     command = [
-        sys.executable, "-c", "import sys; from calendar_app.cli import main; sys.exit(main())",
+        sys.executable, "-c", "import sys; from calendar_app.cli.main import main; sys.exit(main())",
         "serve", "--host", "127.0.0.1", "--port", str(port), "--today", today,
         "--events", str(events), "--config", str(config_path),
     ]

@@ -20,7 +20,7 @@ Screenshot = Callable[[Any, str], Any]
 
 def add_coordinator(server: Any) -> None:
     """As a site's admin would, on the command line, while the server runs."""
-    command = [sys.executable, "-c", "import sys; from calendar_app.cli import main; sys.exit(main())",
+    command = [sys.executable, "-c", "import sys; from calendar_app.cli.main import main; sys.exit(main())",
                "coordinator", "add", "Ana Ruiz", "ana@example.org", "--password-stdin",
                "--config", str(server.config_path)]
     subprocess.run(command, input=PASSWORD + "\n", text=True, check=True, capture_output=True)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from calendar_app.build import build_site
-from calendar_app.config import load_config
+from calendar_app.build.static import build_site
+from calendar_app.core.config import load_config
 from calendar_app.web.app import create_app
 
 from .conftest import ROOT, SAMPLE_EVENTS

@@ -22,13 +22,13 @@ if __name__ == "__main__":  # instrument the project's code (only) as it is firs
     import atheris  # installed by `make fuzz` only: it is heavy, and the tests do not need it
 
     with atheris.instrument_imports(include=["calendar_app"]):
-        import calendar_app.loader
-        import calendar_app.vevent
+        import calendar_app.core.loader
+        import calendar_app.render.ical.vevent
 
-from calendar_app.config import SiteConfig
-from calendar_app.errors import EventFileError
-from calendar_app.loader import load_event_file
-from calendar_app.vevent import build_vevent
+from calendar_app.core.config import SiteConfig
+from calendar_app.core.errors import EventFileError
+from calendar_app.core.loader import load_event_file
+from calendar_app.render.ical.vevent import build_vevent
 
 CONFIG = SiteConfig()
 ROOT = Path("events")

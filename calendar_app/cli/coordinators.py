@@ -1,0 +1,149 @@
+"""Commands for coordinators' accounts and for importing: `coordinator ...` and `import`.
+
+Registered by `cli.build_parser`; each command is a short function, as in `cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..desk.accounts import AccountError, Accounts
+from ..desk.fetch import FetchPolicy
+from ..desk.importer import ImportOptions, import_calendar, read_source
+from ..files.workspace import Workspace
+from .options import config_path, read_config
+
+
+def _accounts(args: argparse.Namespace) -> Accounts:
+    config = read_config(args)
+    return Accounts(Workspace.beside(config_path(args), config).coordinators_file)
+
+
+def _password(args: argparse.Namespace) -> str:
+    """From standard input (one line, for scripts) or asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise AccountError("no terminal to ask for the password; use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Same password again: ") != first:
+        raise AccountError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_coordinator_add(args: argparse.Namespace) -> int:
+    accounts = _accounts(args)
+    coordinator = accounts.add(args.name, args.email, _password(args))
+    print(f"added {coordinator.name} <{coordinator.email}> to {accounts.path}")
+    return 0
+
+
+def cmd_coordinator_password(args: argparse.Namespace) -> int:
+    accounts = _accounts(args)
+    accounts.set_password(args.name, _password(args))
+    print(f"changed the password of {args.name}; their open sessions have ended")
+    return 0
+
+
+def cmd_coordinator_remove(args: argparse.Namespace) -> int:
+    accounts = _accounts(args)
+    accounts.remove(args.name)
+    print(f"removed {args.name}; their sessions and API tokens no longer work")
+    return 0
+
+
+def cmd_coordinator_list(args: argparse.Namespace) -> int:
+    accounts = _accounts(args)
+    coordinators = accounts.all()
+    if not coordinators:
+        print(f"no coordinators yet in {accounts.path}; add one with `calendar-app coordinator add NAME EMAIL`")
+    for c in coordinators:
+        active = [t.id for t in c.tokens if t.active]
+        tokens = f"tokens: {', '.join(active)}" if active else "no active token"
+        print(f"{c.name} <{c.email}>  ({tokens})")
+    return 0
+
+
+def cmd_coordinator_token(args: argparse.Namespace) -> int:
+    token_id, token = _accounts(args).issue_token(args.name)
+    print(token)
+    print(f"token {token_id} for {args.name}: shown only now; revoke it with "
+          f"`calendar-app coordinator revoke {args.name!r} {token_id}`", file=sys.stderr)
+    return 0
+
+
+def cmd_coordinator_revoke(args: argparse.Namespace) -> int:
+    revoked = _accounts(args).revoke(args.name, args.token_id)
+    print(f"revoked {', '.join(revoked)}" if revoked else f"{args.name} had no active token")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    config = read_config(args)
+    if args.type is not None and args.type not in config.types:
+        print(f"calendar-app import: --type must be one of {', '.join(config.types)}", file=sys.stderr)
+        return 2
+    options = ImportOptions(type=args.type, assume_online=args.assume_online, dry_run=args.dry_run)
+    if args.deadline <= 0:
+        print("calendar-app import: --deadline must be a number of seconds above 0", file=sys.stderr)
+        return 2
+    policy = FetchPolicy(allow_private=args.allow_private, allowed_hosts=frozenset(args.allow_host),
+                         deadline_seconds=args.deadline)
+    outcomes = import_calendar(read_source(args.source, policy), Path(args.events), config, options)
+    written = 0
+    for outcome in outcomes:
+        if outcome.path is not None:
+            written += 1
+            print(f"{'would write' if args.dry_run else 'wrote'} {outcome.path}  ({outcome.title})")
+        else:
+            print(f"skipped {outcome.title!r}: {outcome.skipped}")
+        for note in outcome.notes:
+            print(f"    note: {note}")
+    skipped = len(outcomes) - written
+    print(f"{written} event(s) {'to write' if args.dry_run else 'written'}, {skipped} skipped", file=sys.stderr)
+    return 1 if skipped and not written else 0
+
+
+def register_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add `coordinator` (with its own subcommands) and `import` to the parser."""
+    coordinator = sub.add_parser("coordinator", help="manage coordinator accounts and API tokens")
+    actions = coordinator.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, func, helptext in (
+        ("add", cmd_coordinator_add, "add a coordinator (asks for the password twice)"),
+        ("password", cmd_coordinator_password, "set a new password (ends their sessions)"),
+    ):
+        p = actions.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("name", metavar="NAME")
+        if name == "add":
+            p.add_argument("email", metavar="EMAIL")
+        p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.set_defaults(func=func)
+    p = actions.add_parser("remove", parents=[common], help="remove a coordinator")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_coordinator_remove)
+    p = actions.add_parser("list", parents=[common], help="list coordinators and their active token ids")
+    p.set_defaults(func=cmd_coordinator_list)
+    p = actions.add_parser("token", parents=[common], help="issue an API token (printed once)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_coordinator_token)
+    p = actions.add_parser("revoke", parents=[common], help="revoke one API token, or all of a coordinator's")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("token_id", nargs="?", metavar="TOKEN_ID", help="the token's id (default: all)")
+    p.set_defaults(func=cmd_coordinator_revoke)
+
+    p = sub.add_parser("import", parents=[common], help="write event files from an iCalendar file or feed")
+    p.add_argument("source", metavar="FILE-OR-URL", help="an .ics file, or an http(s):// or webcal:// address")
+    p.add_argument("--type", default=None, help="type for events whose categories and title name none")
+    p.add_argument("--assume-online", action="store_true", help="treat events without a location as online")
+    p.add_argument("--dry-run", action="store_true", help="report what would be written; write nothing")
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                   help="let this host (as written in addresses) be on a private or loopback address; repeatable")
+    p.add_argument("--allow-private", action="store_true",
+                   help="let every host be on a private, loopback or link-local address")
+    p.add_argument("--deadline", type=float, default=30.0, metavar="SECONDS",
+                   help="give up fetching after this long in all, redirects included (default: 30)")
+    p.set_defaults(func=cmd_import)

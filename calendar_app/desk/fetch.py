@@ -1,0 +1,242 @@
+"""Fetching a calendar from another site for `calendar-app import`, within limits.
+
+An address given to the import may lead anywhere: to a redirect to the machine's own admin
+pages (`http://127.0.0.1:8080/...`), to a cloud's metadata service (169.254.169.254), to
+`ftp://`, or to a server that answers one byte a second. So, at every hop:
+
+- only `http://` and `https://` are followed, and at most `FetchPolicy.max_redirects` times;
+- the host is resolved once and every address it resolves to must be a global one (no
+  loopback, link-local, private, shared, reserved or multicast address) unless the policy
+  allows it (`--allow-private`, or `--allow-host NAME` for one host); the connection is then
+  made to the address that was checked, so a second DNS answer cannot slip another in;
+- one deadline covers resolving, connecting, TLS, every redirect and every byte read: each
+  read waits only for the time that is left, so a slow drip ends there too;
+- the answer is read to at most `FetchPolicy.max_bytes`.
+
+Built on the standard library's `http.client` and `ssl` (certificates checked as
+`ssl.create_default_context` does) and `ipaddress` for what counts as global. Proxy settings
+in the environment are not used: the address checked must be the address connected to.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from ..core.errors import CalendarError
+
+MAX_BYTES = 20 * 1024 * 1024
+_REDIRECTS = (301, 302, 303, 307, 308)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class FetchFailed(CalendarError):
+    """The address could not be fetched, or was refused; the message names the address and why."""
+
+    def __init__(self, url: str, reason: str, *, redirected_from: str | None = None, hint: str | None = None) -> None:
+        self.url, self.reason, self.redirected_from, self.hint = url, reason, redirected_from, hint
+        where = f"{url} (redirected from {redirected_from})" if redirected_from else url
+        super().__init__(f"{where}: {reason}" + (f" Hint: {hint}" if hint else ""))
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """What one fetch may do."""
+
+    allow_private: bool = False  # every host may be on a private, loopback or link-local address
+    allowed_hosts: frozenset[str] = field(default_factory=frozenset)  # these hosts may be
+    max_redirects: int = 5
+    deadline_seconds: float = 30.0  # for the whole fetch, redirects included
+    max_bytes: int = MAX_BYTES
+
+    def allows(self, host: str) -> bool:
+        return self.allow_private or _host_key(host) in {_host_key(h) for h in self.allowed_hosts}
+
+
+def fetch(url: str, policy: FetchPolicy = FetchPolicy()) -> bytes:
+    """The body of a 200 answer for `url`, following redirects as the policy allows."""
+    deadline = time.monotonic() + policy.deadline_seconds
+    source, current = url, url
+    for _hop in range(policy.max_redirects + 1):
+        came_from = None if current == source else source
+        try:
+            status, location, data = _get(current, policy, deadline)
+        except FetchFailed as exc:
+            raise FetchFailed(exc.url, exc.reason, redirected_from=came_from, hint=exc.hint) from None
+        except TimeoutError:  # (socket.timeout is the same class)
+            raise FetchFailed(current, f"no complete answer within the deadline of {policy.deadline_seconds:g} s",
+                              redirected_from=came_from, hint="--deadline SECONDS gives it longer") from None
+        if location is None:
+            return data
+        current = urljoin(current, location)
+    raise FetchFailed(url, f"more than {policy.max_redirects} redirects (the last to {current})")
+
+
+def _get(url: str, policy: FetchPolicy, deadline: float) -> tuple[int, str | None, bytes]:
+    """One request: (status, the redirect's target or None, the body of a 200)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise FetchFailed(url, f"refused: only http:// and https:// addresses are fetched, not {scheme or 'this'}://")
+    host = parts.hostname
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise FetchFailed(url, "the port is not a number from 0 to 65535") from None
+    if not host:
+        raise FetchFailed(url, "the address names no host")
+    sock = _connect(url, host, port, policy, deadline)
+    if scheme == "https":
+        sock = _tls(url, sock, host, deadline)
+    connection_class = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(host, port)
+    connection.sock = sock  # connected to the checked address: the connection never resolves the name again
+    response: http.client.HTTPResponse | None = None
+    try:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request("GET", target, headers={
+            "User-Agent": "calendar-app import", "Accept": "text/calendar, */*;q=0.5", "Accept-Encoding": "identity"})
+        response = connection.getresponse()
+        if response.status in _REDIRECTS:
+            location = response.getheader("Location")
+            if not location:
+                raise FetchFailed(url, f"the server answered {response.status} without saying where to")
+            return response.status, location.strip(), b""
+        if response.status != 200:
+            raise FetchFailed(url, f"the server answered {response.status} {response.reason}".rstrip())
+        return response.status, None, _body(url, response, policy.max_bytes)
+    except TimeoutError:
+        raise  # the deadline: told by `fetch`, which knows it
+    except (http.client.HTTPException, OSError) as exc:
+        raise FetchFailed(url, f"cannot fetch it ({exc or type(exc).__name__})") from None
+    finally:
+        if response is not None:
+            response.close()  # it holds the socket too (the connection hands it over on a closing answer)
+        connection.close()
+
+
+def _body(url: str, response: http.client.HTTPResponse, limit: int) -> bytes:
+    too_large = f"refused: the answer is larger than the limit of {limit:,} bytes"
+    declared = response.getheader("Content-Length")
+    if declared and declared.strip().isdigit() and int(declared) > limit:
+        raise FetchFailed(url, f"{too_large} (it says {int(declared):,})")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise FetchFailed(url, too_large)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --- where it may connect ------------------------------------------------------------------------
+
+
+def _connect(url: str, host: str, port: int, policy: FetchPolicy, deadline: float) -> socket.socket:
+    """A socket connected to one of `host`'s addresses, every one of which was checked first."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchFailed(url, f"cannot find the host {host} ({exc})") from None
+    if not policy.allows(host):
+        for *_, sockaddr in found:
+            address = _address(sockaddr[0])
+            kind = _not_global(address)
+            if kind:
+                raise FetchFailed(
+                    url, f"refused: {host} is at {address}, a {kind} address",
+                    hint=f"if this calendar is on your own network, add --allow-host {host}",
+                )
+    last: OSError | None = None
+    for family, kind_, proto, _, sockaddr in found:
+        sock = _DeadlineSocket(family, kind_, proto)
+        sock.deadline = deadline
+        try:
+            sock.settimeout(sock.time_left())
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            if isinstance(exc, TimeoutError):
+                raise
+            last = exc
+    raise FetchFailed(url, f"cannot connect to {host} ({last.strerror if last and last.strerror else last})")
+
+
+def _tls(url: str, sock: socket.socket, host: str, deadline: float) -> socket.socket:
+    context = ssl.create_default_context()
+    context.sslsocket_class = _DeadlineSSLSocket
+    wrapped = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)  # takes `sock` over
+    try:
+        wrapped.deadline = deadline  # type: ignore[attr-defined]
+        wrapped.settimeout(wrapped.time_left())  # type: ignore[attr-defined]
+        wrapped.do_handshake()  # one deadline for the whole handshake (ssl's own, from the timeout)
+        return wrapped
+    except ssl.SSLError as exc:
+        wrapped.close()
+        raise FetchFailed(url, f"the secure connection failed ({exc.reason or exc})") from None
+    except BaseException:
+        wrapped.close()
+        raise
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    address = ipaddress.ip_address(text.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) names no other address
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return address
+
+
+def _not_global(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """What kind of address this is when it is not one on the internet at large; None when it is."""
+    if address.is_global and not address.is_multicast:
+        return None
+    for kind in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
+        if getattr(address, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return "non-global"
+
+
+def _host_key(host: str) -> str:
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+# --- one deadline for every read -------------------------------------------------------------------
+
+
+class _Deadline:
+    """Each read and write waits only for the time left before `deadline` (a monotonic time).
+
+    A socket timeout alone bounds one read: a server that sends a byte a second never trips it.
+    """
+
+    deadline: float
+
+    def time_left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the deadline passed")
+        return left
+
+    def recv_into(self, *args: Any, **kwargs: Any) -> int:
+        self.settimeout(self.time_left())  # type: ignore[attr-defined]
+        return super().recv_into(*args, **kwargs)  # type: ignore[misc,no-any-return]
+
+    def sendall(self, *args: Any, **kwargs: Any) -> None:
+        self.settimeout(self.time_left())  # type: ignore[attr-defined]
+        super().sendall(*args, **kwargs)  # type: ignore[misc]
+
+
+class _DeadlineSocket(_Deadline, socket.socket):
+    pass
+
+
+class _DeadlineSSLSocket(_Deadline, ssl.SSLSocket):
+    pass

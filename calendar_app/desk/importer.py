@@ -1,0 +1,328 @@
+"""`calendar-app import FILE-OR-URL`: event files from an iCalendar file or feed.
+
+Each VEVENT becomes an event file written the way people write them: times in the event's own
+zone (an IANA name), all-day spans with the inclusive last day (DTEND is exclusive in
+iCalendar), RRULE and EXDATE, location, URL, status, organizer, the description as the body.
+Nothing is written that does not validate (each file goes through `loader.load_event_file`
+first); events whose UID is already on the site are skipped; what could not be carried over
+is reported per event. Files are written with `writer.atomic_write` and never replace one.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Calendar
+from icalendar import Event as VEvent
+from icalendar.timezone.tzid import tzid_from_tzinfo
+
+from ..core.config import SiteConfig
+from ..core.errors import CalendarError, EventFileError
+from ..core.loader import event_files, load_event_file, load_events
+from ..files.writer import atomic_write, render_event_file
+from .editing import slugify
+from .fetch import MAX_BYTES, FetchPolicy, fetch
+
+_NOT_CARRIED = ("ATTENDEE", "VALARM", "ATTACH", "RDATE", "EXRULE", "GEO", "RESOURCES", "CONTACT", "COMMENT")
+_ONLINE_PROPS = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL")
+
+
+class ImportFailed(CalendarError):
+    """The source cannot be read or is not iCalendar."""
+
+
+@dataclass
+class Outcome:
+    """What became of one VEVENT."""
+
+    title: str
+    uid: str
+    path: Path | None = None  # written (or, in a dry run, would be)
+    skipped: str | None = None  # why nothing was written
+    notes: list[str] = field(default_factory=list)  # what was not carried over
+
+
+@dataclass
+class ImportOptions:
+    type: str | None = None  # the type when the categories and title say none
+    assume_online: bool = False  # events with no location are online events
+    dry_run: bool = False
+
+
+def read_source(source: str, policy: FetchPolicy = FetchPolicy()) -> bytes:
+    """The bytes of a local file or an http(s)/webcal address (at most 20 MB).
+
+    Addresses are fetched by `fetch.fetch`, within `policy`: http(s) only at every hop, no
+    private or loopback address unless allowed, a few redirects, one deadline, a size cap.
+    """
+    if re.match(r"^(https?|webcal)://", source, re.IGNORECASE):
+        url = re.sub(r"^webcal://", "https://", source, flags=re.IGNORECASE)
+        return fetch(url, policy)
+    try:
+        # Read as given, a pipe too (`<(curl ...)`): the person named it; at most one byte past the limit.
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ImportFailed(f"{source}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise ImportFailed(f"{source}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def import_calendar(data: bytes, events_dir: Path, config: SiteConfig, options: ImportOptions) -> list[Outcome]:
+    """Write an event file for every new, valid VEVENT in `data`; report on each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            calendars = Calendar.from_ical(data, multiple=True)
+        except (ValueError, IndexError, KeyError) as exc:
+            raise ImportFailed(f"not an iCalendar file ({exc})") from None
+    general = [str(w.message) for w in caught]
+    known = {e.uid for e in load_events(events_dir, config).events} if events_dir.is_dir() else set()
+    taken = {p.stem for p in event_files(events_dir)} if events_dir.is_dir() else set()
+    vevents = [c for cal in calendars for c in cal.walk("VEVENT")]
+    overrides: dict[str, int] = {}
+    for component in vevents:
+        if "RECURRENCE-ID" in component:
+            uid = str(component.get("UID", ""))
+            overrides[uid] = overrides.get(uid, 0) + 1
+    outcomes: list[Outcome] = []
+    for component in vevents:
+        if "RECURRENCE-ID" in component:
+            continue  # changes to one occurrence; counted on the series below
+        outcome = _import_one(component, events_dir, config, options, known, taken)
+        if overrides.get(outcome.uid):
+            outcome.notes.append(f"{overrides[outcome.uid]} changed occurrence(s) (RECURRENCE-ID) not carried over")
+        if general and outcomes == []:
+            outcome.notes.extend(general)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _import_one(
+    component: VEvent, events_dir: Path, config: SiteConfig, options: ImportOptions, known: set[str], taken: set[str]
+) -> Outcome:
+    title = " ".join(str(component.get("SUMMARY", "")).split()) or "(no title)"
+    uid = str(component.get("UID", "")).strip()
+    outcome = Outcome(title, uid)
+    if uid and uid in known:
+        outcome.skipped = "already on the site (same uid)"
+        return outcome
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            data, body = vevent_fields(component, config, options, outcome.notes)
+        outcome.notes.extend(str(w.message) for w in caught)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        outcome.skipped = f"cannot be read: {exc}"
+        return outcome
+    slug = _free_slug(title, str(data["start"])[:10], taken)
+    path = events_dir / str(data["start"])[:4] / f"{slug}.md"
+    text, problems = _validated(data, body, path, events_dir, config, outcome.notes)
+    if problems:
+        outcome.skipped = "does not validate: " + "; ".join(problems)
+        return outcome
+    if not options.dry_run:
+        try:
+            atomic_write(path, text, overwrite=False)
+        except FileExistsError:
+            outcome.skipped = f"{path} already exists"
+            return outcome
+    taken.add(slug)
+    known.add(uid)
+    outcome.path = path
+    return outcome
+
+
+def _validated(
+    data: dict[str, Any], body: str, path: Path, events_dir: Path, config: SiteConfig, notes: list[str]
+) -> tuple[str, list[str]]:
+    """The file's text and its problems; EXDATEs that are not occurrences are left out, with a note."""
+    for _attempt in range(2):
+        text = render_event_file(data, body)
+        try:
+            load_event_file(path, events_dir, config, last_modified=datetime.now(timezone.utc), data=text.encode())
+            return text, []
+        except EventFileError as exc:
+            bad = {int(m.group(1)) for p in exc.problems if p.field and (m := re.fullmatch(r"except\[(\d+)\]", p.field))}
+            if not bad or len(bad) != len(exc.problems):
+                return text, [f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems]
+            dropped = [data["except"][i] for i in sorted(bad)]
+            data["except"] = [v for i, v in enumerate(data["except"]) if i not in bad]
+            notes.append(f"EXDATE {', '.join(dropped)} is not an occurrence of the rule; left out")
+    return text, ["the skipped occurrences do not fit the rule"]
+
+
+# --- one VEVENT -> front matter -------------------------------------------------------------------
+
+
+def vevent_fields(
+    component: VEvent, config: SiteConfig, options: ImportOptions, notes: list[str]
+) -> tuple[dict[str, Any], str]:
+    """Front matter (values as text) and the Markdown body for one VEVENT."""
+    start = component.decoded("DTSTART")
+    if isinstance(start, list):
+        raise ValueError("more than one DTSTART")
+    data: dict[str, Any] = {"title": " ".join(str(component.get("SUMMARY", "")).split())[:200] or "(no title)"}
+    categories = _categories(component)
+    data["type"] = _type_of(categories, data["title"], config, options, notes)
+    topics = [c for c in categories if c.casefold() != data["type"]]
+    named = component["DTSTART"].params.get("TZID")
+    zone = _zone(start, named, config, notes, recurring="RRULE" in component) if isinstance(start, datetime) else None
+    data.update(_when(component, start, zone))
+    if "RRULE" in component:
+        rules = component.get("RRULE")
+        rule = rules[0] if isinstance(rules, list) else rules
+        if isinstance(rules, list) and len(rules) > 1:
+            notes.append("only the first of several RRULEs carried over")
+        data["repeat"] = _rule_text(rule, zone)
+        data["except"] = _exdates(component, zone)
+    status = str(component.get("STATUS", "")).upper()
+    data["status"] = {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(status)
+    location = " ".join(str(component.get("LOCATION", "")).split())
+    online_url = next((str(component[p]) for p in _ONLINE_PROPS if p in component), "")
+    if re.match(r"^https?://\S+$", location):
+        online_url, location = online_url or location, ""
+    if location:
+        data["location"] = {"venue": location[:300]}
+    if online_url:
+        data["online"] = {"url": online_url}
+    elif not location and options.assume_online:
+        data["online"] = True
+    url = str(component.get("URL", "")).strip()
+    if url and re.match(r"^https?://", url):
+        data["url"] = url
+    elif url:
+        notes.append(f"URL {url!r} is not a web address; left out")
+    data.update(_organizer(component))
+    data["topics"] = topics
+    data["uid"] = str(component.get("UID", "")).strip() or None
+    if int(component.get("SEQUENCE", 0) or 0) > 0:
+        data["sequence"] = int(component.get("SEQUENCE"))
+    if not data["uid"]:
+        notes.append("no UID: the file's name gives it one, so importing this calendar again adds it again")
+    lost = sorted({p for p in _NOT_CARRIED if p in component} | {c.name for c in component.subcomponents})
+    if lost:
+        notes.append("not carried over: " + ", ".join(lost))
+    body = str(component.get("DESCRIPTION", "")).replace("\r\n", "\n").strip()
+    return data, body
+
+
+def _categories(component: VEvent) -> list[str]:
+    found: list[str] = []
+    values = component.get("CATEGORIES")
+    for value in values if isinstance(values, list) else [values] if values is not None else []:
+        found.extend(str(c).strip() for c in getattr(value, "cats", [value]) if str(c).strip())
+    return list(dict.fromkeys(found))
+
+
+def _type_of(categories: list[str], title: str, config: SiteConfig, options: ImportOptions, notes: list[str]) -> str:
+    for category in categories:
+        if category.casefold() in config.types:
+            return category.casefold()
+    for word in re.findall(r"[a-z]+", title.casefold()):
+        if word in config.types or word.rstrip("s") in config.types:
+            return word if word in config.types else word.rstrip("s")
+    chosen = options.type or config.types[0]
+    notes.append(f"type not given by the calendar; set to {chosen!r}")
+    return chosen
+
+
+def _zone(start: datetime, named: str | None, config: SiteConfig, notes: list[str], *, recurring: bool) -> ZoneInfo:
+    """The IANA zone of `start`: named by the calendar, recognised by name or offsets, or UTC."""
+    tz = start.tzinfo
+    if tz is None:
+        notes.append(f"time zone {named!r} unknown; read as {config.timezone}" if named else
+                     f"floating time read as {config.timezone}")
+        return config.zone
+    if isinstance(tz, ZoneInfo):
+        return tz
+    name = tzid_from_tzinfo(tz) or ""
+    candidates = [name] + [name[m.end():] for m in re.finditer(r"[/_\- ]", name)]
+    for candidate in [c for c in candidates if c] + [config.timezone]:
+        try:
+            zone = ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones ('US') is an OSError
+            continue
+        if _same_offsets(tz, zone, start):
+            if candidate != name:
+                notes.append(f"time zone {name!r} read as {candidate}")
+            return zone
+    notes.append(f"time zone {name or start.tzname()!r} not recognised; times converted to UTC"
+                 + (" (a series keeps the UTC time of its first occurrence)" if recurring else ""))
+    return ZoneInfo("UTC")
+
+
+def _same_offsets(tz: tzinfo, zone: ZoneInfo, start: datetime) -> bool:
+    probes = [start.replace(tzinfo=None) + timedelta(days=d) for d in (0, 91, 182, 273)]
+    return all(tz.utcoffset(p) == zone.utcoffset(p) for p in probes)
+
+
+def _text(value: date | datetime, zone: ZoneInfo | None) -> str:
+    if isinstance(value, datetime):
+        local = value.astimezone(zone) if value.tzinfo and zone else value
+        return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _when(component: VEvent, start: date | datetime, zone: ZoneInfo | None) -> dict[str, Any]:
+    if "DTEND" in component:
+        end = component.decoded("DTEND")
+    elif "DURATION" in component:
+        end = start + component.decoded("DURATION")
+    else:
+        end = None
+    if not isinstance(start, datetime):  # all-day: iCalendar's DTEND is the day after the last
+        last = end - timedelta(days=1) if isinstance(end, date) and not isinstance(end, datetime) else None
+        if last is None or last == start or end == start:  # DTEND equal to DTSTART: one day, as clients read it
+            return {"start": start.isoformat()}
+        return {"start": start.isoformat(), "end": last.isoformat()}  # before the start: refused by the validator
+    assert zone is not None
+    data = {"start": _text(start, zone), "timezone": zone.key}
+    if isinstance(end, datetime):
+        end_text = _text(end if end.tzinfo else end.replace(tzinfo=start.tzinfo), zone)
+        data["end"] = end_text[11:] if end_text[:10] == data["start"][:10] else end_text
+    return data
+
+
+def _rule_text(rule: Any, zone: ZoneInfo | None) -> str:
+    """The RRULE as text, with UNTIL in the event's local time (the file's rules are local)."""
+    parts = dict(rule)
+    until = parts.get("UNTIL")
+    if until:
+        value = until[0]
+        if isinstance(value, datetime) and value.tzinfo and zone:
+            parts["UNTIL"] = [value.astimezone(zone).replace(tzinfo=None)]
+    rebuilt = type(rule)(parts)
+    return rebuilt.to_ical().decode()
+
+
+def _exdates(component: VEvent, zone: ZoneInfo | None) -> list[str]:
+    values = component.get("EXDATE")
+    found: list[str] = []
+    for prop in values if isinstance(values, list) else [values] if values is not None else []:
+        found.extend(_text(d.dt, zone) for d in prop.dts)
+    return list(dict.fromkeys(found))
+
+
+def _organizer(component: VEvent) -> dict[str, Any]:
+    organizer = component.get("ORGANIZER")
+    if organizer is None:
+        return {}
+    email = str(organizer).removeprefix("mailto:").removeprefix("MAILTO:").strip()
+    name = organizer.params.get("CN") if hasattr(organizer, "params") else None
+    return {"organizer": {"name": str(name).strip('"') if name else None, "email": email if "@" in email else None}}
+
+
+def _free_slug(title: str, day: str, taken: set[str]) -> str:
+    base = slugify(title)
+    for candidate in (base, f"{base}-{day}", *(f"{base}-{day}-{n}" for n in range(2, 1000))):
+        if candidate not in taken:
+            return candidate
+    raise ValueError("no free file name")

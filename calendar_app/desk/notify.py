@@ -1,0 +1,104 @@
+"""E-mail notifications about suggestions, sent through the site's SMTP server when it has one.
+
+Coordinators hear when a suggestion arrives; the person who suggested an event hears when it
+is published or rejected. Without `smtp_host` nothing is sent and everything else works the
+same.
+
+Mail to the person who suggested goes to an address nobody has confirmed: anyone may type a
+stranger's address into the form. So it never carries what was typed (the title, the name, the
+description), only the site's own words and links, and the form's per-address limit holds; the
+site cannot be used to send a stranger someone else's text ("Suggestion received: WIN A
+PRIZE, claim at ..."). Coordinators' own addresses get the submitted title and name. Messages are built with the standard library's `email.message.EmailMessage`, whose
+default policy refuses line breaks in headers, and sent with `smtplib` (STARTTLS and a login
+when configured; the password comes from the environment, never from the configuration file).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from ..core.config import SiteConfig
+
+log = logging.getLogger("calendar_app")
+PASSWORD_ENV = "CALENDAR_SMTP_PASSWORD"
+
+
+class Notifier:
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.config.smtp_host)
+
+    def send(self, recipients: list[str], subject: str, text: str) -> bool:
+        """Send one message to each recipient; False (and a logged error) when the server fails."""
+        recipients = sorted({r for r in recipients if r})
+        if not self.enabled or not recipients:
+            return False
+        config = self.config
+        try:
+            with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=20) as smtp:  # type: ignore[arg-type]
+                if config.smtp_starttls:
+                    smtp.starttls()
+                if config.smtp_username:
+                    smtp.login(config.smtp_username, os.environ.get(PASSWORD_ENV, ""))
+                for recipient in recipients:
+                    smtp.send_message(self._message(recipient, subject, text))
+        except (OSError, smtplib.SMTPException, ValueError) as exc:  # ValueError: a header the policy refuses
+            log.error("could not send %r to %d recipient(s) through %s: %s", subject, len(recipients),
+                      config.smtp_host, exc)
+            return False
+        return True
+
+    def _message(self, recipient: str, subject: str, text: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = f"{self.config.name} <{self.config.smtp_from}>"
+        message["To"] = recipient
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = make_msgid(domain=self.config.uid_domain)
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(text)
+        return message
+
+    # --- the messages ----------------------------------------------------------------------
+
+    def suggestion_arrived(self, coordinators: list[str], title: str, review_url: str, sender: str) -> bool:
+        return self.send(
+            coordinators,
+            f"New suggestion: {title}",
+            f"{sender or 'Someone'} suggested an event for {self.config.name}:\n\n"
+            f"    {title}\n\nReview it (approve, edit or reject):\n{review_url}\n",
+        )
+
+    def suggestion_received(self, to: str, tracking_url: str) -> bool:
+        return self.send(
+            [to],
+            f"Suggestion received by {self.config.name}",
+            f"Thank you: {self.config.name} received an event suggested with this address. The coordinators "
+            "will review it.\n\n"
+            "This private page shows whether it has been published or not; keep the link to yourself:\n"
+            f"{tracking_url}\n\n"
+            "If you did not suggest an event, you can ignore this message.\n",
+        )
+
+    def suggestion_published(self, to: str, event_url: str) -> bool:
+        return self.send(
+            [to],
+            f"Your suggestion was published on {self.config.name}",
+            f"Thank you for your suggestion. It is now on {self.config.name}:\n\n{event_url}\n",
+        )
+
+    def suggestion_rejected(self, to: str, reason: str) -> bool:
+        """`reason` is the coordinator's, never the suggester's text."""
+        return self.send(
+            [to],
+            f"Your suggestion was not published on {self.config.name}",
+            "Thank you for your suggestion. The coordinators did not publish it, for this reason:\n\n"
+            f"    {reason}\n",
+        )

@@ -1,0 +1,115 @@
+"""Event files written the way people write them: front matter in field order, then Markdown.
+
+Both `calendar-app new` and the coordinators' form write through here, and files are saved
+atomically (temporary file in the same folder, flush, fsync, rename), so a crash or a full
+disk never leaves half a file, and a new file never replaces an existing one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..core.model import FIELD_NAMES
+
+_PLAIN_SAFE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _EventDumper(yaml.SafeDumper):
+    """Writes dates unquoted, lists of short words in flow style, long text folded."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if _PLAIN_SAFE.match(value):
+        # Our loader reads every scalar as text, so a date needs no quotes; editors show it as a date.
+        # Only a bare date is written as a timestamp: a date-time that must be quoted (in a flow
+        # list, or with seconds) would otherwise come out with an explicit `!!timestamp` tag.
+        tag = "tag:yaml.org,2002:timestamp" if _DATE_ONLY.match(value) else "tag:yaml.org,2002:str"
+        return dumper.represent_scalar(tag, value, style="")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
+    flow = all(isinstance(v, str) and len(v) < 60 for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+_EventDumper.add_representer(str, _represent_str)
+_EventDumper.add_representer(list, _represent_list)
+
+
+def ordered_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with empty values dropped and keys in the documented order (unknown keys last)."""
+    def empty(v: Any) -> bool:
+        return v is None or v == [] or v == {} or v == ""
+
+    cleaned = {k: v for k, v in data.items() if not empty(v)}
+    for key, value in list(cleaned.items()):
+        if isinstance(value, dict):
+            cleaned[key] = {k: v for k, v in value.items() if not empty(v)}
+            if not cleaned[key]:
+                del cleaned[key]
+    order = {name: i for i, name in enumerate(FIELD_NAMES)}
+    return dict(sorted(cleaned.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def render_event_file(data: dict[str, Any], body: str) -> str:
+    """The text of an event file for `data` (front matter values as text) and a Markdown body."""
+    header = yaml.dump(
+        ordered_fields(data),
+        Dumper=_EventDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+    body = body.replace("\r\n", "\n").strip("\n")
+    return f"---\n{header}---\n{body}\n" if body else f"---\n{header}---\n"
+
+
+def atomic_write(path: Path, text: str, *, overwrite: bool, sync: bool = True) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a part.
+
+    With `overwrite=False` an existing file is never replaced (FileExistsError), even when two
+    writers race: the new file is linked into place, which fails if the name is taken.
+    `sync=False` skips flushing to the disk (fsync): still atomic for readers, but a crash may
+    lose the file, which suits outputs that are made again (a static build's thousands of pages).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+            tmp.unlink()
+        if sync:
+            _fsync_dir(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot sync a directory; the rename itself is still atomic
+    finally:
+        os.close(fd)

@@ -1,0 +1,229 @@
+"""The JSON the API answers with: its shapes, and how events and listings become them.
+
+The shapes are pydantic models, so the web routes (`web/api.py`) list them in the OpenAPI
+document; the static build writes the same documents to files. Nothing here knows of the
+web framework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..core.catalog import Catalog, Filters
+from ..core.config import SiteConfig
+from ..core.model import Event
+from .eventpage import calendar_links, json_ld
+from .listing import entry, paginate, sessions, sort_upcoming, with_query
+from .markdown import description_html
+from .phrasing import language_name
+
+
+class Place(BaseModel):
+    venue: str | None = None
+    address: str | None = None
+    city: str | None = None
+    region: str | None = Field(default=None, description="State or region, such as SC.")
+    postal_code: str | None = None
+    country: str | None = None
+    one_line: str = Field(description="The whole address on one line.")
+
+
+class OnlineDetails(BaseModel):
+    url: str | None = None
+    platform: str | None = None
+
+
+class RegistrationDetails(BaseModel):
+    url: str | None = None
+    deadline: date | None = None
+    cost: str | None = None
+    free: bool
+
+
+class OrganizerDetails(BaseModel):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class EventLinks(BaseModel):
+    page: str = Field(description="The event's page on this site.")
+    ics: str = Field(description="The event as an iCalendar file (every session of a series).")
+    google: str = Field(description="Google Calendar's add-event page, filled in.")
+    outlook: str = Field(description="Outlook.com's add-event page, filled in.")
+
+
+class EventSummary(BaseModel):
+    slug: str
+    uid: str
+    title: str
+    type: str
+    status: str = Field(description="scheduled, tentative, postponed or cancelled.")
+    status_note: str | None = None
+    start: datetime | date = Field(description="The next session not yet over (a date for all-day events).")
+    end: datetime | date = Field(description="Its end; for all-day events the last day, inclusive.")
+    all_day: bool
+    timezone: str
+    when: str = Field(description="As the listing shows it, such as 'January 19, 2027 | 2 p.m. ET | Online'.")
+    place: str = Field(description="'Columbia, SC', 'Online', 'Online and Chicago, IL', or empty.")
+    location: Place | None = None
+    online: OnlineDetails | None = None
+    url: str | None = Field(default=None, description="The organizer's page for the event.")
+    registration: RegistrationDetails | None = None
+    organizer: OrganizerDetails | None = None
+    sponsors: list[str]
+    topics: list[str]
+    audience: list[str]
+    language: str
+    language_name: str
+    accessibility: list[str]
+    credits: str | None = None
+    recording: bool | None = None
+    featured: bool
+    observances: list[str]
+    repeat: str | None = Field(default=None, description="The RFC 5545 rule of a series.")
+    sequence: int
+    last_modified: datetime
+    links: EventLinks
+
+
+class EventDetail(EventSummary):
+    description: str = Field(description="The description as written, in Markdown.")
+    description_html: str = Field(description="The description as sanitised HTML.")
+    sessions: list[datetime | date] = Field(description="Every session of a series (the start alone otherwise).")
+    json_ld: dict[str, Any] = Field(description="The schema.org Event data the page carries.")
+
+
+class PageLinks(BaseModel):
+    self: str
+    html: str = Field(description="The same results as a web page.")
+    ics: str = Field(description="A calendar feed of the same filters.")
+    atom: str
+    next: str | None = None
+    prev: str | None = None
+
+
+class EventList(BaseModel):
+    filters: dict[str, list[str]] = Field(description="The filters in force, by query parameter.")
+    description: str = Field(description="The filters in words, such as 'webinars for law enforcement'.")
+    past: bool
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    events: list[EventSummary]
+    links: PageLinks
+
+
+class ErrorDetail(BaseModel):
+    parameter: str | None = None
+    message: str
+    choices: list[str] = []
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+
+def summary_of(catalog: Catalog, config: SiteConfig, event: Event, today: date, *, upcoming: bool = True) -> dict[str, Any]:
+    """An event as the API shows it in lists."""
+    f = event.fields
+    item = entry(catalog, event, today, upcoming=upcoming)
+    add = calendar_links(event, item.start, config)
+    loc = event.location
+    return {
+        "slug": event.slug, "uid": event.uid, "title": event.title, "type": event.type,
+        "status": event.status.value, "status_note": f.status_note,
+        "start": item.start, "end": item.end, "all_day": event.all_day, "timezone": event.zone.key,
+        "when": item.line_text, "place": item.place,
+        "location": Place(**loc.model_dump(), one_line=loc.one_line()) if loc else None,
+        "online": OnlineDetails(**event.online.model_dump()) if event.online else None,
+        "url": f.url,
+        "registration": RegistrationDetails(
+            url=f.registration.url, deadline=f.registration.deadline, cost=f.registration.cost, free=f.registration.is_free
+        ) if f.registration else None,
+        "organizer": OrganizerDetails(**f.organizer.model_dump()) if f.organizer else None,
+        "sponsors": list(f.sponsors), "topics": list(f.topics), "audience": list(f.audience),
+        "language": event.language, "language_name": language_name(event.language),
+        "accessibility": list(f.accessibility), "credits": f.credits, "recording": f.recording,
+        "featured": f.featured, "observances": list(f.observances), "repeat": f.repeat,
+        "sequence": event.sequence, "last_modified": event.last_modified,
+        "links": EventLinks(page=f"{config.base_url}/events/{event.slug}", ics=config.base_url + add.ics,
+                            google=add.google, outlook=add.outlook),
+    }
+
+
+
+
+def _query_of(f: Filters) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, value in f.to_query():
+        out.setdefault(name, []).append(value)
+    return out
+
+
+
+
+def event_list(
+    catalog: Catalog,
+    config: SiteConfig,
+    f: Filters,
+    *,
+    today: date,
+    past: bool = False,
+    page: int = 1,
+    events: list[Event] | None = None,
+    summaries: Mapping[str, EventSummary] | None = None,
+) -> EventList:
+    """One page of upcoming (or past) events passing `f`; raises FilterError for a page that does not exist.
+
+    `events` (the selection in listing order) and `summaries` (by slug) may be given when the
+    caller already has them, as the static build does for every page of a listing.
+    """
+    if events is None:
+        events = catalog.select(f, today=today, past=past)
+        if not past:
+            events = sort_upcoming(catalog, events, today)
+    query = f.to_query() + ([("past", "true")] if past else [])
+    pagination = paginate(len(events), page, config.page_size, "/api/events", query)
+    shown = events[pagination.first - 1 : pagination.last] if events else []
+    base = config.base_url
+    html_path = with_query("/past" if past else "/", f.to_query() + ([("page", str(page))] if page > 1 else []))
+    return EventList(
+        filters=_query_of(f),
+        description=f.describe(config),
+        past=past,
+        total=pagination.total,
+        page=pagination.page,
+        pages=pagination.pages,
+        page_size=config.page_size,
+        events=[
+            summaries[e.slug] if summaries is not None else EventSummary(**summary_of(catalog, config, e, today, upcoming=not past))
+            for e in shown
+        ],
+        links=PageLinks(
+            self=base + with_query("/api/events", query + ([("page", str(page))] if page > 1 else [])),
+            html=base + html_path,
+            ics=base + with_query("/calendar.ics", f.to_query()),
+            atom=base + with_query("/feed.atom", f.to_query()),
+            next=base + pagination.next_url if pagination.next_url else None,
+            prev=base + pagination.prev_url if pagination.prev_url else None,
+        ),
+    )
+
+
+def event_detail(catalog: Catalog, config: SiteConfig, event: Event, today: date) -> EventDetail:
+    """One event with its description, every session and its JSON-LD."""
+    data = summary_of(catalog, config, event, today, upcoming=event.last_date >= today)
+    return EventDetail(
+        **data,
+        description=event.body,
+        description_html=str(description_html(event)),
+        sessions=sessions(event, limit=1000),
+        json_ld=json_ld(event, config, data["start"]),
+    )

@@ -1,0 +1,53 @@
+"""An Atom feed of upcoming events for news readers, written by feedgen.
+
+Each entry is one event: its title, the listing's when-and-where line, the sanitised
+description, and a link to its page. `updated` is the file's last change, so a reader shows an
+event again when it is edited (a new date, a cancellation).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from html import escape
+
+from feedgen.feed import FeedGenerator
+
+from ..core.catalog import Catalog, Filters
+from .entries import entry
+from .listing import with_query
+from .markdown import description_html, summary
+
+MAX_ENTRIES = 200
+
+
+def render_atom(catalog: Catalog, f: Filters, *, today: date) -> bytes:
+    """The Atom document of the upcoming events passing `f`, soonest first."""
+    config = catalog.config
+    events = catalog.select(f, today=today)[:MAX_ENTRIES]
+    query = f.to_query()
+    self_url = config.base_url + with_query("/feed.atom", query)
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(config.name + ("" if f.is_empty else ": " + f.describe(config)))
+    feed.subtitle(config.description)
+    feed.link(href=self_url, rel="self", type="application/atom+xml")
+    feed.link(href=config.base_url + with_query("/", query), rel="alternate", type="text/html")
+    feed.author({"name": config.publisher_name, "email": config.publisher_email})
+    feed.language(config.language)
+    feed.generator("calendar-app")
+    newest = max((e.last_modified for e in events), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    feed.updated(newest)
+    for event in events:
+        item = entry(catalog, event, today)
+        page = config.base_url + item.url
+        heading = f"{item.status_label}: {event.title}" if item.status_label else event.title
+        atom = feed.add_entry(order="append")
+        atom.id(f"urn:uid:{event.uid}")
+        atom.title(heading)
+        atom.link(href=page, rel="alternate", type="text/html")
+        atom.updated(event.last_modified)
+        atom.summary(f"{item.line_text}. {summary(event.body, 280)}".strip())
+        atom.content(f"<p>{escape(item.line_text)}</p>{description_html(event)}", type="html")
+        for tag in (event.type, *event.fields.topics):
+            atom.category(term=tag)
+    return feed.atom_str(pretty=True)  # type: ignore[no-any-return]

@@ -1,0 +1,215 @@
+"""The context of one event's page: every detail, add-to-calendar links and schema.org JSON-LD.
+
+Like `listing`, this knows nothing of the web framework; the page, the JSON API and a static
+build all read what `event_context` returns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from ..core.catalog import Catalog
+from ..core.config import SiteConfig
+from ..core.model import Event, Status, When
+from .entries import STATUS_LABELS, next_session, occurrence_end, sessions
+from .listing import subscribe_links, with_query
+from .markdown import description_html, description_text, summary
+from .phrasing import (
+    Part,
+    accessibility_label,
+    day_text,
+    full_when,
+    iso_value,
+    language_name,
+    listing_line,
+    place_text,
+    text_of,
+    zone_name,
+)
+
+SCHEMA_STATUS = {
+    Status.SCHEDULED: "https://schema.org/EventScheduled",
+    Status.TENTATIVE: "https://schema.org/EventScheduled",
+    Status.POSTPONED: "https://schema.org/EventPostponed",
+    Status.CANCELLED: "https://schema.org/EventCancelled",
+}
+_PRICE = re.compile(r"^\s*\$\s*(\d+(?:\.\d{2})?)\s*$")
+
+
+@dataclass(frozen=True)
+class CalendarLinks:
+    """'Add to calendar' for one event: the .ics download and the web calendars' add pages."""
+
+    ics: str
+    google: str
+    outlook: str
+    next_only: bool  # the web calendars get the next session of a series; the .ics has them all
+
+
+@dataclass(frozen=True)
+class Session:
+    parts: list[Part]
+    over: bool
+
+
+def _utc_stamp(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar_links(event: Event, start: When, config: SiteConfig) -> CalendarLinks:
+    """Google and Outlook.com add-event links for the occurrence at `start`, and the .ics download."""
+    end = occurrence_end(event, start)
+    page = f"{config.base_url}/events/{event.slug}"
+    details = summary(event.body, 600) + ("\n\n" if event.body.strip() else "") + page
+    where = event.location.one_line() if event.location else ("Online" if event.online else "")
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        google_dates = f"{_utc_stamp(start)}/{_utc_stamp(end)}"
+        outlook_start = start.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        outlook_end = end.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        all_day = "false"
+    else:
+        after = end + timedelta(days=1)  # type: ignore[operator]
+        google_dates = f"{start:%Y%m%d}/{after:%Y%m%d}"
+        outlook_start, outlook_end, all_day = start.isoformat(), after.isoformat(), "true"
+    google = "https://calendar.google.com/calendar/render?" + urlencode(
+        {"action": "TEMPLATE", "text": event.title, "dates": google_dates, "details": details,
+         "location": where, "ctz": event.zone.key}
+    )
+    outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
+        {"path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+         "startdt": outlook_start, "enddt": outlook_end, "allday": all_day, "body": details, "location": where}
+    )
+    return CalendarLinks(f"/events/{event.slug}.ics", google, outlook, event.rule is not None)
+
+
+def json_ld(event: Event, config: SiteConfig, start: When) -> dict[str, Any]:
+    """schema.org Event data for search engines."""
+    f = event.fields
+    end = occurrence_end(event, start)
+    page = f"{config.base_url}/events/{event.slug}"
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "url": page,
+        "startDate": iso_value(start),
+        "endDate": iso_value(end),
+        "eventStatus": SCHEMA_STATUS[event.status],
+        "inLanguage": event.language,
+    }
+    text = description_text(event)
+    if text:
+        data["description"] = text
+    online = event.online
+    places: list[dict[str, Any]] = []
+    if event.location:
+        loc = event.location
+        address = {
+            "@type": "PostalAddress",
+            "streetAddress": loc.address,
+            "addressLocality": loc.city,
+            "addressRegion": loc.region,
+            "postalCode": loc.postal_code,
+            "addressCountry": loc.country,
+        }
+        place = {"@type": "Place", "name": loc.venue or loc.place(), "address": _compact(address)}
+        places.append(_compact(place))
+    if online is not None:
+        places.append(_compact({"@type": "VirtualLocation", "url": online.url or f.url or page}))
+    if places:
+        data["location"] = places[0] if len(places) == 1 else places
+        if event.location and online is not None:
+            data["eventAttendanceMode"] = "https://schema.org/MixedEventAttendanceMode"
+        elif online is not None:
+            data["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
+        else:
+            data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
+    if f.organizer and f.organizer.name:
+        data["organizer"] = _compact(
+            {"@type": "Organization", "name": f.organizer.name, "email": f.organizer.email, "telephone": f.organizer.phone}
+        )
+    sponsors = [config.sponsor_names.get(s, s) for s in f.sponsors]
+    if sponsors:
+        data["sponsor"] = [{"@type": "Organization", "name": name} for name in sponsors]
+    if f.registration:
+        offer: dict[str, Any] = {"@type": "Offer", "url": f.registration.url or f.url or page}
+        if f.registration.is_free:
+            offer.update(price="0", priceCurrency="USD")
+        elif f.registration.cost and (match := _PRICE.match(f.registration.cost)):
+            offer.update(price=match.group(1), priceCurrency="USD")
+        elif f.registration.cost:
+            offer["description"] = f.registration.cost
+        if f.registration.deadline:
+            offer["validThrough"] = f.registration.deadline
+        offer["availability"] = (
+            "https://schema.org/SoldOut" if event.status is Status.CANCELLED else "https://schema.org/InStock"
+        )
+        data["offers"] = offer
+    if event.status is Status.POSTPONED:
+        data["previousStartDate"] = iso_value(start)
+    return data
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+def event_context(catalog: Catalog, config: SiteConfig, event: Event, today: date) -> dict[str, Any]:
+    """Everything the event's page shows."""
+    f = event.fields
+    start = next_session(event, today)
+    end = occurrence_end(event, start)
+    when = full_when(event, start, end)
+    moment = start if isinstance(start, datetime) else None
+    series = [
+        Session(full_when(event, s, occurrence_end(event, s)), occurrence_end(event, s) < _today_like(s, today))
+        for s in sessions(event)
+    ] if event.rule is not None else []
+    skipped = [text_of(full_when(event, s, occurrence_end(event, s))) for s in event.exdates]
+    deadline = date.fromisoformat(f.registration.deadline) if f.registration and f.registration.deadline else None
+    sponsors = []
+    for sid in f.sponsors:
+        known = next((s for s in config.sponsors if s.id == sid), None)
+        sponsors.append({"id": sid, "name": known.name if known else sid, "url": known.url if known else None})
+    return {
+        "event": event,
+        "fields": f,
+        "title": event.title,
+        "status_label": STATUS_LABELS.get(event.status),
+        "cancelled": event.status is Status.CANCELLED,
+        "when": when,
+        "when_text": text_of(when),
+        "zone_name": zone_name(moment, event.zone) if moment else None,
+        "line": listing_line(event, start, end),
+        "over": event.last_date < today,
+        "sessions": series,
+        "skipped": skipped,
+        "place": place_text(event),
+        "location": event.location,
+        "online": event.online,
+        "deadline_text": day_text(deadline) if deadline else None,
+        "deadline_passed": deadline is not None and deadline < today,
+        "sponsors": sponsors,
+        "topics": [(t, with_query("/", [("topic", t)])) for t in f.topics],
+        "audience": [(a, with_query("/", [("audience", a)])) for a in f.audience],
+        "type_url": with_query("/", [("type", event.type)]),
+        "language": language_name(event.language),
+        "accessibility": [accessibility_label(a) for a in f.accessibility],
+        "description": description_html(event),
+        "add": calendar_links(event, start, config),
+        "json_ld": json_ld(event, config, start),
+        "canonical": f"{config.base_url}/events/{event.slug}",
+        "feed_subscribe": subscribe_links(config.base_url, "/calendar.ics"),
+        "observances": [o for o in config.observances if catalog.observance_year(event, o) is not None],
+    }
+
+
+def _today_like(value: When, today: date) -> When:
+    """`today` in the same form as `value`, so an occurrence can be compared with it."""
+    if isinstance(value, datetime):
+        return datetime.combine(today, datetime.min.time(), tzinfo=value.tzinfo)
+    return today

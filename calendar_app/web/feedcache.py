@@ -1,0 +1,286 @@
+"""The server's feeds, kept as bytes and rebuilt once per change of the events.
+
+`FeedCache.of(site)` is the one cache of a `Site`. It rebuilds in a ``site.on_change``
+listener, keeps each event's VEVENT bytes (made by `render.ical.vevent` only when the event
+changed, and kept across restarts by `files.loadcache.ComponentCache`), keeps the full feed and
+its gzip ready, and remembers filtered feeds until the next change. ``cache.feed(filters)`` and
+``cache.observance_feed(id, year)`` give a `FeedBytes`; ``cache.event_feed(event)`` the
+single-event download. So a request filters the catalog and joins bytes, and serving a filtered
+feed of thousands of events builds no icalendar objects at all.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable
+from urllib.parse import urlencode
+
+from ..core.catalog import Catalog, Filters
+from ..core.model import Event
+from ..files.loadcache import ComponentCache
+from ..files.site import Site
+from ..render.ical.ics import (
+    FEED_PATH,
+    Component,
+    FeedBytes,
+    assemble,
+    body_digest,
+    feed_header,
+    feed_names,
+    feed_path,
+)
+from ..render.ical.vevent import build_vevent, component_key
+
+_REMEMBERED_FEEDS = 256
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # Last-Modified of a feed of an empty site
+_END = b"END:VCALENDAR\r\n"
+
+
+@dataclass
+class _State:
+    catalog: Catalog
+    day: date
+    components: dict[tuple[object, ...], Component]
+    full: FeedBytes
+    remembered: OrderedDict[str, FeedBytes] = field(default_factory=OrderedDict)
+    spans: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)  # components inside `full`
+
+
+class FeedCache:
+    """The feeds of one site, rebuilt once per change of its events (see the module docstring)."""
+
+    # Weak both ways: the site keeps its cache alive (it holds the listener), nothing else does.
+    _registry: "weakref.WeakKeyDictionary[Site, weakref.ref[FeedCache]]" = weakref.WeakKeyDictionary()
+    _registry_lock = threading.Lock()
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.config = site.config
+        self.components_built = 0
+        self._lock = threading.RLock()
+        self._stamps: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+        self._singles: dict[tuple[object, ...], FeedBytes] = {}
+        self._state: _State | None = None
+        cache_dir = getattr(site, "cache_dir", None)
+        self._disk = ComponentCache(cache_dir, site.events_dir, site.config) if cache_dir is not None else None
+        self._gzip_stored: tuple[str, bytes] | None = None
+        site.on_change(self._changed)
+
+    @classmethod
+    def of(cls, site: Site) -> "FeedCache":
+        """The cache of `site`, made on first use."""
+        with cls._registry_lock:
+            known = cls._registry.get(site)
+            cache = known() if known is not None else None
+            if cache is None:
+                cache = cls(site)
+                cls._registry[site] = weakref.ref(cache)
+            return cache
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _changed(self, site: Site) -> None:
+        today = site.clock.today()
+        with self._lock:
+            state = self._state
+            if state is None or state.catalog is not site.catalog or state.day != today:
+                self._state = self._build(site.catalog, today)  # (a request may have built it already)
+                if state is None:
+                    self._state.full.gzipped  # noqa: B018 - made at start-up, so no subscriber waits for it
+                    self._store(self._state)
+                else:
+                    _compress_soon(self._state.full)
+
+    def _stored(self) -> dict[tuple[object, ...], Component]:
+        """The VEVENT bytes an earlier run kept (see `loadcache.ComponentCache`), and its gzip.
+
+        They are kept as that run's full feed, where each is a view, and the few outside it.
+        """
+        stored = self._disk.load() if self._disk is not None else None
+        if not isinstance(stored, dict) or set(stored) != {"body", "spans", "others", "full"}:
+            return {}
+        view = memoryview(stored["body"])
+        components: dict[tuple[object, ...], Component] = {k: view[a:b] for k, (a, b) in stored["spans"].items()}
+        components.update(stored["others"])
+        self._gzip_stored = stored["full"]
+        return components
+
+    def _store(self, state: _State) -> None:
+        """Keep the VEVENT bytes and the full feed's gzip for the next start, if this one made any."""
+        stored = self._gzip_stored
+        if self._disk is None or (not self.components_built and stored is not None and stored[0] == state.full.etag):
+            return
+        others = {key: bytes(value) for key, value in state.components.items() if key not in state.spans}
+        self._disk.save(
+            {"body": state.full.body, "spans": state.spans, "others": others, "full": (state.full.etag, state.full.gzipped)}
+        )
+
+    def _build(self, catalog: Catalog, day: date) -> _State:
+        old = self._state.components if self._state is not None else self._stored()
+        components: dict[tuple[object, ...], Component] = {}
+        for event in catalog.events:
+            key = component_key(event)
+            cached = old.get(key)
+            if cached is None:
+                cached = build_vevent(event, self.config).to_ical(sorted=False)
+                self.components_built += 1
+            components[key] = cached
+        self._singles = {k: v for k, v in self._singles.items() if k in components}
+        everything = catalog.feed_events(Filters(), today=day)
+        full = self._join(catalog, day, components, everything, FEED_PATH, Filters(), None)
+        if self._state is None and self._gzip_stored is not None and self._gzip_stored[0] == full.etag:
+            vars(full)["gzipped"] = self._gzip_stored[1]  # where `cached_property` keeps it: same body, same gzip
+        spans = _share(full.body, everything, components)
+        return _State(catalog, day, components, full, spans=spans)
+
+    def _current(self) -> _State:
+        """The state for today: the feeds' past window moves with the date, even without a change."""
+        today = self.site.clock.today()
+        state = self._state
+        if state is None or state.day != today or state.catalog is not self.site.catalog:
+            with self._lock:
+                state = self._state
+                if state is None or state.day != today or state.catalog is not self.site.catalog:
+                    state = self._state = self._build(self.site.catalog, today)
+        return state
+
+    def _join(
+        self,
+        catalog: Catalog,
+        day: date,
+        components: dict[tuple[object, ...], Component],
+        events: list[Event],
+        source_path: str,
+        filters: Filters,
+        title: str | None,
+    ) -> FeedBytes:
+        config = self.config
+        name, description = feed_names(config, filters, title)
+        listing = "/?" + urlencode(filters.to_query()) if not filters.is_empty else "/"
+        header = feed_header(
+            config, name=name, description=description, source=config.base_url + source_path,
+            url=config.base_url + listing,
+        )
+        body = assemble(header, events, [components[component_key(e)] for e in events], config, day)
+        newest = max((e.last_modified for e in events or catalog.events), default=_EPOCH)
+        digest = body_digest(body)
+        return FeedBytes.of(body, self._stamp(source_path, digest, newest), len(events), digest)
+
+    def _stamp(self, key: str, digest: str, newest: datetime) -> datetime:
+        """Last-Modified: the newest event, moved on when the feed changed without a newer event
+        (an event removed, or gone past the window), so If-Modified-Since never hides a change."""
+        with self._lock:
+            previous = self._stamps.pop(key, None)
+            stamp = newest.astimezone(timezone.utc).replace(microsecond=0)
+            if previous is not None:
+                if previous[0] == digest:
+                    stamp = previous[1]
+                elif stamp <= previous[1]:
+                    stamp = max(previous[1] + timedelta(seconds=1), datetime.now(timezone.utc).replace(microsecond=0))
+            self._stamps[key] = (digest, stamp)
+            while len(self._stamps) > _REMEMBERED_FEEDS * 4:
+                self._stamps.popitem(last=False)
+        return stamp
+
+    # --- serving -----------------------------------------------------------------------------
+
+    def feed(self, filters: Filters = Filters()) -> FeedBytes:
+        """The feed `/calendar.ics` serves for `filters` (all published events when empty)."""
+        state = self._current()
+        if filters.is_empty:
+            return state.full
+        path = feed_path(filters)
+        return self._remembered(state, path, lambda: state.catalog.feed_events(filters, today=state.day), filters, None)
+
+    def ready(self, filters: Filters = Filters()) -> FeedBytes | None:
+        """The feed for `filters` if it is ready as bytes, else None (then `feed` builds it).
+
+        Lets an asynchronous route answer at once, and hand only the building to a thread.
+        """
+        state = self._state
+        if state is None or state.day != self.site.clock.today() or state.catalog is not self.site.catalog:
+            return None
+        if filters.is_empty:
+            return state.full
+        with self._lock:
+            return state.remembered.get(feed_path(filters))
+
+    def observance_feed(self, observance_id: str, year: int | None = None) -> FeedBytes:
+        """The events of an observance: every year's from the past window on, or one year's window."""
+        observance = self.config.observance(observance_id)
+        if observance is None:
+            raise KeyError(observance_id)
+        state = self._current()
+        path = f"/observances/{observance_id}.ics" + (f"?year={year}" if year is not None else "")
+        filters = Filters(observance=observance_id)
+        if year is None:
+            return self._remembered(
+                state, path, lambda: state.catalog.feed_events(filters, today=state.day), filters, observance.name
+            )
+        return self._remembered(
+            state, path, lambda: state.catalog.observance_events(observance, year), filters, f"{observance.name} {year}"
+        )
+
+    def _remembered(
+        self, state: _State, path: str, select: Callable[[], list[Event]], filters: Filters, title: str | None
+    ) -> FeedBytes:
+        with self._lock:
+            found = state.remembered.get(path)
+            if found is not None:
+                state.remembered.move_to_end(path)
+                return found
+        built = self._join(state.catalog, state.day, state.components, select(), path, filters, title)
+        with self._lock:
+            state.remembered[path] = built
+            while len(state.remembered) > _REMEMBERED_FEEDS:
+                state.remembered.popitem(last=False)
+        return built
+
+    def event_feed(self, event: Event) -> FeedBytes:
+        """The single-event download. It has no calendar name: Outlook would file it in a new calendar."""
+        key = component_key(event)
+        found = self._singles.get(key)
+        if found is not None:
+            return found
+        state = self._current()
+        component = state.components.get(key) or build_vevent(event, self.config).to_ical(sorted=False)
+        header = feed_header(self.config, name=None, description=None, source=None)
+        body = assemble(header, [event], [component], self.config, state.day)
+        found = self._singles[key] = FeedBytes.of(body, event.last_modified, 1)
+        return found
+
+
+def _share(
+    body: bytes, events: list[Event], components: dict[tuple[object, ...], Component]
+) -> dict[tuple[object, ...], tuple[int, int]]:
+    """Point the components of `events` at their bytes inside the full feed `body`, which holds
+    them one after another just before its END line, so each is kept once, not twice; return
+    where each one is. The others become bytes of their own, so that no view keeps an older
+    feed (a whole feed's worth of memory) alive."""
+    keys = [component_key(e) for e in events]
+    position = len(body) - len(_END) - sum(len(components[k]) for k in keys)
+    view = memoryview(body)
+    spans: dict[tuple[object, ...], tuple[int, int]] = {}
+    for key in keys:
+        size = len(components[key])
+        components[key] = view[position : position + size]
+        spans[key] = (position, position + size)
+        position += size
+    for key, value in components.items():
+        if key not in spans and isinstance(value, memoryview):
+            components[key] = bytes(value)
+    return spans
+
+
+def _compress_soon(feed: FeedBytes) -> None:
+    """Make the gzip of `feed` in the background.
+
+    Compressing the full feed takes about a second at 10,000 events: after a change the new
+    feed is served at once, and its gzip follows (a client that asks for gzip in between gets
+    the same bytes, compressed for it).
+    """
+    threading.Thread(target=lambda: feed.gzipped, name="calendar-feed-gzip", daemon=True).start()
