@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: serve test browser benchmark attacks soak golden fuzz audit clean
+.PHONY: serve test browser benchmark attacks soak golden fuzz audit clean lint typecheck imports package-check
 
 serve: $(VENV)/.installed
 	$(BIN)/calendar-app serve --port $(PORT)
@@ -23,6 +23,21 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium is not installed: browser tests will be skipped (sudo apt-get install chromium)"; fi
 
+# What CI checks besides the tests, each as a contributor would type it from the project root.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+imports: $(VENV)/.installed-test
+	$(BIN)/lint-imports
+
+# The wheel and sdist built, the wheel installed in a fresh venv outside the checkout, and the
+# sample site validated, built and served from there.
+package-check: $(VENV)/.installed-test
+	bash .ci/package-check
+
 golden: $(VENV)/.installed-test
 	$(BIN)/python -m tests.refresh_golden
 
@@ -38,16 +53,16 @@ benchmark: $(VENV)/.installed-test
 	else echo "wrk or nginx is missing (sudo apt-get install wrk nginx-light): the load comes from a Python client and nginx is skipped"; fi
 	$(BIN)/python -m benchmarks.run $(BENCHMARK_ARGS)
 
-# What the requests that once knocked the site over cost now (README, "Hardening"), in process.
+# What the requests that once knocked the site over cost now (docs/hardening.md), in process.
 attacks: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.attacks $(ATTACKS_ARGS)
 
 # A bounded soak from loopback: readers of feeds and pages while a coordinator saves every second
-# (see "Hardening" in README.md). `make soak SOAK_ARGS="--duration 300 --clients 64"`.
+# (see docs/hardening.md). `make soak SOAK_ARGS="--duration 300 --clients 64"`.
 soak: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.load_soak $(SOAK_ARGS)
 
-# Coverage-guided fuzzing of the front-matter reader and validation (README, "Hardening"):
+# Coverage-guided fuzzing of the front-matter reader and validation (docs/hardening.md):
 # `make fuzz FUZZ_SECONDS=300`. atheris is installed here only; finds go to .venv/fuzz/finds/.
 FUZZ_SECONDS ?= 300
 fuzz: $(VENV)/.installed-test
@@ -63,6 +78,20 @@ audit: $(VENV)/.installed-test
 	$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/audit-requirements.txt
 	@[ -x $(AUDIT)/bin/pip-audit ] || { $(PYTHON) -m venv $(AUDIT) && $(AUDIT)/bin/python -m pip install -q "pip-audit>=2.7"; }
 	$(AUDIT)/bin/python .ci/audit.py $(VENV)/audit-requirements.txt
+
+# The manual: docs/ as an MkDocs site (Material theme), built into build/docs with every warning
+# an error. `make docs-reference` rewrites its generated pages (settings, event schema, command
+# line) from the code; tests/test_docs.py fails when a committed one differs.
+.PHONY: docs docs-reference
+docs: $(VENV)/.installed-docs
+	$(BIN)/mkdocs build --strict
+
+docs-reference: $(VENV)/.installed
+	$(BIN)/python docs/gen_reference.py
+
+$(VENV)/.installed-docs: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[docs]"
+	touch $@ $(VENV)/.installed
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

@@ -228,7 +228,7 @@ def probe_serve(args: dict[str, Any]) -> Result:
     out["rss_serving_mb"] = rss_mb()
 
     # What a full collection costs a request that triggers it, with the loaded events frozen out
-    # of the collector's way (as `Catalog` does) and, as the baseline, with them not frozen.
+    # of the collector's way (as `Site` does on every reload) and, as the baseline, with them not frozen.
     gc.collect()
     out["gc_full_frozen"] = [timed(gc.collect)[0] for _ in range(repeats)]
     gc.unfreeze()

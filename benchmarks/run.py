@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .generate import ensure
+from .report import write_page
 
 HERE = Path(__file__).resolve().parent
 TODAY = "2026-11-23"  # fixed, so every run sees the same events as upcoming, past and in the feed
@@ -317,6 +318,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(text)
     print(f"\nWritten to {options.results / name}", file=sys.stderr)
+    print(f"The page of figures: {write_page(options.results)}", file=sys.stderr)
     return report
 
 

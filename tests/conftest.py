@@ -1,14 +1,22 @@
-"""Shared fixtures: the repository's paths and a site configuration for tests."""
+"""Shared fixtures: the repository's paths, the sample site's configuration and catalog, and a
+site with a coordinators' desk."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
 
+from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.core.loader import load_events
+
+if TYPE_CHECKING:
+    from .coordinator_site import DeskSite
 
 # `HYPOTHESIS_PROFILE=thorough make test` runs the property tests twenty times longer.
 # The default run is derandomized: the same examples on every machine, so CI's result does not
@@ -22,6 +30,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_EVENTS = ROOT / "events"
+# The private state (session key, accounts, queue) of servers the tests run over the sample
+# events: a temporary folder, removed at the end of the run, never the checkout beside
+# calendar.toml, where a server keeps it by default.
+_SAMPLE_STATE = tempfile.TemporaryDirectory(prefix="calendar-sample-state-")
+SAMPLE_STATE = Path(_SAMPLE_STATE.name)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,3 +47,18 @@ def events_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory)
 def sample_config() -> SiteConfig:
     """The configuration the project ships (calendar.toml)."""
     return load_config(ROOT / "calendar.toml")
+
+
+@pytest.fixture(scope="session")
+def sample_catalog(sample_config: SiteConfig) -> Catalog:
+    """The catalog of the sample events the project ships (events/)."""
+    return Catalog(sample_config, load_events(SAMPLE_EVENTS, sample_config).events)
+
+
+@pytest.fixture
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> DeskSite:
+    """A site with a coordinators' desk in `tmp_path` (see `coordinator_site.make_site`), its client
+    logged in as a coordinator unless the test module says `LOGGED_IN = False`."""
+    from .coordinator_site import make_site  # the web app, imported only by the tests that use it
+
+    return make_site(tmp_path, login=getattr(request.module, "LOGGED_IN", True))

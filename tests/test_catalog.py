@@ -1,21 +1,19 @@
-"""The loaded set: filters from query strings, selection, facet counts, occurrences, observances."""
+"""The loaded set: filters from query strings, selection, facet counts, observances."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendar_app.core.catalog import Catalog, Filters, is_active
+from calendar_app.core.catalog import Catalog, Filters
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import FilterError
 from calendar_app.core.loader import load_events
 from calendar_app.files.writer import render_event_file
 
-NEW_YORK = ZoneInfo("America/New_York")
 CONFIG = SiteConfig()
 TODAY = date(2026, 11, 23)
 
@@ -244,28 +242,7 @@ def test_a_chosen_value_is_listed_even_with_no_events(catalog: Catalog) -> None:
     assert ("forced marriage", 0) in facets["topics"]
 
 
-# --- occurrences and observances -------------------------------------------------------------
-
-
-def test_occurrences_expand_series_and_keep_inclusive_ends(catalog: Catalog) -> None:
-    found = list(catalog.occurrences(catalog.events, date(2027, 1, 1), date(2027, 2, 28)))
-    assert [(o.event.slug, o.start) for o in found if o.event.slug == "wednesdays"] == [
-        ("wednesdays", datetime(2027, 1, 6, 13, 0, tzinfo=NEW_YORK)),
-        ("wednesdays", datetime(2027, 1, 13, 13, 0, tzinfo=NEW_YORK)),
-        ("wednesdays", datetime(2027, 1, 27, 13, 0, tzinfo=NEW_YORK)),
-    ]
-    training = next(o for o in found if o.event.slug == "cst-columbia")
-    assert (training.start, training.end) == (date(2027, 2, 22), date(2027, 2, 24))
-    assert [o.start for o in found] == sorted(
-        (o.start for o in found), key=lambda s: s if isinstance(s, datetime) else datetime.combine(s, datetime.min.time(), NEW_YORK)
-    )
-
-
-def test_next_start_of_a_series(catalog: Catalog) -> None:
-    series = catalog.by_slug["wednesdays"]
-    assert catalog.next_start(series, date(2027, 1, 14)) == datetime(2027, 1, 27, 13, 0, tzinfo=NEW_YORK)
-    assert catalog.next_start(series, TODAY) == datetime(2027, 1, 6, 13, 0, tzinfo=NEW_YORK)
-    assert catalog.next_start(catalog.by_slug["ecm-webinar"], TODAY) == catalog.by_slug["ecm-webinar"].start
+# --- observances -------------------------------------------------------------
 
 
 def test_prevention_month_events(catalog: Catalog) -> None:
@@ -284,11 +261,6 @@ def test_prevention_month_is_highlighted_from_december(catalog: Catalog) -> None
     assert (highlight[0].id, highlight[1]) == ("prevention-month", 2027)
     assert [o.id for o, _ in catalog.active_highlights(date(2027, 1, 31))] == ["prevention-month"]
     assert catalog.active_highlights(date(2027, 2, 1)) == []
-
-
-def test_cancelled_events_are_not_active(catalog: Catalog) -> None:
-    assert not is_active(catalog.by_slug["cancelled-consultation"])
-    assert is_active(catalog.by_slug["cst-columbia"])
 
 
 def test_an_empty_catalog(tmp_path: Path) -> None:

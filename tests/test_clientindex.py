@@ -11,7 +11,7 @@ from calendar_app.build.clientindex import ENTRY_TEMPLATE, client_record, sessio
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.loader import load_events
 from calendar_app.render.rendering import environment
-from calendar_app.build.staticpaths import StaticPaths
+from calendar_app.render.urls import StaticLayout, StaticUrls
 
 from .conftest import DATA
 
@@ -33,9 +33,9 @@ def test_session_days_in_the_events_own_zone(catalog: Catalog) -> None:
 
 def test_a_record_holds_the_entry_and_what_the_filters_read(catalog: Catalog, sample_config: SiteConfig) -> None:
     env = environment()
-    paths = StaticPaths(sample_config, catalog, absolute=False)
+    urls = StaticUrls(StaticLayout(sample_config, catalog, absolute=False))
     event = catalog.by_slug["spanish-language-with-accessibility"]
-    record = client_record(catalog, sample_config, event, TODAY, template=env.from_string(ENTRY_TEMPLATE), paths=paths)
+    record = client_record(catalog, sample_config, event, TODAY, template=env.from_string(ENTRY_TEMPLATE), urls=urls)
     assert record["slug"] == event.slug and record["type"] == event.type
     assert record["language"] == "es" and record["accessibility"] == list(event.fields.accessibility)
     assert record["html"].startswith('<li class="entry') and f'href="events/{event.slug}/"' in record["html"]

@@ -231,7 +231,7 @@ def test_processes_saving_at_once_lose_no_update(tmp_path: Path) -> None:
 
 
 def test_a_failure_before_the_rename_leaves_the_old_file(editor: Editor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import calendar_app.files.writer as writer
+    import calendar_app.files.atomic as atomic
 
     path = editor.events_dir / "2027" / "screening-youth-webinar.md"
     before = path.read_text()
@@ -241,7 +241,7 @@ def test_a_failure_before_the_rename_leaves_the_old_file(editor: Editor, tmp_pat
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(writer.os, "replace", disk_full)
+    monkeypatch.setattr(atomic.os, "replace", disk_full)
     with pytest.raises(SaveFailed, match="No space left"):  # refused plainly, not a server error
         editor.update("screening-youth-webinar", {**source.values, "title": "Lost"}, source.version, ANA)
     assert path.read_text() == before
@@ -252,11 +252,11 @@ CRASH = """
 import os, sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-import calendar_app.files.writer as writer
+import calendar_app.files.atomic as atomic
 from tests.test_editing import ANA, make_editor
 editor = make_editor(Path({tmp!r}))
 source = editor.source("screening-youth-webinar")
-writer.os.replace = lambda *a: os._exit(9)  # the process dies after the new text is on disk, before the rename
+atomic.os.replace = lambda *a: os._exit(9)  # the process dies after the new text is on disk, before the rename
 editor.update("screening-youth-webinar", {{**source.values, "title": "Half done"}}, source.version, ANA)
 """
 

@@ -10,26 +10,19 @@ import pytest
 from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import FilterError
+from calendar_app.render.frame import hotline_parts
 from calendar_app.render.listing import (
-    hotline_parts,
     listing_context,
     observance_context,
     parse_year,
     results_text,
-    series_note,
     subscribe_links,
 )
+from calendar_app.render.entries import series_note
 from calendar_app.core.loader import load_events
 from calendar_app.render.phrasing import text_of
 
-from .conftest import SAMPLE_EVENTS
-
 NOVEMBER = date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def catalog(sample_config: SiteConfig) -> Catalog:
-    return Catalog(sample_config, load_events(SAMPLE_EVENTS, sample_config).events)
 
 
 def test_subscribe_links() -> None:
@@ -42,8 +35,8 @@ def test_subscribe_links() -> None:
     )
 
 
-def test_listing_context_groups_pages_and_counts(catalog: Catalog, sample_config: SiteConfig) -> None:
-    context = listing_context(catalog, sample_config, [("type", "webinar")], today=NOVEMBER)
+def test_listing_context_groups_pages_and_counts(sample_catalog: Catalog, sample_config: SiteConfig) -> None:
+    context = listing_context(sample_catalog, sample_config, [("type", "webinar")], today=NOVEMBER)
     assert context["title"] == "Upcoming events: webinars"
     assert [g.title for g in context["groups"]][:2] == ["December 2026", "January 2027"]
     assert context["groups"][0].entries[0].line_text == "December 3, 2026 | 2 p.m. ET | Online"
@@ -55,32 +48,32 @@ def test_listing_context_groups_pages_and_counts(catalog: Catalog, sample_config
     assert context["highlights"] == []
 
 
-def test_sponsor_and_language_choices_have_readable_labels(catalog: Catalog, sample_config: SiteConfig) -> None:
-    facets = {f.param: f for f in listing_context(catalog, sample_config, [], today=NOVEMBER)["facets"]}
+def test_sponsor_and_language_choices_have_readable_labels(sample_catalog: Catalog, sample_config: SiteConfig) -> None:
+    facets = {f.param: f for f in listing_context(sample_catalog, sample_config, [], today=NOVEMBER)["facets"]}
     assert "Office for Victims of Crime (OVC)" in [c.label for c in facets["sponsor"].choices]
     assert "Spanish (español)" in [c.label for c in facets["language"].choices]
     assert "ASL interpretation" in [c.label for c in facets["accessibility"].choices]
 
 
-def test_highlight_in_january_only_on_the_plain_first_page(catalog: Catalog, sample_config: SiteConfig) -> None:
-    (highlight,) = listing_context(catalog, sample_config, [], today=date(2027, 1, 5))["highlights"]
+def test_highlight_in_january_only_on_the_plain_first_page(sample_catalog: Catalog, sample_config: SiteConfig) -> None:
+    (highlight,) = listing_context(sample_catalog, sample_config, [], today=date(2027, 1, 5))["highlights"]
     assert highlight["observance"].id == "prevention-month"
     assert [k.text for k in highlight["key_dates"]] == ["January 11, 2027"]
     assert highlight["current"] is True
-    assert listing_context(catalog, sample_config, [("q", "youth")], today=date(2027, 1, 5))["highlights"] == []
+    assert listing_context(sample_catalog, sample_config, [("q", "youth")], today=date(2027, 1, 5))["highlights"] == []
 
 
-def test_bad_page_numbers(catalog: Catalog, sample_config: SiteConfig) -> None:
+def test_bad_page_numbers(sample_catalog: Catalog, sample_config: SiteConfig) -> None:
     with pytest.raises(FilterError, match="is not a page number"):
-        listing_context(catalog, sample_config, [("page", "two")], today=NOVEMBER)
+        listing_context(sample_catalog, sample_config, [("page", "two")], today=NOVEMBER)
     with pytest.raises(FilterError, match="there is no page 9"):
-        listing_context(catalog, sample_config, [("page", "9")], today=NOVEMBER)
+        listing_context(sample_catalog, sample_config, [("page", "9")], today=NOVEMBER)
 
 
-def test_observance_context_for_another_year(catalog: Catalog, sample_config: SiteConfig) -> None:
+def test_observance_context_for_another_year(sample_catalog: Catalog, sample_config: SiteConfig) -> None:
     observance = sample_config.observance("world-day-against-trafficking")
     assert observance is not None
-    context = observance_context(catalog, sample_config, observance, 2027, NOVEMBER)
+    context = observance_context(sample_catalog, sample_config, observance, 2027, NOVEMBER)
     assert context["window_text"] == "July 30, 2027"
     assert [e.event.slug for e in context["entries"]] == ["world-day-against-trafficking-2027"]
     assert context["subscribe"].https == "http://127.0.0.1:8000/observances/world-day-against-trafficking.ics"
@@ -89,9 +82,9 @@ def test_observance_context_for_another_year(catalog: Catalog, sample_config: Si
         parse_year("next", observance, NOVEMBER)
 
 
-def test_series_note(catalog: Catalog) -> None:
-    assert series_note(catalog.by_slug["prevention-month-wednesday-webinars"]) == "Series of 3 sessions, January 6 - 27, 2027"
-    assert series_note(catalog.by_slug["task-force-data-roundtable"]) is None
+def test_series_note(sample_catalog: Catalog) -> None:
+    assert series_note(sample_catalog.by_slug["prevention-month-wednesday-webinars"]) == "Series of 3 sessions, January 6 - 27, 2027"
+    assert series_note(sample_catalog.by_slug["task-force-data-roundtable"]) is None
 
 
 def test_endless_series(tmp_path: Path) -> None:
@@ -112,8 +105,8 @@ def test_hotline_links() -> None:
     assert hotline_parts("Call your local police") == [("Call your local police", None)]
 
 
-def test_month_groups_read_in_order(catalog: Catalog, sample_config: SiteConfig) -> None:
-    context = listing_context(catalog, sample_config, [], today=NOVEMBER, past=True)
+def test_month_groups_read_in_order(sample_catalog: Catalog, sample_config: SiteConfig) -> None:
+    context = listing_context(sample_catalog, sample_config, [], today=NOVEMBER, past=True)
     lines = [e.line_text for g in context["groups"] for e in g.entries]
     assert lines == ["November 4 - 5, 2026 | Denver, CO", "October 14, 2026 | 2 p.m. CT | Online"]
     assert text_of(context["groups"][0].entries[0].line) == lines[0]

@@ -19,11 +19,6 @@ from calendar_app.web.app import create_app
 from .coordinator_site import PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> DeskSite:
-    return make_site(tmp_path)
-
-
 def new_event(site: DeskSite, **changes: str) -> dict[str, str]:
     data = {
         "csrf_token": csrf_of(site.client, "/manage/new"),

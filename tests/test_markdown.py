@@ -7,7 +7,7 @@ from pathlib import Path
 
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.loader import load_event_file
-from calendar_app.render.markdown import _cached_html, description_html, plain_text, render_markdown, summary
+from calendar_app.render.markdown import _cached_html, description_html, one_paragraph, render_markdown, summary
 
 
 def test_markdown_becomes_html() -> None:
@@ -34,9 +34,9 @@ def test_headings_sit_below_the_pages_own() -> None:
     assert "<h1" not in html and "<h2" not in html
 
 
-def test_plain_text_and_summary() -> None:
+def test_one_paragraph_and_summary() -> None:
     text = "Learn **the signs** & how to report.\n\n- one\n- two"
-    assert plain_text(text) == "Learn the signs & how to report. one two"
+    assert one_paragraph(text) == "Learn the signs & how to report. one two"
     long = "word " * 200
     cut = summary(long, 50)
     assert cut.endswith("…") and len(cut) <= 51

@@ -109,24 +109,31 @@ def test_observance_needs_no_place() -> None:
 
 def test_weekly_series_skips_the_excepted_week() -> None:
     event = load("recurring-weekly-with-except.md")
-    assert event.is_recurring
+    assert event.rule is not None
     assert event.exdates == (datetime(2027, 1, 20, 13, 0, tzinfo=NEW_YORK),)
-    january = event.occurrences(datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC))
-    assert [o.day for o in january] == [6, 13, 27]  # type: ignore[union-attr]
+    assert [s.day for s in event.starts()] == [6, 13, 27]
     assert event.last_date == date(2027, 1, 27)
 
 
 def test_all_day_series_with_until() -> None:
     event = load("recurring-all-day-until.md")
-    year = event.occurrences(datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
-    assert year == [date(2027, 1, 15), date(2027, 4, 15), date(2027, 10, 15)]
+    assert list(event.starts()) == [date(2027, 1, 15), date(2027, 4, 15), date(2027, 10, 15)]
     assert event.last_date == date(2027, 10, 15)
 
 
-def test_occurrences_keep_local_time_across_daylight_saving() -> None:
-    event = load("recurring-weekly-with-except.md")
-    spring = event.occurrences(datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 1, 7, tzinfo=UTC))
-    assert spring == [datetime(2027, 1, 6, 13, 0, tzinfo=NEW_YORK)]
+def test_a_single_event_starts_once() -> None:
+    event = load("timed-without-end.md")
+    assert list(event.starts()) == [event.start]
+
+
+def test_an_event_occurs_between_two_moments_when_an_occurrence_overlaps_them() -> None:
+    event = load("recurring-weekly-with-except.md")  # Wednesdays 13:00 New York, not the 20th
+    first = datetime(2027, 1, 6, 13, 0, tzinfo=NEW_YORK)
+    assert event.occurs_between(first + timedelta(minutes=30), first + timedelta(minutes=31))
+    assert not event.occurs_between(datetime(2027, 1, 19, tzinfo=NEW_YORK), datetime(2027, 1, 21, tzinfo=NEW_YORK))
+    assert event.occurs_between(datetime(2027, 1, 19, tzinfo=NEW_YORK), None)
+    assert not event.occurs_between(datetime(2027, 1, 28, tzinfo=NEW_YORK), None)
+    assert event.occurs_between(None, first + timedelta(seconds=1)) and not event.occurs_between(None, first)
 
 
 def test_cancelled_with_its_reason() -> None:

@@ -26,14 +26,14 @@ from calendar_app.desk.accounts import Accounts
 from calendar_app.core.config import load_config
 from calendar_app.web.app import create_app
 
-from .conftest import ROOT, SAMPLE_EVENTS
+from .conftest import ROOT, SAMPLE_EVENTS, SAMPLE_STATE
 
 TODAY = date(2026, 11, 23)
 
 
 # Loaded when the module is read (schemathesis 4's fixture-based loading does not run under
-# pytest 9). The state folder is the sample site's own, as for the other tests of the samples.
-APP = create_app(load_config(ROOT / "calendar.toml"), SAMPLE_EVENTS, today=TODAY, watch=False)
+# pytest 9). Its private state goes to the tests' temporary folder, as for the other tests of the samples.
+APP = create_app(load_config(ROOT / "calendar.toml"), SAMPLE_EVENTS, today=TODAY, watch=False, state_dir=SAMPLE_STATE)
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 READ_ONLY = SCHEMA.include(method="GET", path_regex=r"^/api/events(/\{slug\})?$")
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from calendar_app.core.config import SiteConfig
 from calendar_app.web.app import create_app
 
-from .conftest import ROOT, SAMPLE_EVENTS
+from .conftest import ROOT, SAMPLE_EVENTS, SAMPLE_STATE
 
 NOVEMBER = date(2026, 11, 23)
 JANUARY = date(2027, 1, 5)
@@ -27,7 +27,9 @@ HOTLINE = "1-888-373-7888"
 def sample_client(today: date = NOVEMBER, config: SiteConfig | None = None) -> TestClient:
     from calendar_app.core.config import load_config
 
-    return TestClient(create_app(config or load_config(ROOT / "calendar.toml"), SAMPLE_EVENTS, today=today, watch=False))
+    app = create_app(config or load_config(ROOT / "calendar.toml"), SAMPLE_EVENTS, today=today, watch=False,
+                     state_dir=SAMPLE_STATE)
+    return TestClient(app)
 
 
 def write_event(folder: Path, slug: str, front: str, body: str = "About this event.") -> None:

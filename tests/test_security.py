@@ -26,11 +26,6 @@ WRITING = {"POST", "PUT", "PATCH", "DELETE"}
 WEBINAR = "screening-youth-webinar"
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> DeskSite:
-    return make_site(tmp_path)
-
-
 def _token(site: DeskSite, name: str = "Ana Ruiz") -> tuple[str, str]:
     return Accounts(site.root / site.config.coordinators_file, hasher=CHEAP).issue_token(name)
 

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from calendar_app.web.app import create_app
@@ -16,9 +15,7 @@ from calendar_app.web.app import create_app
 from .coordinator_site import DeskSite, csrf_of, form_of, log_in, make_site
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> DeskSite:
-    return make_site(tmp_path, login=False)
+LOGGED_IN = False  # the `site` fixture's client is a member of the public
 
 
 def suggest(client: TestClient, **fields: str) -> Any:

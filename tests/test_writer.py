@@ -1,8 +1,7 @@
-"""Writing event files: the text people would write, read back unchanged, saved atomically."""
+"""Writing event files: the text people would write, read back unchanged."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.frontmatter import split_front_matter
 from calendar_app.core.loader import load_event_file
-from calendar_app.files.writer import atomic_write, ordered_fields, render_event_file
+from calendar_app.files.writer import ordered_fields, render_event_file
 
 from .conftest import DATA
 
@@ -100,59 +99,7 @@ def test_rewriting_a_valid_file_keeps_its_meaning(path: Path, tmp_path: Path) ->
     original = load_event_file(path, path.parent, config)
     front = split_front_matter(path.read_bytes().decode("utf-8-sig"), str(path))
     copy = tmp_path / path.name
-    atomic_write(copy, render_event_file(front.data, original.body), overwrite=False)
+    copy.write_text(render_event_file(front.data, original.body), encoding="utf-8")
     again = load_event_file(copy, tmp_path, config)
     assert again.fields == original.fields
     assert (again.start, again.end, again.uid, again.body) == (original.start, original.end, original.uid, original.body)
-
-
-def test_atomic_write_creates_folders_and_leaves_no_temporary_file(tmp_path: Path) -> None:
-    target = tmp_path / "events" / "2027" / "new-event.md"
-    atomic_write(target, "---\ntitle: A\n---\n", overwrite=False)
-    assert target.read_text(encoding="utf-8") == "---\ntitle: A\n---\n"
-    assert [p.name for p in target.parent.iterdir()] == ["new-event.md"]
-
-
-def test_atomic_write_never_replaces_a_file_it_may_not(tmp_path: Path) -> None:
-    target = tmp_path / "event.md"
-    target.write_text("the coordinator's version", encoding="utf-8")
-    with pytest.raises(FileExistsError):
-        atomic_write(target, "another version", overwrite=False)
-    assert target.read_text(encoding="utf-8") == "the coordinator's version"
-    assert [p.name for p in tmp_path.iterdir()] == ["event.md"]
-
-
-def test_atomic_write_replaces_when_asked(tmp_path: Path) -> None:
-    target = tmp_path / "event.md"
-    target.write_text("old", encoding="utf-8")
-    atomic_write(target, "new\n", overwrite=True)
-    assert target.read_bytes() == b"new\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["event.md"]
-
-
-def test_atomic_write_writes_unix_line_endings(tmp_path: Path) -> None:
-    target = tmp_path / "event.md"
-    atomic_write(target, "a\nb\n", overwrite=False)
-    assert target.read_bytes() == b"a\nb\n"
-
-
-def test_two_writers_racing_for_one_name_leave_one_whole_file(tmp_path: Path) -> None:
-    target = tmp_path / "event.md"
-    outcomes: list[str] = []
-    texts = [f"writer {i}\n" * 1000 for i in range(8)]
-
-    def write(text: str) -> None:
-        try:
-            atomic_write(target, text, overwrite=False)
-            outcomes.append("written")
-        except FileExistsError:
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=write, args=(t,)) for t in texts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["refused"] * 7 + ["written"]
-    assert target.read_text(encoding="utf-8") in texts
-    assert [p.name for p in tmp_path.iterdir()] == ["event.md"]

@@ -16,26 +16,26 @@ from jinja2 import Template
 
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
-from ..render.listing import entry, group_by_month, occurrence_end, sessions, subscribe_links
+from ..render.listing import entry, group_by_month, occurrence_end, sessions
 from ..core.model import Event
-from .staticpaths import StaticPaths
+from ..render.urls import StaticUrls
 
 ENTRY_TEMPLATE = '{% from "_macros.html" import entry %}{{ entry(item, mark_over=mark_over) }}'
 
 
 def client_record(
-    catalog: Catalog, config: SiteConfig, event: Event, today: date, *, template: Template, paths: StaticPaths
+    catalog: Catalog, config: SiteConfig, event: Event, today: date, *, template: Template, urls: StaticUrls
 ) -> dict[str, Any]:
     """An event as the script filters and shows it: its entry as the listing renders it (links
     relative to the site's root), the values every filter looks at, and the days of its sessions."""
     upcoming = event.last_date >= today
-    item = entry(catalog, event, today, upcoming=upcoming)
+    item = entry(catalog, event, today, upcoming=upcoming, urls=urls.at(""))
     group = group_by_month([item])[0]
     html = template.render(item=item, mark_over=upcoming).strip()
     f = event.fields
     return {
         "slug": event.slug,
-        "html": paths.rewrite_html(html, ""),
+        "html": html,
         "month": group.key,
         "month_title": group.title,
         "type": f.type,
@@ -69,27 +69,29 @@ def session_days(event: Event) -> list[list[str]]:
 
 
 def client_document(
-    config: SiteConfig, paths: StaticPaths, records: list[dict[str, Any]], *, past: bool, today: date
+    config: SiteConfig, urls: StaticUrls, records: list[dict[str, Any]], *, past: bool, today: date
 ) -> dict[str, Any]:
     """The file the script loads: the records in listing order, and the feeds the build publishes
     (so a filtered view can offer the feed that holds exactly it, when there is one)."""
+    variants = urls.layout.variants
     feeds = {}
-    for v in paths.variants:
-        feeds["all" if v.kind == "all" else f"{v.kind}:{v.value}"] = _subscribe(config, v.folder + "calendar.ics")
+    for v in variants:
+        key = "all" if v.kind == "all" else f"{v.kind}:{v.value}"
+        feeds[key] = _subscribe(urls, urls.full.feed(v.filters.to_query()))
     for o in config.observances:
-        feeds[f"observance:{o.id}"] = _subscribe(config, f"observances/{o.id}.ics")
+        feeds[f"observance:{o.id}"] = _subscribe(urls, urls.full.observance_feed(o.id))
     return {
         "past": past,
         "today": today.isoformat(),
         "page_size": config.page_size,
         "observances": {o.id: o.name for o in config.observances},
-        "sponsors": {v.value: v.folder for v in paths.variants if v.kind == "sponsor"},
-        "types": {v.value: v.folder for v in paths.variants if v.kind == "type"},
+        "sponsors": {v.value: v.folder for v in variants if v.kind == "sponsor"},
+        "types": {v.value: v.folder for v in variants if v.kind == "type"},
         "feeds": feeds,
         "events": records,
     }
 
 
-def _subscribe(config: SiteConfig, target: str) -> dict[str, str]:
-    links = subscribe_links(config.base_url, "/" + target)
+def _subscribe(urls: StaticUrls, feed: str) -> dict[str, str]:
+    links = urls.subscribe(feed)
     return {"https": links.https, "webcal": links.webcal, "google": links.google}

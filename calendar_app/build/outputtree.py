@@ -7,7 +7,7 @@ each new output with it: an equal digest leaves the file alone (its modification
 a sync to a host or CDN uploads only what changed); a file the new build no longer makes (a
 deleted event's pages) is removed. Files the build never wrote are never touched.
 
-Files are written with `writer.atomic_write`, so a reader of the folder (a static server, a
+Files are written with `atomic.atomic_write`, so a reader of the folder (a static server, a
 sync running at the same time) sees the old file or the new one, never part of one.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import CalendarError
-from ..files.writer import atomic_write
+from ..files.atomic import atomic_write
 
 MANIFEST_DIR = ".calendar-build"
 MANIFEST_NAME = "manifest.json"

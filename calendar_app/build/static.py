@@ -1,8 +1,8 @@
 """The static site: `calendar-app build OUT/` writes pages, feeds and JSON any static host serves.
 
 Every page is rendered from the same contexts (`listing`, `eventpage`, `apidata`) and the same
-templates as the server's, then its links are pointed at the build's files (`staticpaths`).
-What the build writes:
+templates as the server's, with the static site's addresses (`render/urls.StaticUrls`): the
+same object says where each file is written and how every page links to it. What the build writes:
 
 - the listing, paginated (`index.html`, `page/2/`), and the past-events archive (`past/`);
 - one listing with its own feed, Atom feed and JSON per type (`type/webinar/`) and per sponsor
@@ -33,11 +33,8 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-from xml.sax.saxutils import escape
 
 from pydantic import ValidationError
 
@@ -59,16 +56,17 @@ from ..render.listing import (
     observance_default_year,
     occurrence_end,
     sessions,
-    site_context,
-    subscribe_links,
+    subscribe_context,
 )
 from ..core.model import Event, as_instant
 from .outputtree import FORMAT, BuildError, Manifest, OutputTree
 from ..render.assets import STATIC_DIR, TEMPLATES_DIR
 from ..render.rendering import environment
+from ..files.loadcache import library_versions
 from ..files.site import Site
 from .sitemaps import sitemap_files
-from .staticpaths import StaticPaths, Variant
+from ..render.frame import site_context
+from ..render.urls import StaticLayout, StaticUrls, Variant
 from ..render.ical.vevent import build_vevent
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -148,7 +146,7 @@ def build_site(
         events_rendered=builder.rendered,
         events_kept=builder.kept,
         problems=site.problems,
-        unmapped=sorted(builder.paths.unmapped),
+        unmapped=sorted(builder.layout.unmapped),
         seconds=time.perf_counter() - started,
     )
 
@@ -164,11 +162,7 @@ def code_fingerprint(config: SiteConfig, absolute: bool) -> str:
     for root, pattern in ((PACKAGE_DIR, "*.py"), (TEMPLATES_DIR, "*.html"), (STATIC_DIR, "*")):
         for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    for name in _LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=none".encode())
+    digest.update(library_versions(_LIBRARIES).encode())
     return digest.hexdigest()[:32]
 
 
@@ -207,7 +201,9 @@ class _Builder:
         self.catalog = site.catalog
         self.today = site.clock.today()
         self.tree = tree
-        self.paths = StaticPaths(self.config, self.catalog, absolute=absolute)
+        self.layout = StaticLayout(self.config, self.catalog, absolute=absolute)
+        self.urls = StaticUrls(self.layout)  # where every page, feed and file is, and how pages link to them
+        self.files = self.urls.files
         self.env = environment()
         self.frame = site_context(self.config)
         self.fingerprint = code_fingerprint(self.config, absolute)
@@ -228,23 +224,17 @@ class _Builder:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def page(self, path: str, template: str, context: dict[str, Any], *, page_dir: str | None = "") -> None:
-        """Render `template` with the site's frame around `context` and write it at `path`."""
-        html = self.env.get_template(template).render({**self.frame, **context})
-        if page_dir == "":
-            page_dir = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
-        self.tree.put(path, self.paths.rewrite_html(html, page_dir))
-
-    def full_link(self, url: str | None) -> str | None:
-        return None if url is None else self.paths.link(url, None)
+    def page(self, path: str, template: str, context: dict[str, Any], urls: StaticUrls) -> None:
+        """Render `template` with the site's frame around `context` and write it at `path`;
+        `urls` writes its links (`self.urls.for_file(path)`, or full addresses)."""
+        self.tree.put(path, self.env.get_template(template).render({**self.frame, **context, "urls": urls}))
 
     def feed(self, path: str, events: list[Event], filters: Filters, title: str | None = None) -> None:
         """A feed of `events` at `path`, named like the server's and pointing at its own address."""
         name, description = feed_names(self.config, filters, title)
-        listing = self.paths.target("/", urlencode(filters.to_query())) or ""
         header = feed_header(
             self.config, name=name, description=description,
-            source=self.paths.full_url(path), url=self.paths.full_url(listing),
+            source=self.urls.full.file(path), url=self.urls.full.listing(filters.to_query()),
         )
         components = [self.cache[e.slug]["vevent"].encode("utf-8") for e in events]
         body = assemble(header, events, components, self.config, self.today)
@@ -257,7 +247,7 @@ class _Builder:
         self.summaries: dict[str, str] = {}  # JSON, for the list pages made this time
         for event in self.catalog.events:
             key = event_key(self.fingerprint, event, self.today)
-            files = [f"events/{event.slug}/index.html", f"events/{event.slug}.ics", f"api/events/{event.slug}.json"]
+            files = [self.files.event(event.slug), self.files.event_ics(event.slug), self.files.api_event(event.slug)]
             cached = self.tree.previous.events.get(event.slug)
             if cached is not None and cached.get("key") == key and all(self.tree.can_keep(f) for f in files):
                 for f in files:
@@ -271,15 +261,15 @@ class _Builder:
 
     def render_event(self, event: Event, key: str, files: list[str]) -> dict[str, Any]:
         config, catalog, today = self.config, self.catalog, self.today
-        self.page(files[0], "event.html", {**event_context(catalog, config, event, today), "current": ""})
+        urls = self.urls.for_file(files[0])
+        self.page(files[0], "event.html", {**event_context(catalog, config, event, today, urls), "current": ""}, urls)
         vevent = build_vevent(event, config).to_ical(sorted=False)
         header = feed_header(config, name=None, description=None, source=None)  # as the server's download
         self.tree.put(files[1], assemble(header, [event], [vevent], config, today).decode("utf-8"))
-        detail = event_detail(catalog, config, event, today).model_dump(mode="json")
-        detail["links"] = {k: self.full_link(v) for k, v in detail["links"].items()}
+        detail = event_detail(catalog, config, event, today, self.urls).model_dump(mode="json")
         self.tree.put(files[2], dumps(detail))
         self.summaries[event.slug] = json.dumps({k: detail[k] for k in EventSummary.model_fields})
-        record = client_record(catalog, config, event, today, template=self._entry, paths=self.paths)
+        record = client_record(catalog, config, event, today, template=self._entry, urls=self.urls)
         return {"key": key, "vevent": vevent.decode("utf-8"), "record": record}
 
     def summary(self, slug: str) -> EventSummary:
@@ -296,28 +286,30 @@ class _Builder:
     def listings(self) -> dict[tuple[str, bool], ListingResults]:
         """Every listing's pages and API JSON; returns each listing's results by (folder, past)."""
         all_results: dict[tuple[str, bool], ListingResults] = {}
-        for variant in self.paths.variants:
+        for variant in self.layout.variants:
             for past in (False, True) if variant.kind == "all" else (False,):
                 all_results[(variant.folder, past)] = listing_results(
                     self.catalog, variant.filters, today=self.today, past=past
                 )
         browse = self.browse(all_results)
         for (folder, past), results in all_results.items():
-            variant = next(v for v in self.paths.variants if v.folder == folder)
+            variant = next(v for v in self.layout.variants if v.folder == folder)
             self.listing(variant, past, results, browse)
             if variant.kind == "all":
                 self.client_index(past, results)
         return all_results
 
-    def browse(self, all_results: dict[tuple[str, bool], ListingResults]) -> list[tuple[str, list[tuple[str, str, int]]]]:
-        """Links to the per-type and per-sponsor listings that have upcoming events (for readers without scripts)."""
-        groups: list[tuple[str, list[tuple[str, str, int]]]] = []
+    def browse(
+        self, all_results: dict[tuple[str, bool], ListingResults]
+    ) -> list[tuple[str, list[tuple[str, Variant, int]]]]:
+        """The per-type and per-sponsor listings that have upcoming events (for readers without scripts)."""
+        groups: list[tuple[str, list[tuple[str, Variant, int]]]] = []
         for kind, title in (("type", "By type"), ("sponsor", "By sponsor")):
             links = []
-            for v in self.paths.variants:
+            for v in self.layout.variants:
                 count = len(all_results[(v.folder, False)].events) if v.kind == kind else 0
                 if count:
-                    links.append((v.label, "/?" + urlencode(v.filters.to_query()), count))
+                    links.append((v.label, v, count))
             groups.append((title, links))
         return groups
 
@@ -326,121 +318,120 @@ class _Builder:
         variant: Variant,
         past: bool,
         results: ListingResults,
-        browse: list[tuple[str, list[tuple[str, str, int]]]],
+        browse: list[tuple[str, list[tuple[str, Variant, int]]]],
     ) -> None:
         """Every page of one listing and of its API JSON. A page whose events (by their keys),
         counts and page numbers are those of the last build is kept as it is."""
         config = self.config
         size = config.page_size
         pages = max(1, -(-len(results.events) // size))
-        folder = "past/" if past else variant.folder
-        api_folder = "past" if past else variant.api_folder
-        index = ("api/past.json" if past else "api/upcoming.json") if variant.kind == "all" else None
+        query = variant.filters.to_query()
+        folder = self.urls.targets.listing(query, past=past)
         shared = _digest([self.fingerprint, folder, len(results.events), results.counts, browse])
         for page in range(1, pages + 1):
-            where = folder + (f"page/{page}/" if page > 1 else "")
-            files = [where + "index.html", f"api/events/{api_folder}/{page}.json"]
+            files = [self.files.listing(query, past=past, page=page), self.files.api_page(query, past=past, page=page)]
             if page == 1 and variant.kind == "all" and not past:
-                files.append("api/events.json")
+                files.append(self.files.api_listing(query))
             shown = results.events[(page - 1) * size : page * size]
             key = _digest([shared, page, [self.cache[e.slug]["key"] for e in shown]])
             highlighted = page == 1 and variant.kind == "all" and not past  # observances in season: always made
-            if not highlighted and self.tree.keep_all("listing:" + where, key, files):
+            if not highlighted and self.tree.keep_all("listing:" + files[0], key, files):
                 continue
-            items = variant.filters.to_query() + ([("page", str(page))] if page > 1 else [])
-            context = listing_context(self.catalog, config, items, today=self.today, past=past, results=results)
+            urls = self.urls.for_file(files[0])
+            items = query + ([("page", str(page))] if page > 1 else [])
+            context = listing_context(
+                self.catalog, config, items, today=self.today, past=past, results=results, urls=urls
+            )
             context.update(
                 current="past" if past else "upcoming",
-                browse=browse,
-                calendar_index=f"/{index}" if index and page == 1 else None,
+                browse=[(title, [(label, urls.listing(v.filters.to_query()), n) for label, v, n in links])
+                        for title, links in browse],
+                calendar_index=urls.client_index(past) if variant.kind == "all" and page == 1 else None,
             )
-            self.page(files[0], "static_listing.html", context)
+            self.page(files[0], "static_listing.html", context, urls)
             doc = event_list(
                 self.catalog, config, variant.filters, today=self.today, past=past, page=page,
-                events=results.events, summaries={e.slug: self.summary(e.slug) for e in shown},
+                events=results.events, summaries={e.slug: self.summary(e.slug) for e in shown}, urls=self.urls,
             ).model_dump(mode="json")
-            doc["links"] = {k: self.full_link(v) for k, v in doc["links"].items()}
             for path in files[1:]:
                 self.tree.put(path, dumps(doc))
 
     def client_index(self, past: bool, results: ListingResults) -> None:
         """Every event of the listing, in its order, for filtering in the browser (see `clientindex`)."""
         records = [self.cache[e.slug]["record"] for e in results.events]
-        doc = client_document(self.config, self.paths, records, past=past, today=self.today)
-        self.tree.put("api/past.json" if past else "api/upcoming.json", dumps(doc))
+        doc = client_document(self.config, self.urls, records, past=past, today=self.today)
+        self.tree.put(self.files.client_index(past), dumps(doc))
 
     # --- feeds and observances -----------------------------------------------------------------
 
     def feeds(self, results: dict[tuple[str, bool], ListingResults]) -> None:
         """calendar.ics and an iCalendar and Atom feed per type and per sponsor."""
-        for variant in self.paths.variants:
+        for variant in self.layout.variants:
             f = variant.filters
-            self.feed(variant.folder + "calendar.ics", self.catalog.feed_events(f, today=self.today), f)
+            self.feed(self.files.feed(f.to_query()), self.catalog.feed_events(f, today=self.today), f)
             self.atom(variant, results)
 
     def atom(self, variant: Variant, results: dict[tuple[str, bool], ListingResults]) -> None:
         """The Atom feed of one listing; kept when its entries (by their keys) are the last build's."""
-        path = variant.folder + "feed.atom"
+        path = self.files.atom(variant.filters.to_query())
         # Keyed on every upcoming event of the listing, not just the entries the feed shows:
         # which ones it shows is the Atom module's business.
         chosen = results[(variant.folder, False)].events
         key = _digest([self.fingerprint, path, sorted(self.cache[e.slug]["key"] for e in chosen)])
         if self.tree.keep_all("atom:" + path, key, [path]):
             return
-        query = urlencode(variant.filters.to_query())
-        text = render_atom(self.catalog, variant.filters, today=self.today).decode("utf-8")
-        for server in ("/feed.atom", "/"):
-            old = self.config.base_url + server + ("?" + query if query else "")
-            new = self.paths.link(old, None)
-            text = text.replace(escape(old) + "<", escape(new) + "<")  # <id>, in text
-            text = text.replace(f'"{escape(old)}"', f'"{escape(new)}"')  # <link href>
+        text = render_atom(self.catalog, variant.filters, today=self.today, urls=self.urls).decode("utf-8")
         self.tree.put(path, text)
 
     def observances(self) -> None:
         """Each observance's page for every year it has events (and the coming one), and its feeds."""
-        catalog, config, today = self.catalog, self.config, self.today
+        catalog, config, today, files = self.catalog, self.config, self.today, self.files
+        index = self.urls.for_file(files.observances())
         items = []
         for observance in config.observances:
             default = observance_default_year(observance, today)
-            current = observance_context(catalog, config, observance, default, today)
-            items.append(current)
-            for year in current["years"]:
-                context = dict(current) if year == default else observance_context(catalog, config, observance, year, today)
-                context.update(title=f"{observance.name} {year}", current="observances")
-                self.page(f"observances/{observance.id}/{year}/index.html", "static_observance.html", context)
-                if year == default:
-                    self.page(f"observances/{observance.id}/index.html", "static_observance.html", context)
-                f = Filters(observance=observance.id)
-                events = [entry.event for entry in context["entries"]]  # the year's events, in start order
-                self.feed(f"observances/{observance.id}/{year}.ics", events, f, f"{observance.name} {year}")
+            items.append(observance_context(catalog, config, observance, default, today, urls=index))
             f = Filters(observance=observance.id)
-            self.feed(f"observances/{observance.id}.ics", catalog.feed_events(f, today=today), f, observance.name)
-        self.page("observances/index.html", "observances.html", {"title": "Observances", "items": items, "current": "observances"})
+            for year in items[-1]["years"]:
+                pages = [files.observance(observance.id, year)]
+                if year == default:
+                    pages.append(files.observance(observance.id))
+                for path in pages:  # the default year's page also answers at the observance's own address
+                    urls = self.urls.for_file(path)
+                    context = observance_context(catalog, config, observance, year, today, urls=urls)
+                    context.update(title=f"{observance.name} {year}", current="observances")
+                    self.page(path, "static_observance.html", context, urls)
+                events = [entry.event for entry in context["entries"]]  # the year's events, in start order
+                self.feed(files.observance_feed(observance.id, year), events, f, f"{observance.name} {year}")
+            self.feed(files.observance_feed(observance.id), catalog.feed_events(f, today=today), f, observance.name)
+        context = {"title": "Observances", "items": items, "current": "observances"}
+        self.page(files.observances(), "observances.html", context, index)
 
     # --- other pages ---------------------------------------------------------------------------
 
     def pages(self) -> None:
-        base = self.config.base_url
-        feeds = [("Every event", subscribe_links(base, "/calendar.ics"))]
-        feeds += [(o.name, subscribe_links(base, f"/observances/{o.id}.ics")) for o in self.config.observances]
-        context = {"title": "How to subscribe", "feeds": feeds, "refresh_hours": self.config.refresh_hours,
-                   "current": "subscribe"}
-        self.page("subscribe/index.html", "subscribe.html", context)
-        self.page("help/subscribe/index.html", "subscribe.html", context)
+        for path in (self.files.subscribe_page(), self.files.subscribe_help()):
+            urls = self.urls.for_file(path)
+            self.page(path, "subscribe.html", subscribe_context(self.config, urls), urls)
+        everywhere = self.urls.at(None)  # 404.html is served at any address: full addresses
         not_found = {
             "title": "Page not found", "heading": "Page not found", "status": 404, "parameter": None,
             "message": "There is no page at this address.", "choices": [], "names": [], "without_url": None,
-            "clear_url": "/", "suggestions": [],
+            "clear_url": everywhere.home(), "suggestions": [],
         }
-        self.page("404.html", "error.html", not_found, page_dir=None)  # served at any address: absolute links
-        self.tree.put("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {self.paths.full_url('sitemap.xml')}\n")
+        self.page(self.files.file("404.html"), "error.html", not_found, everywhere)
+        sitemap = self.urls.full.file("sitemap.xml")
+        self.tree.put(self.files.file("robots.txt"), f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
 
     def sitemap(self) -> None:
         """sitemap.xml of the pages search engines should index (not filtered or later pages)."""
-        urls: list[tuple[str, str | None]] = [("", None), ("past/", None), ("observances/", None), ("subscribe/", None)]
-        urls += [(f"observances/{o.id}/", None) for o in self.config.observances]
-        urls += [(f"events/{e.slug}/", e.last_modified.date().isoformat()) for e in self.catalog.events]
-        for name, text in sitemap_files(urls, self.paths.full_url).items():
+        at = self.urls.targets
+        urls: list[tuple[str, str | None]] = [
+            (at.home(), None), (at.listing(past=True), None), (at.observances(), None), (at.subscribe_page(), None)
+        ]
+        urls += [(at.observance(o.id), None) for o in self.config.observances]
+        urls += [(at.event(e.slug), e.last_modified.date().isoformat()) for e in self.catalog.events]
+        for name, text in sitemap_files(urls, self.urls.full.file).items():
             self.tree.put(name, text)
 
     def assets(self) -> None:
@@ -450,4 +441,4 @@ class _Builder:
                 text = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 raise BuildError(f"static/{relative}: only text assets (CSS, scripts) can be published") from None
-            self.tree.put(f"static/{relative}", text)
+            self.tree.put(self.files.asset(relative), text)

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import sys
+from importlib import metadata
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,7 +21,10 @@ from ..core.config import DEFAULT_CONFIG_NAME, SiteConfig, settings_table
 from ..core.errors import CalendarError, ConfigError, EventFileError, Problem, Severity
 from ..core.loader import SLUG, event_files, load_event_file, load_events
 from ..core.model import json_schema
-from ..files.writer import atomic_write, render_event_file
+from ..desk.editing import slugify
+from ..files.atomic import atomic_write
+from ..files.writer import render_event_file
+from ..render.ical.limits import feed_size_problems
 from .coordinators import register_commands
 from .options import config_path, read_config
 
@@ -62,7 +66,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             result = load_events(target, config)
             problems.extend(result.problems)
             count += len(result.events)
-            problems.extend(feed_warnings(result.events, config))
+            problems.extend(feed_size_problems(result.events, config))  # warnings: the feed's size
         elif target.exists():
             try:
                 load_event_file(target, target.parent, config)
@@ -82,15 +86,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def feed_warnings(events: list[Any], config: SiteConfig) -> list[Problem]:
-    """Warnings about the published feed (its size); filled by the feed module when present."""
-    try:
-        from ..render.ical.limits import feed_size_problems
-    except ImportError:
-        return []
-    return feed_size_problems(events, config)
-
-
 # --- new -------------------------------------------------------------------------------------
 
 _NEW_FIELDS: list[tuple[str, str, bool]] = [
@@ -108,11 +103,6 @@ _NEW_FIELDS: list[tuple[str, str, bool]] = [
     ("topics", "Topics (comma separated)", False),
     ("audience", "Audience (comma separated)", False),
 ]
-
-
-def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "event"
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -292,6 +282,13 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _version() -> str:
+    try:
+        return metadata.version("calendar-app")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--events", default="events", metavar="DIR", help="folder of event files (default: events)")
@@ -299,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", default=None, metavar="FILE", help=f"site configuration (default: {DEFAULT_CONFIG_NAME} if present)"
     )
     parser = argparse.ArgumentParser(prog="calendar-app", description="Publish a training calendar from event files.")
+    parser.add_argument("--version", action="version", version=f"calendar-app {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", parents=[common], help="check event files and the configuration")
@@ -318,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of the front matter")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("config-doc", parents=[common], help="print the table of settings (as in README.md)")
+    p = sub.add_parser("config-doc", parents=[common], help="print the table of settings (as in the manual)")
     p.set_defaults(func=cmd_config_doc)
 
     p = sub.add_parser("build", parents=[common], help="write the site as static files for any static host")

@@ -1,4 +1,4 @@
-"""The loaded set of events: sorting, filters, facet counts, occurrences and observances.
+"""The loaded set of events: sorting, filters, facet counts and observances.
 
 `Filters` is shared by the web listing, the JSON API and the feeds, so that
 `/calendar.ics?type=webinar` holds exactly what `/?type=webinar` shows.
@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import gc
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, time, timedelta
-from typing import Collection, Iterable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import Collection, Iterable, Mapping
 
 from .config import Observance, SiteConfig
 from .errors import FilterError
-from .model import YEARS, Event, Status, as_instant, normalize_tag
+from .model import YEARS, Event, as_instant, normalize_tag
 
 # -------------------------------------------------------------------------------------------
 # Filters
@@ -291,15 +290,6 @@ FACETS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Occurrence:
-    """One showing of an event: the event and when this instance starts and ends."""
-
-    event: Event
-    start: date | datetime
-    end: date | datetime
-
-
 @dataclass
 class Catalog:
     """Every valid event, sorted and indexed. Immutable once built; a reload builds a new one."""
@@ -338,9 +328,6 @@ class Catalog:
         self._first_keys = [first[id(e)] for e in self._by_first]
         self._rank = {id(e): i for i, e in enumerate(self.events)}
         self.known = _known_values(self.events, self.config)
-        # Long-lived data is frozen out of the collector's generations (see gc.freeze): full
-        # collections otherwise walk every loaded event and stall requests.
-        gc.freeze()
 
     def __len__(self) -> int:
         return len(self.events)
@@ -478,28 +465,6 @@ class Catalog:
         years = {y for e in self.events if (y := self.observance_year(e, observance)) is not None}
         return sorted(years)
 
-    # --- occurrences -----------------------------------------------------------------------
-
-    def occurrences(self, events: Iterable[Event], start: date, end: date) -> Iterator[Occurrence]:
-        """Every occurrence of `events` overlapping the days [start, end], in start order."""
-        found: list[Occurrence] = []
-        for event in events:
-            after = as_instant(start, event.zone)
-            before = as_instant(end + timedelta(days=1), event.zone)
-            for begin in event.occurrences(after, before):
-                finish = begin + event.duration if not event.all_day else begin + event.duration - timedelta(days=1)
-                found.append(Occurrence(event, begin, finish))
-        found.sort(key=lambda o: (as_instant(o.start, o.event.zone), o.event.slug))
-        return iter(found)
-
-    def next_start(self, event: Event, today: date) -> date | datetime:
-        """The start of the event's next occurrence not yet over on `today` (its first one otherwise)."""
-        if event.rule is None:
-            return event.start
-        hits = event.occurrences(as_instant(today, event.zone), datetime.combine(date.max, time(0)).replace(
-            tzinfo=event.zone) - timedelta(days=2))
-        return hits[0] if hits else event.start
-
 
 def _known_values(events: Iterable[Event], config: SiteConfig) -> dict[str, frozenset[str]]:
     """Every value of each list filter that an event has, past ones included, or a setting names."""
@@ -526,8 +491,3 @@ def _facet_values(event: Event, attr: str, config: SiteConfig) -> list[str]:
     if attr == "languages":
         return [event.language]
     return list(getattr(e, attr))
-
-
-def is_active(event: Event) -> bool:
-    """Scheduled or tentative: the event is expected to happen."""
-    return event.status in (Status.SCHEDULED, Status.TENTATIVE)

@@ -1,7 +1,7 @@
 """The site configuration: one TOML file, typed, with defaults and their documentation.
 
 Every setting is declared once here, with its default and a description; `calendar-app
-config-doc` and the README table are generated from these declarations.
+config-doc` and the manual's settings page are generated from these declarations.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, dotted
 from .readfile import read_regular_text
+from .zones import check_zone_name
 
 DEFAULT_CONFIG_NAME = "calendar.toml"
 
@@ -218,11 +219,7 @@ class SiteConfig(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones ('US') is an OSError
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/New_York") from None
-        return value
+        return check_zone_name(value, example="America/New_York")
 
     @field_validator("base_url")
     @classmethod
@@ -304,20 +301,13 @@ def load_config(path: Path | None) -> SiteConfig:
             if err["type"] == "extra_forbidden":
                 message = "unknown setting"
             line = _line_of(text, loc) if loc else None
-            problems.append(Problem(str(path), line, _dotted(loc) or None, message[:1].lower() + message[1:]))
+            problems.append(Problem(str(path), line, dotted(loc) or None, message[:1].lower() + message[1:]))
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
     return config
 
 
 _ARRAY_TABLES = ("observances", "sponsors")
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") -> int | None:
@@ -353,7 +343,7 @@ def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") 
 
 
 def settings_table() -> str:
-    """The Markdown table of every setting, its default and its description (the README's)."""
+    """The Markdown table of every setting, its default and its description (the manual's settings page)."""
     rows = ["| setting | default | what it does |", "|---|---|---|"]
     for name, info in SiteConfig.model_fields.items():
         description = (info.description or "").replace("|", "\\|")

@@ -55,6 +55,14 @@ class Problem:
         }
 
 
+def dotted(path: tuple[str | int, ...]) -> str:
+    """`location.venue`, `topics[0]`: how a problem names a place in a file (its `field`)."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 class CalendarError(Exception):
     """Base class of every error the core raises on purpose."""
 

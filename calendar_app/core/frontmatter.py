@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import EventFileError
+from .errors import EventFileError, dotted
 
 try:  # libyaml is about eight times faster; the pure-Python loader gives the same nodes.
     from yaml import CSafeLoader as _BaseLoader
@@ -147,7 +147,7 @@ def _hidden_break_problem(header: str, index: int, path: str) -> EventFileError:
     if at:
         return EventFileError.single(
             path, f"must be one line of text, without line breaks or control characters ({name} at column {column}, "
-            "which YAML reads as a line break)", line=line, column=column, field=_dotted(at),
+            "which YAML reads as a line break)", line=line, column=column, field=dotted(at),
             hint="delete the character, or retype the value",
         )
     return EventFileError.single(
@@ -169,14 +169,6 @@ def _path_at(node: yaml.Node, index: int, at: Path_) -> Path_ | None:
                 return _path_at(item, index, (*at, i)) or (*at, i)
         return None
     return at if node.start_mark.index <= index < node.end_mark.index else None
-
-
-def _dotted(path: Path_) -> str:
-    """`location.venue`, `topics[0]`: how problems name a place in the front matter."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _refuse_deep_nesting(header: str, path: str) -> None:

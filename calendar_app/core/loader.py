@@ -11,7 +11,6 @@ import difflib
 import gc
 import os
 import re
-import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,8 +20,9 @@ from typing import Any, Callable, Iterator
 from pydantic import ValidationError
 
 from .config import SiteConfig
-from .errors import EventFileError, Problem, Severity
+from .errors import EventFileError, Problem, Severity, dotted
 from .frontmatter import FrontMatter, split_front_matter
+from .git import git_last_modified, relative_key
 from .model import FIELD_NAMES, Event, EventFields, EventInvalid, build_event, file_hash
 from .readfile import FileTooLarge, NotRegularFile, read_regular_file
 
@@ -146,7 +146,7 @@ def _model_problems(exc: EventInvalid, front: FrontMatter, shown: str) -> list[P
         Problem(
             shown,
             front.body_line if p.path == ("body",) else front.line_of(p.path) or 1,
-            None if p.path == ("body",) else _dotted(p.path),
+            None if p.path == ("body",) else dotted(p.path),
             p.message,
             p.hint,
         )
@@ -220,7 +220,7 @@ def _pydantic_problems(exc: ValidationError, front: FrontMatter, shown: str) -> 
         if loc and loc[0] == "online" and kind in ("literal_error", "model_type", "dict_type"):
             message, hint = "must be true or a mapping with url and platform", "online: {url: https://..., platform: Zoom}"
         line = front.line_of(loc) if kind != "missing" else front.line_of(loc[:-1]) or 1
-        problems.append(Problem(shown, line or 1, _dotted(loc), message, hint))
+        problems.append(Problem(shown, line or 1, dotted(loc), message, hint))
     return problems
 
 
@@ -284,57 +284,6 @@ def _message(err: Any, data: dict[str, Any], loc: tuple[str | int, ...]) -> str:
         return "must be a mapping of fields" if kind != "string_type" else "must be text"
     message = re.sub(r"^(Input|String|Value|List) should", "must", str(err["msg"]).removeprefix("Value error, "))
     return message[:1].lower() + message[1:]
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-def git_last_modified(root: Path) -> dict[str, datetime]:
-    """The last commit time of every file under `root` that git tracks and that has no local edits,
-    keyed by the file's path relative to `root` (POSIX form).
-
-    One `git log` for the whole folder: a fresh clone gets the same times (and so the same
-    LAST-MODIFIED and ETags) as the working copy it came from, which file times would not give.
-    """
-    try:
-        top = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, check=True, timeout=10,
-        ).stdout.strip()
-        here = str(root.resolve())
-        log = subprocess.run(
-            ["git", "-C", top, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", here],
-            capture_output=True, text=True, check=True, timeout=60,
-        ).stdout
-        dirty = subprocess.run(
-            ["git", "-C", top, "status", "--porcelain", "-z", "--untracked-files=all", "--", here],
-            capture_output=True, text=True, check=True, timeout=30,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    prefix = os.path.relpath(here, os.path.realpath(top))
-    prefix = "" if prefix == "." else prefix.replace(os.sep, "/") + "/"
-    changed = {entry[3:] for entry in dirty.split("\0") if len(entry) > 3}
-    times: dict[str, datetime] = {}
-    stamp: datetime | None = None
-    for line in log.splitlines():
-        if line.startswith("\0"):
-            stamp = datetime.fromtimestamp(int(line[1:]), tz=timezone.utc)
-        elif line and stamp is not None and line.startswith(prefix) and line not in changed:
-            times.setdefault(line[len(prefix):], stamp)
-    return times
-
-
-def relative_key(path: Path, root: Path) -> str:
-    """How `git_last_modified` names `path`."""
-    return path.relative_to(root).as_posix()
 
 
 @contextmanager

@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 from functools import cached_property
-from itertools import islice
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Iterator, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from dateutil.rrule import rrule
 from email_validator import EmailNotValidError, validate_email
-from icalendar import vRecur
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -36,7 +34,8 @@ from pydantic import (
 )
 
 from .config import SiteConfig
-from .recurrence import tail_from
+from .recurrence import last_occurrence, parse_rule, skips_every_occurrence, tail_from
+from .zones import check_zone_name
 
 # ---------------------------------------------------------------------------------------------
 # Field types. A problem is a ValueError whose text becomes the message after "field: ".
@@ -218,12 +217,7 @@ class EventFields(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones ('US') is an OSError
-                raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Chicago") from None
-        return value
+        return check_zone_name(value, example="America/Chicago") if value is not None else None
 
     @field_validator("accessibility")
     @classmethod
@@ -334,10 +328,6 @@ class Event:
         return self.fields.location
 
     @property
-    def is_recurring(self) -> bool:
-        return self.rule is not None
-
-    @property
     def duration(self) -> timedelta:
         if self.all_day:
             return (self.end - self.start) + timedelta(days=1)  # type: ignore[operator]
@@ -353,7 +343,7 @@ class Event:
         """The last day the whole series touches (a far date for a rule without an end)."""
         if self.rule is None:
             return self.end if self.all_day else (self.end - timedelta(microseconds=1)).date()  # type: ignore
-        last = _last_occurrence(self.rule)
+        last = last_occurrence(self.rule)
         if last is None:
             return date.max
         return (last + self.duration - timedelta(microseconds=1)).date() if not self.all_day else (
@@ -368,18 +358,10 @@ class Event:
         words = [f.title, self.body, place, *f.topics, *f.audience, *f.sponsors, f.type]
         return " ".join(words).casefold()
 
-    def occurrences(self, after: datetime, before: datetime) -> list[When]:
-        """Starts of the occurrences that overlap [after, before), in the event's own form."""
-        if self.rule is None:
-            return [self.start] if self._overlaps(self.start, after, before) else []
-        result: list[When] = []
-        excluded = set(self.exdates)
-        window_start = _naive(after - self.duration, self)
-        for naive in tail_from(self.rule, window_start).between(window_start, _naive(before, self), inc=True):
-            start = naive.date() if self.all_day else naive.replace(tzinfo=self.zone)
-            if start not in excluded and self._overlaps(start, after, before):
-                result.append(start)
-        return result
+    def starts(self) -> Iterator[When]:
+        """The start of every occurrence in order, skipped ones left out, in the event's own form
+        (a date, or an aware datetime in its zone): the series walked from its first session."""
+        return self._own_starts(self.rule) if self.rule is not None else iter((self.start,))
 
     def occurs_between(self, after: datetime | None, before: datetime | None) -> bool:
         """Whether an occurrence overlaps [after, before) (None: no bound on that side).
@@ -390,23 +372,25 @@ class Event:
         if self.rule is None:
             begin = as_instant(self.start, self.zone)
             return (before is None or begin < before) and (after is None or begin + self.duration > after)
-        excluded = set(self.exdates)
         window_start = _naive(after - self.duration, self) if after is not None else self.rule._dtstart  # noqa: SLF001
         rule = tail_from(self.rule, window_start)
         end = _naive(before, self) if before is not None else None
         if end is not None and rule._count is None and (rule._until is None or rule._until > end):  # noqa: SLF001
             rule = rule.replace(until=end)  # a rule that matches rarely stops looking at `before`
-        for naive in rule.xafter(window_start, inc=True):
-            if end is not None and naive >= end:
+        for start in self._own_starts(rule.xafter(window_start, inc=True)):
+            if end is not None and _wall_time(start) >= end:
                 return False
-            start = naive.date() if self.all_day else naive.replace(tzinfo=self.zone)
-            if start not in excluded and (after is None or as_instant(start, self.zone) + self.duration > after):
+            if after is None or as_instant(start, self.zone) + self.duration > after:
                 return True
         return False
 
-    def _overlaps(self, start: When, after: datetime, before: datetime) -> bool:
-        begin = as_instant(start, self.zone)
-        return begin < before and begin + self.duration > after
+    def _own_starts(self, naive_starts: Iterable[datetime]) -> Iterator[When]:
+        """The rule's starts (naive, in the event's wall time) in the event's own form, skipped ones left out."""
+        excluded = set(self.exdates)
+        for naive in naive_starts:
+            start: When = naive.date() if self.all_day else naive.replace(tzinfo=self.zone)
+            if start not in excluded:
+                yield start
 
 
 def as_instant(value: When, zone: ZoneInfo) -> datetime:
@@ -420,10 +404,9 @@ def _naive(moment: datetime, event: Event) -> datetime:
     return moment.astimezone(event.zone).replace(tzinfo=None)
 
 
-def _last_occurrence(rule: rrule) -> datetime | None:
-    if rule._count is None and rule._until is None:  # noqa: SLF001 - dateutil exposes no public test
-        return None
-    return rule[-1] if rule.count() else None
+def _wall_time(start: When) -> datetime:
+    """A start in the event's own form as the naive wall time its rule gives."""
+    return start.replace(tzinfo=None) if isinstance(start, datetime) else datetime.combine(start, time(0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,7 +471,7 @@ def build_event(
     exdates: list[When] = []
     if fields.repeat is not None and start is not None:
         try:
-            rule = _parse_rule(fields.repeat, start)
+            rule = parse_rule(fields.repeat, start)
         except ValueError as exc:
             fail(("repeat",), str(exc), "write an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=TU;COUNT=6")
     if fields.except_ and fields.repeat is None:
@@ -510,7 +493,7 @@ def build_event(
             fail(("except", i), f"{text} is not an occurrence of the repeat rule")
             continue
         exdates.append(skipped)
-    if rule is not None and exdates and _skips_every_occurrence(rule, exdates, zone):
+    if rule is not None and exdates and skips_every_occurrence(rule, exdates, zone):
         fail(("except",), "skips every occurrence of the repeat rule",
              "remove a date from `except`, or cancel the event with `status: cancelled`")
 
@@ -603,115 +586,6 @@ def _parse_end(text: str | None, start: When, zone: ZoneInfo, config: SiteConfig
     if isinstance(value, datetime):
         raise ValueError("must be a date (the last day) because start is a date")
     return value
-
-
-MAX_OCCURRENCES = 1000
-_RULE_WORDS = re.compile(r"^[A-Z]+=[-+,A-Z0-9T:]+(;[A-Z]+=[-+,A-Z0-9T:]+)*$")
-
-
-def _parse_rule(text: str, start: When) -> rrule:
-    if isinstance(start, datetime) and start.fold and start.replace(fold=0).utcoffset() != start.utcoffset():
-        # A rule repeats wall-clock times, and a wall-clock time in the repeated hour means its
-        # first pass (RFC 5545 3.3.5): a series cannot start on the second.
-        raise ValueError(
-            f"start ({start:%Y-%m-%d %H:%M%z}) is the second time the clocks show {start:%H:%M} that day; "
-            "a repeating event cannot start in the repeated hour"
-        )
-    text = text.strip().removeprefix("RRULE:")
-    if not _RULE_WORDS.match(text):
-        raise ValueError(f"{text!r} is not an RRULE (NAME=VALUE pairs separated by ';')")
-    names = {part.split("=", 1)[0] for part in text.split(";")}
-    _check_rule_values(dict(part.split("=", 1) for part in text.split(";")))
-    if "FREQ" not in names:
-        raise ValueError("the rule needs FREQ")
-    if "COUNT" in names and "UNTIL" in names:
-        raise ValueError("a rule may have COUNT or UNTIL, not both")
-    naive_start = datetime.combine(start, time(0)) if not isinstance(start, datetime) else start.replace(tzinfo=None)
-    try:
-        rule = rrulestr(text, dtstart=naive_start, ignoretz=True)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"invalid rule {text!r}: {exc}") from None
-    if not isinstance(rule, rrule):
-        raise ValueError("give one rule")
-    try:  # the feed writes the rule with icalendar, which reads some parts more strictly than dateutil
-        vRecur.from_ical(text)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"invalid rule {text!r}: {exc}") from None
-    if rule._freq > DAILY:  # noqa: SLF001 - dateutil numbers YEARLY=0 ... SECONDLY=6
-        raise ValueError("an event may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
-    # dateutil searches period by period for the next occurrence, up to the year 9999: a rule that
-    # never matches (BYMONTHDAY=32, or February 30) would take minutes. So nothing here searches
-    # far: a count is read, an UNTIL is checked for distance before the series is counted, and
-    # whether start is an occurrence is asked of the rule cut off at start.
-    count, until = rule._count, rule._until  # noqa: SLF001
-    if count is not None and count > MAX_OCCURRENCES:
-        raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
-    if until is not None:
-        if _periods(rule, naive_start, until) > MAX_PERIODS:
-            raise ValueError(
-                f"UNTIL ({until:%Y-%m-%d}) is too far from start for this rule; end the series sooner or give COUNT"
-            )
-        if len(list(islice(rule, MAX_OCCURRENCES + 1))) > MAX_OCCURRENCES:
-            # Counted once here, so that nothing later walks an enormous series.
-            raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
-    if next(iter(rule.replace(count=None, until=naive_start)), None) != naive_start:
-        first = next(iter(rule.replace(count=None, until=naive_start + timedelta(days=366))), None)
-        found = f"the first is {first:%Y-%m-%d}" if first is not None else "it has none in the year after start"
-        raise ValueError(f"start ({naive_start:%Y-%m-%d}) is not an occurrence of the rule ({found})")
-    if count == 0 or (until is not None and until < naive_start):
-        raise ValueError("the rule gives no occurrence")
-    return rule
-
-
-# RFC 5545 3.3.10: the values each BY part may take (0 never; negative counts from the end).
-_BY_RANGES = {"BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYYEARDAY": (1, 366, True),
-              "BYWEEKNO": (1, 53, True), "BYSETPOS": (1, 366, True)}
-_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _check_rule_values(parts: dict[str, str]) -> None:
-    """Refuse values no date has (BYMONTHDAY=32, February 30, INTERVAL=0) before dateutil looks for
-    one: it would search every day up to the year 9999, for minutes, or for ever."""
-    if "INTERVAL" in parts and not (parts["INTERVAL"].isdigit() and int(parts["INTERVAL"]) >= 1):
-        # INTERVAL=0 never moves on: dateutil would look for the next occurrence forever.
-        raise ValueError(f"INTERVAL={parts['INTERVAL']} must be a whole number of at least 1")
-    numbers: dict[str, list[int]] = {}
-    for name, (low, high, signed) in _BY_RANGES.items():
-        if name not in parts:
-            continue
-        try:
-            values = [int(v) for v in parts[name].split(",")]
-        except ValueError:
-            raise ValueError(f"{name}={parts[name]} is not a list of whole numbers") from None
-        for v in values:
-            if not (low <= abs(v) <= high) or (v < 0 and not signed):
-                raise ValueError(f"{name}={v} is outside {'±' if signed else ''}{low}..{high}")
-        numbers[name] = values
-    days, months = numbers.get("BYMONTHDAY"), numbers.get("BYMONTH")
-    if days and months and all(d > _MONTH_DAYS[m - 1] for d in days if d > 0 for m in months) and min(days) > 0:
-        raise ValueError(f"no month of BYMONTH={parts['BYMONTH']} has a day {parts['BYMONTHDAY']}")
-
-
-MAX_PERIODS = 5_000  # days of a daily rule, weeks of a weekly one...: about 14 years of days
-
-
-def _periods(rule: rrule, start: datetime, until: datetime) -> int:
-    """How many of the rule's periods (days, weeks, months, years) lie between start and until."""
-    days = (until - start).days
-    freq = rule._freq  # noqa: SLF001
-    spans = {DAILY: days, WEEKLY: days // 7, MONTHLY: days // 30, YEARLY: days // 365}
-    return spans.get(freq, days) // max(rule._interval, 1)  # noqa: SLF001
-
-
-def _skips_every_occurrence(rule: rrule, exdates: list[When], zone: ZoneInfo) -> bool:
-    """Whether a bounded rule has no occurrence left: an event with no date at all."""
-    if rule._count is None and rule._until is None:  # noqa: SLF001 - an endless rule always has more
-        return False
-    skipped = {
-        d.astimezone(zone).replace(tzinfo=None) if isinstance(d, datetime) else datetime.combine(d, time(0))
-        for d in exdates
-    }
-    return all(occurrence in skipped for occurrence in rule)  # at most MAX_OCCURRENCES, counted already
 
 
 def file_hash(data: bytes) -> str:

@@ -1,4 +1,8 @@
-"""Occurrences of an endless rule near a far date, without walking every occurrence before it.
+"""Repeat rules: reading one safely, and finding the occurrences of an endless one near a far date.
+
+`parse_rule` reads an event's `repeat` rule and refuses one that dateutil would take minutes
+(or for ever) to walk: values no date has, an UNTIL too far away, too many occurrences, a start
+that is not an occurrence. Each refusal is a ValueError whose text is the problem's message.
 
 dateutil finds the occurrences of a rule by walking it from its start, period by period. For a
 rule without an end that costs as many steps as there are days (weeks, months) between the
@@ -16,9 +20,13 @@ occurrence.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
+from itertools import islice
+from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from icalendar import vRecur
 
 
 def tail_from(rule: rrule, moment: datetime) -> rrule:
@@ -26,7 +34,7 @@ def tail_from(rule: rrule, moment: datetime) -> rrule:
     in the rule's wall time): the same occurrences from there on, found without walking to it.
 
     A rule with COUNT counts from its first occurrence, so it is returned unchanged (it is short:
-    the model caps COUNT), and so is a rule whose start is not before that period.
+    `parse_rule` caps COUNT), and so is a rule whose start is not before that period.
     """
     start: datetime = rule._dtstart  # noqa: SLF001 - dateutil keeps the rule's parts private
     if rule._count is not None or moment <= start:  # noqa: SLF001
@@ -63,3 +71,121 @@ def _period_start(rule: rrule, first: date, target: date) -> date:
     if freq == YEARLY:
         return date(first.year + (target.year - first.year) // interval * interval, 1, 1)
     return first  # finer rules are refused by the model; walked from the start all the same
+
+
+MAX_OCCURRENCES = 1000
+_RULE_WORDS = re.compile(r"^[A-Z]+=[-+,A-Z0-9T:]+(;[A-Z]+=[-+,A-Z0-9T:]+)*$")
+
+
+def parse_rule(text: str, start: date | datetime) -> rrule:
+    """The `repeat` rule of an event starting at `start`, or ValueError saying what is wrong with it
+    (its text becomes the message after "repeat: ")."""
+    if isinstance(start, datetime) and start.fold and start.replace(fold=0).utcoffset() != start.utcoffset():
+        # A rule repeats wall-clock times, and a wall-clock time in the repeated hour means its
+        # first pass (RFC 5545 3.3.5): a series cannot start on the second.
+        raise ValueError(
+            f"start ({start:%Y-%m-%d %H:%M%z}) is the second time the clocks show {start:%H:%M} that day; "
+            "a repeating event cannot start in the repeated hour"
+        )
+    text = text.strip().removeprefix("RRULE:")
+    if not _RULE_WORDS.match(text):
+        raise ValueError(f"{text!r} is not an RRULE (NAME=VALUE pairs separated by ';')")
+    names = {part.split("=", 1)[0] for part in text.split(";")}
+    _check_rule_values(dict(part.split("=", 1) for part in text.split(";")))
+    if "FREQ" not in names:
+        raise ValueError("the rule needs FREQ")
+    if "COUNT" in names and "UNTIL" in names:
+        raise ValueError("a rule may have COUNT or UNTIL, not both")
+    naive_start = datetime.combine(start, time(0)) if not isinstance(start, datetime) else start.replace(tzinfo=None)
+    try:
+        rule = rrulestr(text, dtstart=naive_start, ignoretz=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid rule {text!r}: {exc}") from None
+    if not isinstance(rule, rrule):
+        raise ValueError("give one rule")
+    try:  # the feed writes the rule with icalendar, which reads some parts more strictly than dateutil
+        vRecur.from_ical(text)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid rule {text!r}: {exc}") from None
+    if rule._freq > DAILY:  # noqa: SLF001 - dateutil numbers YEARLY=0 ... SECONDLY=6
+        raise ValueError("an event may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
+    # dateutil searches period by period for the next occurrence, up to the year 9999: a rule that
+    # never matches (BYMONTHDAY=32, or February 30) would take minutes. So nothing here searches
+    # far: a count is read, an UNTIL is checked for distance before the series is counted, and
+    # whether start is an occurrence is asked of the rule cut off at start.
+    count, until = rule._count, rule._until  # noqa: SLF001
+    if count is not None and count > MAX_OCCURRENCES:
+        raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
+    if until is not None:
+        if _periods(rule, naive_start, until) > MAX_PERIODS:
+            raise ValueError(
+                f"UNTIL ({until:%Y-%m-%d}) is too far from start for this rule; end the series sooner or give COUNT"
+            )
+        if len(list(islice(rule, MAX_OCCURRENCES + 1))) > MAX_OCCURRENCES:
+            # Counted once here, so that nothing later walks an enormous series.
+            raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
+    if next(iter(rule.replace(count=None, until=naive_start)), None) != naive_start:
+        first = next(iter(rule.replace(count=None, until=naive_start + timedelta(days=366))), None)
+        found = f"the first is {first:%Y-%m-%d}" if first is not None else "it has none in the year after start"
+        raise ValueError(f"start ({naive_start:%Y-%m-%d}) is not an occurrence of the rule ({found})")
+    if count == 0 or (until is not None and until < naive_start):
+        raise ValueError("the rule gives no occurrence")
+    return rule
+
+
+# RFC 5545 3.3.10: the values each BY part may take (0 never; negative counts from the end).
+_BY_RANGES = {"BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYYEARDAY": (1, 366, True),
+              "BYWEEKNO": (1, 53, True), "BYSETPOS": (1, 366, True)}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _check_rule_values(parts: dict[str, str]) -> None:
+    """Refuse values no date has (BYMONTHDAY=32, February 30, INTERVAL=0) before dateutil looks for
+    one: it would search every day up to the year 9999, for minutes, or for ever."""
+    if "INTERVAL" in parts and not (parts["INTERVAL"].isdigit() and int(parts["INTERVAL"]) >= 1):
+        # INTERVAL=0 never moves on: dateutil would look for the next occurrence forever.
+        raise ValueError(f"INTERVAL={parts['INTERVAL']} must be a whole number of at least 1")
+    numbers: dict[str, list[int]] = {}
+    for name, (low, high, signed) in _BY_RANGES.items():
+        if name not in parts:
+            continue
+        try:
+            values = [int(v) for v in parts[name].split(",")]
+        except ValueError:
+            raise ValueError(f"{name}={parts[name]} is not a list of whole numbers") from None
+        for v in values:
+            if not (low <= abs(v) <= high) or (v < 0 and not signed):
+                raise ValueError(f"{name}={v} is outside {'±' if signed else ''}{low}..{high}")
+        numbers[name] = values
+    days, months = numbers.get("BYMONTHDAY"), numbers.get("BYMONTH")
+    if days and months and all(d > _MONTH_DAYS[m - 1] for d in days if d > 0 for m in months) and min(days) > 0:
+        raise ValueError(f"no month of BYMONTH={parts['BYMONTH']} has a day {parts['BYMONTHDAY']}")
+
+
+MAX_PERIODS = 5_000  # days of a daily rule, weeks of a weekly one...: about 14 years of days
+
+
+def _periods(rule: rrule, start: datetime, until: datetime) -> int:
+    """How many of the rule's periods (days, weeks, months, years) lie between start and until."""
+    days = (until - start).days
+    freq = rule._freq  # noqa: SLF001
+    spans = {DAILY: days, WEEKLY: days // 7, MONTHLY: days // 30, YEARLY: days // 365}
+    return spans.get(freq, days) // max(rule._interval, 1)  # noqa: SLF001
+
+
+def skips_every_occurrence(rule: rrule, exdates: list[date | datetime], zone: ZoneInfo) -> bool:
+    """Whether a bounded rule has no occurrence left: an event with no date at all."""
+    if rule._count is None and rule._until is None:  # noqa: SLF001 - an endless rule always has more
+        return False
+    skipped = {
+        d.astimezone(zone).replace(tzinfo=None) if isinstance(d, datetime) else datetime.combine(d, time(0))
+        for d in exdates
+    }
+    return all(occurrence in skipped for occurrence in rule)  # at most MAX_OCCURRENCES, counted already
+
+
+def last_occurrence(rule: rrule) -> datetime | None:
+    """The last occurrence of a bounded rule (counted already: at most MAX_OCCURRENCES); None for an endless one."""
+    if rule._count is None and rule._until is None:  # noqa: SLF001 - dateutil exposes no public test
+        return None
+    return rule[-1] if rule.count() else None

@@ -35,7 +35,7 @@ from email_validator import EmailNotValidError, validate_email
 from filelock import FileLock
 
 from ..core.errors import CalendarError
-from ..files.writer import atomic_write
+from ..files.atomic import atomic_write
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "cal_"

@@ -2,7 +2,7 @@
 
 Every save is checked by the validator (`loader.load_event_file`, the code behind
 `calendar-app validate`) on the exact text about to be written, and written atomically
-(`writer.atomic_write`). An edit carries the version (content hash) it started from; if the
+(`atomic.atomic_write`). An edit carries the version (content hash) it started from; if the
 file changed since, the save is refused as a conflict rather than overwriting the other
 person's work. Saves are serialised by a lock that other server processes honour too. When
 time, place or status change, `sequence` rises so calendar apps replace their copy. Each
@@ -28,7 +28,9 @@ from ..core.loader import SLUG, display_path, event_files, load_event_file
 from ..core.model import Event, Status, file_hash
 from ..core.readfile import NotRegularFile, read_regular_file
 from ..files.site import Site
-from ..files.writer import atomic_write, render_event_file
+from ..files.atomic import atomic_write
+from ..files.locks import SaveLock
+from ..files.writer import render_event_file
 from .eventform import (
     BODY,
     FormValues,
@@ -284,7 +286,7 @@ class Editor:
     # --- inside ----------------------------------------------------------------------------
 
     def _locked(self) -> SaveLock:
-        return SaveLock(self._thread_lock, self._file_lock)
+        return SaveLock(self._thread_lock, self._file_lock, refused=lambda path, exc: SaveFailed(path, exc))
 
     def _published(self, event: Event) -> Event:
         return self.site.catalog.by_slug.get(event.slug, event)
@@ -336,30 +338,6 @@ class Editor:
         return event
 
 
-class SaveLock:
-    """The thread lock, then the file lock: one save at a time in this process and across processes."""
-
-    def __init__(self, thread_lock: threading.Lock, file_lock: FileLock, what: str = "the event") -> None:
-        self.thread_lock, self.file_lock, self.what = thread_lock, file_lock, what
-
-    def __enter__(self) -> None:
-        self.thread_lock.acquire()
-        try:
-            self.file_lock.acquire()
-        except OSError as exc:  # the lock cannot even be made: the site's folder is read-only or full
-            self.thread_lock.release()
-            raise SaveFailed(Path(self.file_lock.lock_file), exc, what=self.what) from None
-        except BaseException:
-            self.thread_lock.release()
-            raise
-
-    def __exit__(self, *_: object) -> None:
-        try:
-            self.file_lock.release()
-        finally:
-            self.thread_lock.release()
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -384,6 +362,8 @@ def _body_line(text: str) -> int | None:
     return None if closing is None else closing + 2
 
 
+# Not the pages' parser (`render.markdown.PARSER`), which reads raw HTML as text: this one
+# recognises it, so that it can be found and refused.
 _MARKDOWN = MarkdownIt("commonmark")
 
 

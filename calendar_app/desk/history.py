@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..core.git import git_toplevel
 from ..core.readfile import NotRegularFile, read_regular_text
 
 log = logging.getLogger("calendar_app")
@@ -55,7 +56,7 @@ class History:
         self.events_dir = events_dir
         self.change_log = change_log
         self.committer = committer
-        self.repo = _git_top(events_dir)
+        self.repo = git_toplevel(events_dir)
 
     @property
     def uses_git(self) -> bool:
@@ -179,17 +180,6 @@ def _git(repo: Path, *args: str, check: bool = True, env: dict[str, str] | None 
         ["git", "-C", str(repo), *args], capture_output=True, text=True, check=check, timeout=60, env=env
     )
     return result.stdout
-
-
-def _git_top(folder: Path) -> Path | None:
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, check=True, timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return Path(result.stdout.strip()).resolve()
 
 
 def _real(path: Path) -> Path:

@@ -5,7 +5,7 @@ zone (an IANA name), all-day spans with the inclusive last day (DTEND is exclusi
 iCalendar), RRULE and EXDATE, location, URL, status, organizer, the description as the body.
 Nothing is written that does not validate (each file goes through `loader.load_event_file`
 first); events whose UID is already on the site are skipped; what could not be carried over
-is reported per event. Files are written with `writer.atomic_write` and never replace one.
+is reported per event. Files are written with `atomic.atomic_write` and never replace one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
@@ -25,7 +25,9 @@ from icalendar.timezone.tzid import tzid_from_tzinfo
 from ..core.config import SiteConfig
 from ..core.errors import CalendarError, EventFileError
 from ..core.loader import event_files, load_event_file, load_events
-from ..files.writer import atomic_write, render_event_file
+from ..core.zones import zone_named
+from ..files.atomic import atomic_write
+from ..files.writer import render_event_file
 from .editing import slugify
 from .fetch import MAX_BYTES, FetchPolicy, fetch
 
@@ -246,9 +248,8 @@ def _zone(start: datetime, named: str | None, config: SiteConfig, notes: list[st
     name = tzid_from_tzinfo(tz) or ""
     candidates = [name] + [name[m.end():] for m in re.finditer(r"[/_\- ]", name)]
     for candidate in [c for c in candidates if c] + [config.timezone]:
-        try:
-            zone = ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones ('US') is an OSError
+        zone = zone_named(candidate)
+        if zone is None:
             continue
         if _same_offsets(tz, zone, start):
             if candidate != name:

@@ -34,8 +34,9 @@ from filelock import FileLock
 
 from ..core.errors import CalendarError
 from ..core.readfile import NotRegularFile, read_regular_text
-from ..files.writer import atomic_write
-from .editing import Saved, SaveFailed, SaveLock
+from ..files.atomic import atomic_write
+from ..files.locks import SaveLock
+from .editing import Saved, SaveFailed
 
 log = logging.getLogger("calendar_app")
 
@@ -98,7 +99,8 @@ class PendingQueue:
                 _keep_private(place)
 
     def _locked(self) -> SaveLock:
-        return SaveLock(self._thread_lock, self._lock_file, what="the pending item")
+        return SaveLock(self._thread_lock, self._lock_file,
+                        refused=lambda path, exc: SaveFailed(path, exc, what="the pending item"))
 
     def submit(self, text: str, *, kind: str, name: str, email: str) -> tuple[PendingItem, str | None]:
         """Queue an event file; a suggestion also gets a private tracking token (returned once)."""

@@ -32,7 +32,7 @@ import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ..core.config import SiteConfig
 from ..core.loader import FileStamp, collector_paused
@@ -65,12 +65,21 @@ def code_version(sources: tuple[str, ...] = _SOURCES, libraries: tuple[str, ...]
     here = Path(__file__).resolve().parent.parent  # the package
     for name in sources:
         digest.update(name.encode() + b"\0" + (here / name).read_bytes())
-    for library in libraries:
-        try:
-            digest.update(f"{library}={metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library}=none".encode())
+    digest.update(library_versions(libraries).encode())
     return digest.hexdigest()
+
+
+def library_versions(names: Iterable[str]) -> str:
+    """'pydantic=2.9.2PyYAML=6.0.2...': the installed version of each library (`none` when it is
+    not installed), for keys that must change when a library that shapes an output does."""
+    return "".join(f"{name}={_version_of(name)}" for name in names)
+
+
+def _version_of(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 class PickleFile:
@@ -158,7 +167,7 @@ class LoadCache(PickleFile):
 
 
 # What a feed's VEVENT bytes are made from besides the event: a change to any empties the cache.
-_FEED_SOURCES = ("render/ical/vevent.py", "render/plaintext.py", "render/ical/timezones.py", "render/ical/ics.py", "web/feedcache.py", "core/model.py", "files/loadcache.py")
+_FEED_SOURCES = ("render/ical/vevent.py", "render/plaintext.py", "render/markdown.py", "render/ical/timezones.py", "render/ical/ics.py", "web/feedcache.py", "core/model.py", "files/loadcache.py")
 _FEED_LIBRARIES = ("icalendar", "markdown-it-py", "tzdata")
 
 

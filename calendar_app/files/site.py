@@ -10,6 +10,7 @@ once per change, never per request. With a `cache_dir`, the validated events are
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -22,15 +23,14 @@ from ..core.catalog import Catalog
 from ..core.clock import Clock
 from ..core.config import SiteConfig
 from ..core.errors import EventFileError, Problem
+from ..core.git import git_last_modified, relative_key
 from ..core.loader import (
     FileStamp,
     collector_paused,
     cross_file_problems,
     display_path,
     event_files,
-    git_last_modified,
     load_event_file,
-    relative_key,
     stamp_of,
 )
 from ..core.model import Event
@@ -143,6 +143,11 @@ class Site:
         if not self.events_dir.is_dir():
             problems.append(Problem(str(self.events_dir), None, None, "the events folder does not exist"))
         self.catalog = Catalog(self.config, [e for e in events if e.path not in dropped])
+        # The published events live as long as the site: frozen out of the collector's generations
+        # (see gc.freeze), once per reload, as full collections otherwise walk every loaded event
+        # and stall requests. Here, where the catalog is swapped in, not in `Catalog` itself:
+        # freezing is process-wide, and catalogs made for a check, a test or a preview are not kept.
+        gc.freeze()
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0))
         self.version += 1
         self.changed_at = datetime.now(timezone.utc)

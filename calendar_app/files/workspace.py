@@ -16,7 +16,7 @@ from pathlib import Path
 from ..core.config import SiteConfig
 from ..core.errors import CalendarError
 from ..core.readfile import FileTooLarge, NotRegularFile, read_regular_text
-from .writer import atomic_write
+from .atomic import atomic_write
 
 SECRET_ENV = "CALENDAR_SECRET_KEY"
 SECRET_FILE = ".session-key"

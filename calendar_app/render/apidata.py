@@ -17,9 +17,10 @@ from ..core.catalog import Catalog, Filters
 from ..core.config import SiteConfig
 from ..core.model import Event
 from .eventpage import calendar_links, json_ld
-from .listing import entry, paginate, sessions, sort_upcoming, with_query
+from .listing import entry, paginate, sessions, sort_upcoming
 from .markdown import description_html
 from .phrasing import language_name
+from .urls import SiteUrls
 
 
 class Place(BaseModel):
@@ -130,11 +131,14 @@ class ErrorBody(BaseModel):
 
 
 
-def summary_of(catalog: Catalog, config: SiteConfig, event: Event, today: date, *, upcoming: bool = True) -> dict[str, Any]:
-    """An event as the API shows it in lists."""
+def summary_of(
+    catalog: Catalog, config: SiteConfig, event: Event, today: date, *, upcoming: bool = True, urls: SiteUrls | None = None
+) -> dict[str, Any]:
+    """An event as the API shows it in lists, with full addresses from `urls` (the server's by default)."""
     f = event.fields
-    item = entry(catalog, event, today, upcoming=upcoming)
-    add = calendar_links(event, item.start, config)
+    full = (urls or SiteUrls(config.base_url)).full
+    item = entry(catalog, event, today, upcoming=upcoming, urls=full)
+    add = calendar_links(event, item.start, config, full)
     loc = event.location
     return {
         "slug": event.slug, "uid": event.uid, "title": event.title, "type": event.type,
@@ -153,8 +157,7 @@ def summary_of(catalog: Catalog, config: SiteConfig, event: Event, today: date, 
         "accessibility": list(f.accessibility), "credits": f.credits, "recording": f.recording,
         "featured": f.featured, "observances": list(f.observances), "repeat": f.repeat,
         "sequence": event.sequence, "last_modified": event.last_modified,
-        "links": EventLinks(page=f"{config.base_url}/events/{event.slug}", ics=config.base_url + add.ics,
-                            google=add.google, outlook=add.outlook),
+        "links": EventLinks(page=full.event(event.slug), ics=add.ics, google=add.google, outlook=add.outlook),
     }
 
 
@@ -179,6 +182,7 @@ def event_list(
     page: int = 1,
     events: list[Event] | None = None,
     summaries: Mapping[str, EventSummary] | None = None,
+    urls: SiteUrls | None = None,
 ) -> EventList:
     """One page of upcoming (or past) events passing `f`; raises FilterError for a page that does not exist.
 
@@ -189,11 +193,10 @@ def event_list(
         events = catalog.select(f, today=today, past=past)
         if not past:
             events = sort_upcoming(catalog, events, today)
-    query = f.to_query() + ([("past", "true")] if past else [])
-    pagination = paginate(len(events), page, config.page_size, "/api/events", query)
+    full = (urls or SiteUrls(config.base_url)).full
+    query = f.to_query()
+    pagination = paginate(len(events), page, config.page_size, lambda n: full.api_listing(query, past=past, page=n))
     shown = events[pagination.first - 1 : pagination.last] if events else []
-    base = config.base_url
-    html_path = with_query("/past" if past else "/", f.to_query() + ([("page", str(page))] if page > 1 else []))
     return EventList(
         filters=_query_of(f),
         description=f.describe(config),
@@ -203,23 +206,26 @@ def event_list(
         pages=pagination.pages,
         page_size=config.page_size,
         events=[
-            summaries[e.slug] if summaries is not None else EventSummary(**summary_of(catalog, config, e, today, upcoming=not past))
+            summaries[e.slug] if summaries is not None
+            else EventSummary(**summary_of(catalog, config, e, today, upcoming=not past, urls=full))
             for e in shown
         ],
         links=PageLinks(
-            self=base + with_query("/api/events", query + ([("page", str(page))] if page > 1 else [])),
-            html=base + html_path,
-            ics=base + with_query("/calendar.ics", f.to_query()),
-            atom=base + with_query("/feed.atom", f.to_query()),
-            next=base + pagination.next_url if pagination.next_url else None,
-            prev=base + pagination.prev_url if pagination.prev_url else None,
+            self=full.api_listing(query, past=past, page=page),
+            html=full.listing(query, past=past, page=page),
+            ics=full.feed(query),
+            atom=full.atom(query),
+            next=pagination.next_url,
+            prev=pagination.prev_url,
         ),
     )
 
 
-def event_detail(catalog: Catalog, config: SiteConfig, event: Event, today: date) -> EventDetail:
-    """One event with its description, every session and its JSON-LD."""
-    data = summary_of(catalog, config, event, today, upcoming=event.last_date >= today)
+def event_detail(
+    catalog: Catalog, config: SiteConfig, event: Event, today: date, urls: SiteUrls | None = None
+) -> EventDetail:
+    """One event with its description, every session and its JSON-LD (addresses from `urls`, the server's by default)."""
+    data = summary_of(catalog, config, event, today, upcoming=event.last_date >= today, urls=urls)
     return EventDetail(
         **data,
         description=event.body,

@@ -14,24 +14,27 @@ from feedgen.feed import FeedGenerator
 
 from ..core.catalog import Catalog, Filters
 from .entries import entry
-from .listing import with_query
 from .markdown import description_html, summary
+from .urls import SiteUrls
 
 MAX_ENTRIES = 200
 
 
-def render_atom(catalog: Catalog, f: Filters, *, today: date) -> bytes:
-    """The Atom document of the upcoming events passing `f`, soonest first."""
+def render_atom(catalog: Catalog, f: Filters, *, today: date, urls: SiteUrls | None = None) -> bytes:
+    """The Atom document of the upcoming events passing `f`, soonest first; the feed's own
+    address and its listing's come from `urls` (the server's by default), each entry links to
+    its event's permalink."""
     config = catalog.config
+    urls = (urls or SiteUrls(config.base_url)).full
     events = catalog.select(f, today=today)[:MAX_ENTRIES]
     query = f.to_query()
-    self_url = config.base_url + with_query("/feed.atom", query)
+    self_url = urls.atom(query)
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(config.name + ("" if f.is_empty else ": " + f.describe(config)))
     feed.subtitle(config.description)
     feed.link(href=self_url, rel="self", type="application/atom+xml")
-    feed.link(href=config.base_url + with_query("/", query), rel="alternate", type="text/html")
+    feed.link(href=urls.listing(query), rel="alternate", type="text/html")
     feed.author({"name": config.publisher_name, "email": config.publisher_email})
     feed.language(config.language)
     feed.generator("calendar-app")
@@ -39,7 +42,7 @@ def render_atom(catalog: Catalog, f: Filters, *, today: date) -> bytes:
     feed.updated(newest)
     for event in events:
         item = entry(catalog, event, today)
-        page = config.base_url + item.url
+        page = urls.permalink(event.slug)
         heading = f"{item.status_label}: {event.title}" if item.status_label else event.title
         atom = feed.add_entry(order="append")
         atom.id(f"urn:uid:{event.uid}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import islice
 
 from ..core.catalog import Catalog
 from ..core.model import Event, Status, When, as_instant
@@ -19,12 +20,9 @@ from .phrasing import (
     place_text,
     text_of,
 )
+from .urls import SiteUrls
 
 STATUS_LABELS = {Status.CANCELLED: "Cancelled", Status.POSTPONED: "Postponed", Status.TENTATIVE: "Tentative"}
-
-
-def event_url(event: Event) -> str:
-    return f"/events/{event.slug}"
 
 
 @dataclass(frozen=True)
@@ -62,34 +60,18 @@ def occurrence_end(event: Event, start: When) -> When:
 
 def sessions(event: Event, limit: int = 60) -> list[When]:
     """Every occurrence start of a series (the first `limit`), skipped ones left out."""
-    if event.rule is None:
-        return [event.start]
-    excluded = set(event.exdates)
-    found: list[When] = []
-    for naive in event.rule:
-        start: When = naive.date() if event.all_day else naive.replace(tzinfo=event.zone)
-        if start not in excluded:
-            found.append(start)
-        if len(found) >= limit:
-            break
-    return found
+    return list(islice(event.starts(), limit))
 
 
 def next_session(event: Event, today: date) -> When:
     """The start of the first occurrence not over by the start of `today` (the last one if all are).
 
-    Walks the rule from its start rather than asking for every occurrence up to a far date, so
+    Walks the series from its start rather than asking for every occurrence up to a far date, so
     an endless weekly series costs as many steps as it has had sessions so far.
     """
-    if event.rule is None:
-        return event.start
     threshold = as_instant(today, event.zone)
-    excluded = set(event.exdates)
     last: When = event.start
-    for naive in event.rule:
-        start: When = naive.date() if event.all_day else naive.replace(tzinfo=event.zone)
-        if start in excluded:
-            continue
+    for start in event.starts():
         last = start
         if as_instant(start, event.zone) + event.duration > threshold:
             return start
@@ -108,14 +90,17 @@ def series_note(event: Event) -> str | None:
     return f"Series of {len(found)} sessions, {text_of(date_range_parts(first, last))}"
 
 
-def entry(catalog: Catalog, event: Event, today: date, *, upcoming: bool = True) -> Entry:
+def entry(
+    catalog: Catalog, event: Event, today: date, *, upcoming: bool = True, urls: SiteUrls | None = None
+) -> Entry:
+    """`event` as a list shows it, linking to its page as `urls` writes it (the server's by default)."""
     start = next_session(event, today) if upcoming else event.start
     end = occurrence_end(event, start)
     return Entry(
         event=event,
         start=start,
         end=end,
-        url=event_url(event),
+        url=(urls or SiteUrls(catalog.config.base_url)).event(event.slug),
         line=listing_line(event, start, end),
         status_label=STATUS_LABELS.get(event.status),
         series_note=series_note(event),

@@ -16,8 +16,7 @@ from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.model import Event, Status, When
 from .entries import STATUS_LABELS, next_session, occurrence_end, sessions
-from .listing import subscribe_links, with_query
-from .markdown import description_html, description_text, summary
+from .markdown import description_html, description_paragraph, summary
 from .phrasing import (
     Part,
     accessibility_label,
@@ -30,6 +29,7 @@ from .phrasing import (
     text_of,
     zone_name,
 )
+from .urls import SiteUrls
 
 SCHEMA_STATUS = {
     Status.SCHEDULED: "https://schema.org/EventScheduled",
@@ -60,10 +60,12 @@ def _utc_stamp(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar_links(event: Event, start: When, config: SiteConfig) -> CalendarLinks:
-    """Google and Outlook.com add-event links for the occurrence at `start`, and the .ics download."""
+def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls | None = None) -> CalendarLinks:
+    """Google and Outlook.com add-event links for the occurrence at `start`, and the .ics download
+    (as `urls` writes it, the server's by default)."""
+    urls = urls or SiteUrls(config.base_url)
     end = occurrence_end(event, start)
-    page = f"{config.base_url}/events/{event.slug}"
+    page = urls.permalink(event.slug)
     details = summary(event.body, 600) + ("\n\n" if event.body.strip() else "") + page
     where = event.location.one_line() if event.location else ("Online" if event.online else "")
     if isinstance(start, datetime) and isinstance(end, datetime):
@@ -83,14 +85,14 @@ def calendar_links(event: Event, start: When, config: SiteConfig) -> CalendarLin
         {"path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
          "startdt": outlook_start, "enddt": outlook_end, "allday": all_day, "body": details, "location": where}
     )
-    return CalendarLinks(f"/events/{event.slug}.ics", google, outlook, event.rule is not None)
+    return CalendarLinks(urls.event_ics(event.slug), google, outlook, event.rule is not None)
 
 
 def json_ld(event: Event, config: SiteConfig, start: When) -> dict[str, Any]:
     """schema.org Event data for search engines."""
     f = event.fields
     end = occurrence_end(event, start)
-    page = f"{config.base_url}/events/{event.slug}"
+    page = SiteUrls(config.base_url).permalink(event.slug)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
@@ -101,7 +103,7 @@ def json_ld(event: Event, config: SiteConfig, start: When) -> dict[str, Any]:
         "eventStatus": SCHEMA_STATUS[event.status],
         "inLanguage": event.language,
     }
-    text = description_text(event)
+    text = description_paragraph(event)
     if text:
         data["description"] = text
     online = event.online
@@ -158,8 +160,11 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
 
-def event_context(catalog: Catalog, config: SiteConfig, event: Event, today: date) -> dict[str, Any]:
-    """Everything the event's page shows."""
+def event_context(
+    catalog: Catalog, config: SiteConfig, event: Event, today: date, urls: SiteUrls | None = None
+) -> dict[str, Any]:
+    """Everything the event's page shows, its links written by `urls` (the server's by default)."""
+    urls = urls or SiteUrls(config.base_url)
     f = event.fields
     start = next_session(event, today)
     end = occurrence_end(event, start)
@@ -194,16 +199,16 @@ def event_context(catalog: Catalog, config: SiteConfig, event: Event, today: dat
         "deadline_text": day_text(deadline) if deadline else None,
         "deadline_passed": deadline is not None and deadline < today,
         "sponsors": sponsors,
-        "topics": [(t, with_query("/", [("topic", t)])) for t in f.topics],
-        "audience": [(a, with_query("/", [("audience", a)])) for a in f.audience],
-        "type_url": with_query("/", [("type", event.type)]),
+        "topics": [(t, urls.listing([("topic", t)])) for t in f.topics],
+        "audience": [(a, urls.listing([("audience", a)])) for a in f.audience],
+        "type_url": urls.listing([("type", event.type)]),
         "language": language_name(event.language),
         "accessibility": [accessibility_label(a) for a in f.accessibility],
         "description": description_html(event),
-        "add": calendar_links(event, start, config),
+        "add": calendar_links(event, start, config, urls),
         "json_ld": json_ld(event, config, start),
-        "canonical": f"{config.base_url}/events/{event.slug}",
-        "feed_subscribe": subscribe_links(config.base_url, "/calendar.ics"),
+        "canonical": urls.full.event(event.slug),
+        "feed_subscribe": urls.subscribe(urls.full.feed()),
         "observances": [o for o in config.observances if catalog.observance_year(event, o) is not None],
     }
 

@@ -8,11 +8,10 @@ subscribe links. A static build can call the same functions and write the result
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Iterable
-from urllib.parse import urlencode, urlsplit
+from typing import Any
 
 from ..core.catalog import Catalog, Filters
 from ..core.config import Observance, SiteConfig
@@ -23,14 +22,12 @@ from .entries import (  # noqa: F401 - entry helpers stay importable from here f
     Entry,
     MonthGroup,
     entry,
-    event_url,
     group_by_month,
     next_session,
     occurrence_end,
     series_note,
     sessions,
 )
-from .ical import ics
 from .phrasing import (
     accessibility_label,
     date_range_parts,
@@ -38,6 +35,7 @@ from .phrasing import (
     language_name,
     text_of,
 )
+from .urls import SiteUrls, SubscribeLinks, feed_subscription, with_query  # noqa: F401 - with_query for older callers
 
 PAGE_PARAMS = ("page",)
 FACET_TITLES = {
@@ -63,24 +61,16 @@ FACET_PARAMS = {
 # --- links ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SubscribeLinks:
-    """Every way to follow one feed: the https address, webcal:// for desktop apps, Google's add-by-URL."""
-
-    https: str
-    webcal: str
-    google: str
-
-
 def subscribe_links(base_url: str, path_and_query: str) -> SubscribeLinks:
-    """Links to subscribe to the feed at `path_and_query` on the site at `base_url` (built by the feed module)."""
-    links = ics.subscribe_links(base_url, path_and_query)
-    return SubscribeLinks(https=links["https"], webcal=links["webcal"], google=links["google"])
+    """Links to subscribe to the feed at `path_and_query` on the site at `base_url`."""
+    return feed_subscription(base_url.rstrip("/") + path_and_query)
 
 
-def with_query(path: str, items: Iterable[tuple[str, str]]) -> str:
-    query = urlencode(list(items))
-    return f"{path}?{query}" if query else path
+def subscribe_context(config: SiteConfig, urls: SiteUrls) -> dict[str, Any]:
+    """The subscribe help page: every feed the site has and the ways to follow it."""
+    feeds = [("Every event", urls.subscribe(urls.full.feed()))]
+    feeds += [(o.name, urls.subscribe(urls.full.observance_feed(o.id))) for o in config.observances]
+    return {"title": "How to subscribe", "feeds": feeds, "refresh_hours": config.refresh_hours, "current": "subscribe"}
 
 
 # --- facets and active filters ----------------------------------------------------------------
@@ -100,10 +90,6 @@ class Facet:
     param: str
     title: str
     choices: list[Choice]
-
-    @property
-    def chosen_count(self) -> int:
-        return sum(1 for c in self.choices if c.chosen)
 
 
 @dataclass(frozen=True)
@@ -137,12 +123,9 @@ def build_facets(counts: dict[str, list[tuple[str, int]]], f: Filters, config: S
     return facets
 
 
-def active_filters(f: Filters, path: str, config: SiteConfig) -> list[ActiveFilter]:
-    """Every filter in force, with the link that removes just it."""
+def active_filters(f: Filters, config: SiteConfig, link: Callable[[Filters], str]) -> list[ActiveFilter]:
+    """Every filter in force, with the link (`link` of the filters left) that removes just it."""
     found: list[ActiveFilter] = []
-
-    def link(changed: Filters) -> str:
-        return with_query(path, changed.to_query())
 
     for attr, title in FACET_TITLES.items():
         values: tuple[str, ...] = getattr(f, attr)
@@ -191,13 +174,11 @@ def parse_page(items: list[tuple[str, str]]) -> int:
     return int(text)
 
 
-def paginate(total: int, page: int, size: int, path: str, query: list[tuple[str, str]]) -> Pagination:
+def paginate(total: int, page: int, size: int, url: Callable[[int], str]) -> Pagination:
+    """Page `page` of `total` entries, `size` a page, with `url` of each page number."""
     pages = max(1, -(-total // size))
     if page > pages:
         raise FilterError("page", f"there is no page {page}; the listing has {pages} page{'s' if pages > 1 else ''}")
-
-    def url(n: int) -> str:
-        return with_query(path, query + ([("page", str(n))] if n > 1 else []))
 
     return Pagination(
         page=page,
@@ -251,23 +232,27 @@ def listing_context(
     today: date,
     past: bool = False,
     results: ListingResults | None = None,
+    urls: SiteUrls | None = None,
 ) -> dict[str, Any]:
-    """Everything the listing page shows; raises FilterError for a query it cannot apply."""
+    """Everything the listing page shows, its links written by `urls` (the server's by default);
+    raises FilterError for a query it cannot apply."""
+    urls = urls or SiteUrls(config.base_url)
     f = Filters.from_query(items, config, known=catalog.known, allowed_extra=PAGE_PARAMS)
     page = parse_page(items)
-    path = "/past" if past else "/"
+    path = urls.listing(past=past)
     query = f.to_query()
     if results is None or results.filters != f or results.past != past:
         results = listing_results(catalog, f, today=today, past=past)
     events = results.events
-    pagination = paginate(len(events), page, config.page_size, path, query)
+    pagination = paginate(len(events), page, config.page_size, lambda n: urls.listing(query, past=past, page=n))
     shown = events[pagination.first - 1 : pagination.last] if events else []
-    entries = [entry(catalog, e, today, upcoming=not past) for e in shown]
+    entries = [entry(catalog, e, today, upcoming=not past, urls=urls) for e in shown]
     highlights = []
     if not past and f.is_empty and page == 1:
-        highlights = [observance_context(catalog, config, o, year, today) for o, year in catalog.active_highlights(today)]
+        highlights = [
+            observance_context(catalog, config, o, year, today, urls=urls) for o, year in catalog.active_highlights(today)
+        ]
     counts = results.counts
-    feed_path = ics.feed_path(f)
     return {
         "results_text": results_text(pagination.total, f.describe(config), past=past, filtered=not f.is_empty),
         "feed_title": f.describe(config) if not f.is_empty else "every event",
@@ -282,18 +267,18 @@ def listing_context(
         "facets": build_facets(counts, f, config),
         "online_count": counts["online"][0][1],
         "free_count": counts["free"][0][1],
-        "active": active_filters(f, path, config),
+        "active": active_filters(f, config, lambda changed: urls.listing(changed.to_query(), past=past)),
         "pagination": pagination,
         "highlights": highlights,
         "path": path,
         "clear_url": path,
-        "upcoming_url": with_query("/", query),
-        "past_url": with_query("/past", query),
-        "feed_url": feed_path,
-        "atom_url": with_query("/feed.atom", query),
-        "api_url": with_query("/api/events", query + ([("past", "true")] if past else [])),
-        "subscribe": subscribe_links(config.base_url, feed_path),
-        "canonical": config.base_url + with_query(path, query + ([("page", str(page))] if page > 1 else [])),
+        "upcoming_url": urls.listing(query),
+        "past_url": urls.listing(query, past=True),
+        "feed_url": urls.feed(query),
+        "atom_url": urls.atom(query),
+        "api_url": urls.api_listing(query, past=past),
+        "subscribe": urls.subscribe(urls.full.feed(query)),
+        "canonical": urls.full.listing(query, past=past, page=page),
     }
 
 
@@ -323,12 +308,20 @@ class KeyDateView:
 
 
 def observance_context(
-    catalog: Catalog, config: SiteConfig, observance: Observance, year: int, today: date
+    catalog: Catalog,
+    config: SiteConfig,
+    observance: Observance,
+    year: int,
+    today: date,
+    *,
+    urls: SiteUrls | None = None,
 ) -> dict[str, Any]:
-    """An observance in one year: what it is, its key dates, its events and how to follow them."""
+    """An observance in one year: what it is, its key dates, its events and how to follow them
+    (links written by `urls`, the server's by default)."""
+    urls = urls or SiteUrls(config.base_url)
     first, last = observance.window(year)
     events = catalog.observance_events(observance, year)
-    entries = [entry(catalog, e, today, upcoming=e.last_date >= today) for e in events]
+    entries = [entry(catalog, e, today, upcoming=e.last_date >= today, urls=urls) for e in events]
     key_dates = []
     for item in observance.key_dates:
         key_year = year if (item.month, item.day) >= (observance.start_month, observance.start_day) else year + 1
@@ -336,8 +329,8 @@ def observance_context(
             key_dates.append(KeyDateView(date(key_year, item.month, item.day), item.name, item.description))
         except ValueError:
             continue  # February 29 in a common year: nothing to show
-    years = sorted(set(catalog.observance_years(observance)) | {year, observance_default_year(observance, today)})
-    feed_path = f"/observances/{observance.id}.ics"
+    default_year = observance_default_year(observance, today)
+    years = sorted(set(catalog.observance_years(observance)) | {year, default_year})
     return {
         "observance": observance,
         "year": year,
@@ -348,9 +341,10 @@ def observance_context(
         "key_dates": key_dates,
         "entries": entries,
         "upcoming_entries": [e for e in entries if e.event.last_date >= today],
-        "url": f"/observances/{observance.id}" + (f"?year={year}" if year != observance_default_year(observance, today) else ""),
-        "feed_url": feed_path,
-        "subscribe": subscribe_links(config.base_url, feed_path),
+        "url": urls.observance(observance.id, None if year == default_year else year),
+        "feed_url": urls.observance_feed(observance.id),
+        "subscribe": urls.subscribe(urls.full.observance_feed(observance.id)),
+        "page_url": urls.observance(observance.id),
         "links": observance.links,
     }
 
@@ -368,34 +362,3 @@ def parse_year(text: str | None, observance: Observance, today: date) -> int:
         raise FilterError("year", f"{text!r} is not a year such as {today.year}")
     return int(value)
 
-
-_PHONE = re.compile(r"(?<![\d-])(1-\d{3}-\d{3}-\d{4})(?![\d-])")
-_TEXT_NUMBER = re.compile(r"(?<=text )(\d{5,6})\b")
-
-
-def hotline_parts(text: str) -> list[tuple[str, str | None]]:
-    """The configured hotline sentence with its phone number as a tel: link and its text number as sms:."""
-    parts: list[tuple[str, str | None]] = []
-    position = 0
-    found = sorted(
-        [(m.start(), m.end(), "tel:+" + m.group(1).replace("-", "")) for m in _PHONE.finditer(text)]
-        + [(m.start(), m.end(), "sms:" + m.group(1)) for m in _TEXT_NUMBER.finditer(text)]
-    )
-    for start, end, href in found:
-        parts += [(text[position:start], None), (text[start:end], href)]
-        position = end
-    parts.append((text[position:], None))
-    return [p for p in parts if p[0]]
-
-
-def site_context(config: SiteConfig) -> dict[str, Any]:
-    """What every page's frame (header, footer) needs; coordinator pages pass it too."""
-    return {
-        "site_name": config.name,
-        "site_description": config.description,
-        "hotline": config.hotline,
-        "hotline_parts": hotline_parts(config.hotline),
-        "site_observances": config.observances,
-        "base_url": config.base_url,
-        "host": urlsplit(config.base_url).netloc,
-    }

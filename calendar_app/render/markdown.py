@@ -1,9 +1,12 @@
-"""Event descriptions: Markdown -> sanitised HTML, and plain text for summaries.
+"""Event descriptions: Markdown -> sanitised HTML, and the words it shows as one paragraph.
 
 markdown-it-py parses (raw HTML in a file is shown as text, never passed through); nh3 then
 removes anything outside a short allow-list, so a hostile file or form cannot inject script,
 styles or `javascript:` links. Results are cached per file content hash: a description is
 rendered the first time a page shows it, not for every event at start-up.
+
+`PARSER` is the one Markdown parser of the outputs: the feeds' plain text (`plaintext`) reads
+descriptions with it too.
 """
 
 from __future__ import annotations
@@ -28,17 +31,17 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 # The page's own title is the h1 and its sections are h2; a description's headings sit below.
 _HEADING_SHIFT = 2
 
-_parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )
 
 
 def render_markdown(text: str) -> Markup:
     """Markdown -> HTML that is safe to put in a page as it is."""
-    tokens = _parser.parse(text)
+    tokens = PARSER.parse(text)
     for token in tokens:
         _shift_heading(token)
-    raw = _parser.renderer.render(tokens, _parser.options, {})
+    raw = PARSER.renderer.render(tokens, PARSER.options, {})
     clean = nh3.clean(
         raw,
         tags=ALLOWED_TAGS,
@@ -55,15 +58,19 @@ def _shift_heading(token: Token) -> None:
         token.tag = f"h{min(level, 6)}"
 
 
-def plain_text(text: str) -> str:
-    """The description as one paragraph of plain text (for JSON-LD, feeds and summaries)."""
+def one_paragraph(text: str) -> str:
+    """The words the page shows of the description, as one paragraph (for JSON-LD and summaries).
+
+    Not the feeds' text (`plaintext.markdown_to_text`), which keeps paragraphs, list markers and
+    every link's address for a calendar app to show.
+    """
     stripped = nh3.clean(str(render_markdown(text)), tags=set())
     return re.sub(r"\s+", " ", html.unescape(stripped)).strip()
 
 
 def summary(text: str, limit: int = 280) -> str:
     """The first words of the plain text, cut at a word boundary."""
-    plain = plain_text(text)
+    plain = one_paragraph(text)
     if len(plain) <= limit:
         return plain
     cut = plain[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
@@ -76,8 +83,8 @@ def _cached_html(content_hash: str, body: str) -> Markup:
 
 
 @lru_cache(maxsize=4096)
-def _cached_plain(content_hash: str, body: str) -> str:
-    return plain_text(body)
+def _cached_paragraph(content_hash: str, body: str) -> str:
+    return one_paragraph(body)
 
 
 def description_html(event: Event) -> Markup:
@@ -85,6 +92,6 @@ def description_html(event: Event) -> Markup:
     return _cached_html(event.content_hash, event.body)
 
 
-def description_text(event: Event) -> str:
-    """The event's description as plain text, computed once per version of its file."""
-    return _cached_plain(event.content_hash, event.body)
+def description_paragraph(event: Event) -> str:
+    """The event's description as one paragraph (`one_paragraph`), once per version of its file."""
+    return _cached_paragraph(event.content_hash, event.body)

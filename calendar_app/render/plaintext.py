@@ -3,18 +3,15 @@
 Calendar apps show DESCRIPTION as text, so the feed needs the words without the markup but
 with the shape a reader relies on: blank lines between paragraphs, list items on their own
 lines, and every link's address written out after its text ("register here
-(https://...)"), because a link without its address is lost in plain text. markdown-it-py
-parses with the same settings as the web pages (raw HTML is text, never markup).
+(https://...)"), because a link without its address is lost in plain text. Descriptions are
+parsed by the web pages' parser (`markdown.PARSER`: raw HTML is text, never markup).
 """
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-_parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
-    ["table", "strikethrough"]
-)
+from .markdown import PARSER
 
 
 def markdown_to_text(source: str) -> str:
@@ -25,7 +22,7 @@ def markdown_to_text(source: str) -> str:
     marker: str | None = None
     quote = 0
     row: list[str] | None = None
-    for token in _parser.parse(source):
+    for token in PARSER.parse(source):
         kind = token.type
         if kind == "bullet_list_open":
             lists.append([None])

@@ -15,22 +15,7 @@ from fastapi.responses import JSONResponse
 
 from ..core.catalog import Filters
 from ..core.errors import FilterError
-from ..render.apidata import (  # noqa: F401 - the shapes stay importable from here
-    ErrorBody,
-    ErrorDetail,
-    EventDetail,
-    EventLinks,
-    EventList,
-    EventSummary,
-    OnlineDetails,
-    OrganizerDetails,
-    PageLinks,
-    Place,
-    RegistrationDetails,
-    event_detail,
-    event_list,
-    summary_of,
-)
+from ..render.apidata import ErrorBody, ErrorDetail, EventDetail, EventList, event_detail, event_list
 from ..render.listing import PAGE_PARAMS, parse_page
 
 router = APIRouter(prefix="/api", tags=["events"])

@@ -11,7 +11,7 @@ Saves run off the event loop: they write under a lock another worker may hold.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -23,6 +23,7 @@ from ..core.errors import EventFileError, Problem
 from ..core.frontmatter import split_front_matter
 from ..desk.accounts import Coordinator
 from ..desk.editing import EditConflict, EditRefused, EventNotFound, Saved
+from ..render.urls import SiteUrls
 from .desk import author_of, client_address, desk_of, pause, read_body
 
 router = APIRouter(prefix="/api/events", tags=["coordinators"], responses={
@@ -114,14 +115,28 @@ def _refused(problems: list[Problem], status: int = 422) -> JSONResponse:
 
 
 def _written(request: Request, saved: Saved, status: int) -> JSONResponse:
-    base = desk_of(request).site.config.base_url
+    urls = SiteUrls(desk_of(request).site.config.base_url)
     body = EventWritten(
-        slug=saved.slug, url=f"{base}/events/{saved.slug}", version=saved.event.content_hash,
+        slug=saved.slug, url=urls.full.event(saved.slug), version=saved.event.content_hash,
         sequence=saved.event.sequence, sequence_bumped=saved.sequence_bumped, changed=list(saved.changed),
         warning=saved.warning,
     )
-    headers = {"ETag": f'"{saved.event.content_hash}"', "Location": f"/events/{saved.slug}"}
+    headers = {"ETag": f'"{saved.event.content_hash}"', "Location": urls.event(saved.slug)}
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+async def _save(request: Request, status: int, save: Callable[[], Saved]) -> JSONResponse:
+    """Run `save` off the event loop (it waits for a lock another worker may hold) and answer with
+    the event written, or with why not: where the desk's refusals become HTTP answers."""
+    try:
+        saved = await run_in_threadpool(save)
+    except EventNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except EditConflict as exc:
+        raise HTTPException(412, str(exc), headers={"ETag": f'"{exc.current}"'}) from None
+    except EditRefused as exc:
+        return _refused(exc.problems, exc.status)
+    return _written(request, saved, status)
 
 
 def _if_match(request: Request) -> str | None:
@@ -134,12 +149,12 @@ async def create_event(request: Request, coordinator: Coordinator = Token) -> JS
     """Create an event file; it is published at once."""
     data: EventInput = await _parse(request, EventInput)
     editor = desk_of(request).editor
-    try:
+
+    def save() -> Saved:
         values = editor.values_from_input(data.fields, data.description)
-        saved = await run_in_threadpool(editor.create, values, author_of(coordinator), data.slug)
-    except EditRefused as exc:
-        return _refused(exc.problems, exc.status)
-    return _written(request, saved, 201)
+        return editor.create(values, author_of(coordinator), data.slug)
+
+    return await _save(request, 201, save)
 
 
 @router.get("/{slug}/source", response_model=EventSource, responses={
@@ -170,7 +185,8 @@ async def replace_event(request: Request, slug: str, coordinator: Coordinator = 
         raise HTTPException(428, "Send If-Match with the version you started from (GET /api/events/{slug}/source).")
     data: EventInput = await _parse(request, EventInput)
     editor = desk_of(request).editor
-    try:
+
+    def save() -> Saved:
         current = editor.source(slug)
         fields = dict(data.fields)
         if current.values is not None:
@@ -178,14 +194,9 @@ async def replace_event(request: Request, slug: str, coordinator: Coordinator = 
                 if key not in fields and current.values.get(key):
                     fields[key] = current.values[key]
         values = editor.values_from_input(fields, data.description)
-        saved = await run_in_threadpool(editor.update, slug, values, version, author_of(coordinator))
-    except EventNotFound:
-        raise HTTPException(404, f"no event {slug!r}") from None
-    except EditConflict as exc:
-        raise HTTPException(412, str(exc), headers={"ETag": f'"{exc.current}"'}) from None
-    except EditRefused as exc:
-        return _refused(exc.problems, exc.status)
-    return _written(request, saved, 200)
+        return editor.update(slug, values, version, author_of(coordinator))
+
+    return await _save(request, 200, save)
 
 
 @router.post("/{slug}/cancel", response_model=EventWritten, responses={**_PROBLEMS, **_FOUND, **_CHANGED},
@@ -197,13 +208,10 @@ async def cancel_event(request: Request, slug: str, coordinator: Coordinator = T
     """
     data: CancelInput = await _parse(request, CancelInput)
     editor = desk_of(request).editor
-    try:
-        version = _if_match(request) or editor.source(slug).version
-        saved = await run_in_threadpool(editor.cancel, slug, data.reason, version, author_of(coordinator))
-    except EventNotFound:
-        raise HTTPException(404, f"no event {slug!r}") from None
-    except EditConflict as exc:
-        raise HTTPException(412, str(exc), headers={"ETag": f'"{exc.current}"'}) from None
-    except EditRefused as exc:
-        return _refused(exc.problems, exc.status)
-    return _written(request, saved, 200)
+    asked = _if_match(request)
+
+    def save() -> Saved:
+        version = asked or editor.source(slug).version
+        return editor.cancel(slug, data.reason, version, author_of(coordinator))
+
+    return await _save(request, 200, save)

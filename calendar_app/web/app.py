@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -68,6 +70,20 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _watching(site: Site) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the server runs, reload `site` when its events folder changes."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        site.watch()
+        try:
+            yield
+        finally:
+            site.stop()
+
+    return lifespan
+
+
 def create_app(
     config: SiteConfig,
     events_dir: Path,
@@ -86,12 +102,12 @@ def create_app(
     site = Site(config, events_dir, Clock.from_env(config.zone, today), cache_dir=cache_dir)
     # No Swagger UI or ReDoc pages: they load their scripts from a CDN, which the pages' policy
     # (and a closed network) forbids. The OpenAPI document stays at /openapi.json.
-    app = FastAPI(title=config.name, description=config.description, version="1", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title=config.name, description=config.description, version="1", docs_url=None, redoc_url=None,
+        lifespan=_watching(site) if watch else None,
+    )
     app.state.site = site
     app.state.feeds = FeedCache.of(site)  # builds the full feed now, not on the first request
-    if watch:
-        app.router.on_startup.append(site.watch)
-        app.router.on_shutdown.append(site.stop)
 
     app.state.security_headers = security_headers_for(config)
     app.add_middleware(SecurityHeaders, headers=app.state.security_headers)

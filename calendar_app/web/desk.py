@@ -35,7 +35,7 @@ from ..desk.pending import PendingQueue
 from ..files.site import Site
 from ..files.throttle import AttemptsFile, Throttle
 from ..files.workspace import Workspace
-from ..render.listing import site_context
+from ..render.frame import site_context
 from ..render.rendering import environment
 from .sessions import OpenSession, SessionStore, SessionsUnavailable
 

@@ -17,7 +17,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
-from urllib.parse import urlencode
 
 from ..core.catalog import Catalog, Filters
 from ..core.model import Event
@@ -34,6 +33,7 @@ from ..render.ical.ics import (
     feed_path,
 )
 from ..render.ical.vevent import build_vevent, component_key
+from ..render.urls import SiteUrls
 
 _REMEMBERED_FEEDS = 256
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # Last-Modified of a feed of an empty site
@@ -160,10 +160,9 @@ class FeedCache:
     ) -> FeedBytes:
         config = self.config
         name, description = feed_names(config, filters, title)
-        listing = "/?" + urlencode(filters.to_query()) if not filters.is_empty else "/"
         header = feed_header(
             config, name=name, description=description, source=config.base_url + source_path,
-            url=config.base_url + listing,
+            url=SiteUrls(config.base_url).full.listing(filters.to_query()),
         )
         body = assemble(header, events, [components[component_key(e)] for e in events], config, day)
         newest = max((e.last_modified for e in events or catalog.events), default=_EPOCH)
@@ -215,7 +214,7 @@ class FeedCache:
         if observance is None:
             raise KeyError(observance_id)
         state = self._current()
-        path = f"/observances/{observance_id}.ics" + (f"?year={year}" if year is not None else "")
+        path = SiteUrls(self.config.base_url).observance_feed(observance_id, year)
         filters = Filters(observance=observance_id)
         if year is None:
             return self._remembered(

@@ -20,7 +20,8 @@ from ..desk.eventform import (
 )
 from ..files.site import Site
 from ..render.eventpage import event_context
-from ..render.listing import entry, site_context
+from ..render.frame import site_context
+from ..render.listing import entry
 from ..render.rendering import environment
 
 # What the public may fill in when suggesting an event; identity, status and highlighting

@@ -22,9 +22,11 @@ from ..desk.accounts import Coordinator
 from ..desk.editing import EditConflict, EditRefused, EventNotFound, Saved
 from ..desk.eventform import FormValues, empty_values, values_from_form
 from ..files.site import Site
+from ..render.urls import SiteUrls
 from . import api_write, auth, pending_routes, suggest
 from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
 from .desk import install as install_desk
+from .feedcache import FeedCache
 from .formview import form_view, preview
 
 router = APIRouter()  # its pages stay out of the OpenAPI document; the write API it includes is in it
@@ -61,13 +63,10 @@ def dashboard(request: Request, show: str = "upcoming", q: str = "", coordinator
 
 def _feed_sizes(site: Site) -> list[dict[str, Any]]:
     """Each feed's size and count, beside the limits Google Calendar reads up to."""
-    try:
-        from .feedcache import FeedCache
-    except ImportError:  # the feed module is optional for the desk
-        return []
     cache = FeedCache.of(site)
-    rows = [("All events", "/calendar.ics", cache.feed())]
-    rows += [(o.name, f"/observances/{o.id}.ics", cache.observance_feed(o.id)) for o in site.config.observances]
+    urls = SiteUrls(site.config.base_url)
+    rows = [("All events", urls.feed(), cache.feed())]
+    rows += [(o.name, urls.observance_feed(o.id), cache.observance_feed(o.id)) for o in site.config.observances]
     config = site.config
     return [
         {"name": name, "path": path, "count": feed.count, "bytes": len(feed.body),

@@ -26,18 +26,19 @@ from ..core.catalog import FILTER_PARAMS, Filters
 from ..core.errors import FilterError
 from ..files.site import Site
 from ..render.atom import render_atom
+from ..render.errorpage import NO_PAGE, error_context, not_found_context
 from ..render.eventpage import event_context
+from ..render.frame import site_context
 from ..render.listing import (
     PAGE_PARAMS,
     listing_context,
     observance_context,
     observance_default_year,
     parse_year,
-    site_context,
-    subscribe_links,
-    with_query,
+    subscribe_context,
 )
 from ..render.rendering import environment
+from ..render.urls import SiteUrls, with_query
 
 router = APIRouter(include_in_schema=False)
 
@@ -144,35 +145,15 @@ def filter_error_page(site: Site, exc: FilterError, items: list[tuple[str, str]]
     rest = [(k, v) for k, v in items if k != exc.parameter and k != "page"] if exc.parameter != "query" else []
     known = exc.parameter in FILTER_PARAMS + PAGE_PARAMS + ("year",)
     choices = [(c, with_query(path, rest + [(exc.parameter, c)])) for c in exc.choices] if known else []
-    context = {
-        "title": "That filter could not be applied",
-        "heading": "That filter could not be applied",
-        "status": 400,
-        "parameter": exc.parameter,
-        "message": exc.message,
-        "choices": choices,
-        "names": [] if known else exc.choices,
-        "without_url": with_query(path, rest),
-        "clear_url": path,
-        "suggestions": [],
-    }
+    context = error_context(
+        400, "That filter could not be applied", exc.message, parameter=exc.parameter, choices=choices,
+        names=[] if known else exc.choices, without_url=with_query(path, rest), clear_url=path,
+    )
     return _html("error.html", site, context, 400)
 
 
 def not_found_page(site: Site, message: str, suggestions: list[tuple[str, str]] | None = None) -> Rendered:
-    context = {
-        "title": "Page not found",
-        "heading": "Page not found",
-        "status": 404,
-        "parameter": None,
-        "message": message,
-        "choices": [],
-        "names": [],
-        "without_url": None,
-        "clear_url": "/",
-        "suggestions": suggestions or [],
-    }
-    return _html("error.html", site, context, 404)
+    return _html("error.html", site, not_found_context(message, suggestions), 404)
 
 
 def _wants_page(request: Request) -> bool:
@@ -199,14 +180,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return await http_exception_handler(request, exc)
     site = _site(request)
     if exc.status_code == 404:
-        message = exc.detail if exc.detail and exc.detail != "Not Found" else "There is no page at this address."
+        message = exc.detail if exc.detail and exc.detail != "Not Found" else NO_PAGE
         status, body, media = not_found_page(site, str(message))
     else:
-        context = {
-            "title": str(exc.detail), "heading": str(exc.detail), "status": exc.status_code, "parameter": None,
-            "message": str(exc.detail), "choices": [], "names": [], "without_url": None, "clear_url": "/",
-            "suggestions": [],
-        }
+        context = error_context(exc.status_code, str(exc.detail), str(exc.detail))
         status, body, media = _html("error.html", site, context, exc.status_code)
     return Response(body, status_code=status, media_type=media, headers=getattr(exc, "headers", None))
 
@@ -254,7 +231,7 @@ def event_page(request: Request, slug: str) -> Response:
         event = site.catalog.by_slug.get(slug)
         if event is None:
             close = difflib.get_close_matches(slug, list(site.catalog.by_slug), n=3, cutoff=0.5)
-            hints = [(site.catalog.by_slug[c].title, f"/events/{c}") for c in close]
+            hints = [(site.catalog.by_slug[c].title, SiteUrls(site.config.base_url).event(c)) for c in close]
             return not_found_page(site, f"There is no event called “{slug}”. It may have been renamed or removed.", hints)
         return _html("event.html", site, {**event_context(site.catalog, site.config, event, today), "current": ""})
 
@@ -278,7 +255,7 @@ def observance_page(request: Request, observance_id: str) -> Response:
     def build(site: Site, today: date) -> Rendered:
         observance = site.config.observance(observance_id)
         if observance is None:
-            known = [(o.name, f"/observances/{o.id}") for o in site.config.observances]
+            known = [(o.name, SiteUrls(site.config.base_url).observance(o.id)) for o in site.config.observances]
             return not_found_page(site, f"There is no observance called “{observance_id}”.", known)
         try:
             year = parse_year(request.query_params.get("year"), observance, today)
@@ -293,9 +270,7 @@ def observance_page(request: Request, observance_id: str) -> Response:
 @router.api_route("/subscribe", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def subscribe_help(request: Request) -> Response:
     def build(site: Site, today: date) -> Rendered:
-        feeds = [("Every event", subscribe_links(site.config.base_url, "/calendar.ics"))]
-        feeds += [(o.name, subscribe_links(site.config.base_url, f"/observances/{o.id}.ics")) for o in site.config.observances]
-        context = {"title": "How to subscribe", "feeds": feeds, "refresh_hours": site.config.refresh_hours, "current": "subscribe"}
+        context = subscribe_context(site.config, SiteUrls(site.config.base_url))
         return _html("subscribe.html", site, context)
 
     return _cached(request, build)

@@ -35,6 +35,7 @@ from ..desk.pending import (
     PendingError,
     PendingItem,
 )
+from ..render.urls import SiteUrls
 from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
 from .formview import form_view, preview
 
@@ -93,7 +94,7 @@ def _pending_save(request: Request, item_id: str, tasks: BackgroundTasks, coordi
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
-        url = f"{desk.site.config.base_url}/events/{saved.slug}"
+        url = SiteUrls(desk.site.config.base_url).full.event(saved.slug)
         tasks.add_task(desk.notifier.suggestion_published, item.email, url)
     flash(request, note)
     return RedirectResponse(f"/manage/events/{saved.slug}/edit", status_code=303)
@@ -151,7 +152,7 @@ def _mark_published(request: Request, item_id: str, tasks: BackgroundTasks, coor
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
-        url = f"{desk.site.config.base_url}/events/{event.slug}"
+        url = SiteUrls(desk.site.config.base_url).full.event(event.slug)
         tasks.add_task(desk.notifier.suggestion_published, item.email, url)
     flash(request, f"Marked as published: {item.title}, as {event.title}.")
     return RedirectResponse("/manage/pending", status_code=303)

@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from typing import Iterable, Sequence
-from urllib.parse import quote, urlencode
 
 from icalendar import Calendar, vDuration
 
 from ...core.catalog import Filters
 from ...core.config import SiteConfig
 from ...core.model import Event
+from ..urls import feed_subscription, with_query
 from .timezones import vtimezone_bytes
 from .vevent import Text, build_vevent
 
@@ -172,14 +172,11 @@ def feed_names(config: SiteConfig, filters: Filters, title: str | None = None) -
 
 def feed_path(filters: Filters) -> str:
     """The path and query of the feed holding what a listing with `filters` shows."""
-    query = urlencode(filters.to_query())
-    return f"{FEED_PATH}?{query}" if query else FEED_PATH
+    return with_query(FEED_PATH, filters.to_query())
 
 
 def subscribe_links(base_url: str, path_and_query: str) -> dict[str, str]:
     """Addresses for subscribing to a feed: ``webcal`` (Apple, Outlook, Thunderbird), ``https``
     (to copy into any app) and ``google`` (Google Calendar's "add by URL")."""
-    https = base_url.rstrip("/") + path_and_query
-    webcal = "webcal://" + https.split("://", 1)[1]
-    google = "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe="")
-    return {"webcal": webcal, "https": https, "google": google}
+    links = feed_subscription(base_url.rstrip("/") + path_and_query)
+    return {"webcal": links.webcal, "https": links.https, "google": links.google}

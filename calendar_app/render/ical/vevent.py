@@ -28,6 +28,7 @@ from icalendar import vCalAddress, vCategory, vRecur, vText
 from ...core.config import SiteConfig
 from ...core.model import Event, Status
 from ..plaintext import markdown_to_text
+from ..urls import SiteUrls
 
 _STATUS = {
     Status.SCHEDULED: "CONFIRMED",
@@ -66,10 +67,6 @@ class _Categories(vCategory):
 
 
 
-def event_url(config: SiteConfig, event: Event) -> str:
-    return f"{config.base_url}/events/{event.slug}"
-
-
 def build_vevent(event: Event, config: SiteConfig) -> VEvent:
     """The VEVENT of `event`: every property derived from the event and the configuration alone."""
     f = event.fields
@@ -97,7 +94,7 @@ def build_vevent(event: Event, config: SiteConfig) -> VEvent:
     place = location_line(event)
     if place:
         vevent.add("LOCATION", Text(place), parameters=language)
-    vevent.add("URL", event_url(config, event))
+    vevent.add("URL", SiteUrls(config.base_url).permalink(event.slug))
     # Many readers split CATEGORIES at every comma, escaped or not: a comma inside one becomes " / ".
     categories = [_COMMA.sub(" / ", c) for c in dict.fromkeys([event.type, *f.topics])]
     vevent.add("CATEGORIES", _Categories(categories))
@@ -186,7 +183,7 @@ def description_text(event: Event, config: SiteConfig) -> str:
         details.append(f"Credits: {f.credits}")
     if f.recording:
         details.append("A recording will be posted.")
-    details.append(f"Details: {event_url(config, event)}")
+    details.append(f"Details: {SiteUrls(config.base_url).permalink(event.slug)}")
     parts.append("\n".join(details))
     return "\n\n".join(parts)
 
