@@ -15,9 +15,9 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from fastapi.testclient import TestClient
 

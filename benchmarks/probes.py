@@ -18,18 +18,19 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from calendar_app.core.catalog import Filters
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig, load_config
-from calendar_app.web.feedcache import FeedCache
-from calendar_app.render.listing import listing_context
-from calendar_app.files.loadcache import LoadCache
 from calendar_app.core.loader import event_files
+from calendar_app.files.loadcache import LoadCache
 from calendar_app.files.site import Site
+from calendar_app.render.listing import listing_context
+from calendar_app.web.feedcache import FeedCache
 
 Result = dict[str, Any]
 
@@ -116,7 +117,7 @@ def retitled(text: str, title: str) -> str:
 
 def site_entries(site: Site) -> list[tuple[Path, Any, Any]]:
     """(path, stamp, event) of every valid file, as the site's cache would save them."""
-    return [(p, e.stamp, e.event) for p, e in site._entries.items() if e.event is not None and not e.problems]  # noqa: SLF001
+    return [(p, e.stamp, e.event) for p, e in site._entries.items() if e.event is not None and not e.problems]
 
 
 def probe_restart(args: dict[str, Any]) -> Result:

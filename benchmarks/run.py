@@ -23,10 +23,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .generate import ensure
 from .report import write_page
@@ -296,7 +297,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     options = parse_args(argv)
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     report: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "machine_before": machine(),
                               "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()}}
     sizes = []
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             log(f"HTTP at {count:,} events")
             http.append(measure_http(count, options, log))
     report.update({"sizes": sizes, "http": http, "machine_after": machine(),
-                   "seconds": round((datetime.now(timezone.utc) - started).total_seconds())})
+                   "seconds": round((datetime.now(UTC) - started).total_seconds())})
     text = table(sizes, http)
     report["table"] = text
     options.results.mkdir(parents=True, exist_ok=True)

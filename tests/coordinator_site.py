@@ -16,8 +16,8 @@ from typing import Any
 from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 
-from calendar_app.desk.accounts import Accounts
 from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.desk.accounts import Accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"

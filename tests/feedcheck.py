@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -80,8 +80,8 @@ def check_timezones(loose: icalendar.Calendar, strict: StrictCalendar) -> None:
         # time, or an irregular change): it falls back to the IANA name there, so skip it.
         ruled = all("RRULE" in part for part in defined[tzid].standard + defined[tzid].daylight)
         ics_zone = IcsTimezoneInfo.from_timezone(strict_zones[tzid]) if ruled else None
-        moment = datetime(first, 1, 1, tzinfo=timezone.utc)
-        while moment < datetime(last + 1, 1, 1, tzinfo=timezone.utc):
+        moment = datetime(first, 1, 1, tzinfo=UTC)
+        while moment < datetime(last + 1, 1, 1, tzinfo=UTC):
             expected = moment.astimezone(zone)
             assert moment.astimezone(rebuilt).utcoffset() == expected.utcoffset(), (tzid, moment)
             local = expected.replace(tzinfo=None, fold=0)
@@ -92,4 +92,4 @@ def check_timezones(loose: icalendar.Calendar, strict: StrictCalendar) -> None:
 
 
 def as_utc(value: date | datetime) -> date | datetime:
-    return value.astimezone(timezone.utc) if isinstance(value, datetime) else value
+    return value.astimezone(UTC) if isinstance(value, datetime) else value

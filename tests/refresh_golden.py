@@ -10,23 +10,23 @@ DTSTAMP. Other golden outputs can join by adding a builder to `BUILDERS`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable
 
 from calendar_app.core.catalog import Catalog, Filters
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import load_config
-from calendar_app.web.feedcache import FeedCache
 from calendar_app.files.site import Site
+from calendar_app.web.feedcache import FeedCache
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TODAY = date(2026, 11, 23)
 # Sample files get their times from git, which moves with every commit; the golden feeds
 # pin them so that only a change to what the feed says shows up as a difference.
-FILE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+FILE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def sample_site() -> Site:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -325,7 +325,7 @@ def starts_and_ends(draw: st.DrawFn, start: datetime, all_day: bool) -> tuple[st
 def later_with_offset(aware: datetime, elapsed: timedelta, zone: str) -> str:
     """`aware` plus `elapsed` written with its offset. Added in UTC: added to the second 01:30 of
     the night the clocks go back, a minute by the clock would be the first 01:31, an hour earlier."""
-    return (aware.astimezone(timezone.utc) + elapsed).astimezone(ZoneInfo(zone)).isoformat(timespec="minutes")
+    return (aware.astimezone(UTC) + elapsed).astimezone(ZoneInfo(zone)).isoformat(timespec="minutes")
 
 
 @st.composite
@@ -352,7 +352,7 @@ def valid_events(draw: st.DrawFn) -> tuple[dict[str, object], str]:
     if not all_day:
         fields["timezone"] = zone
         aware = start.replace(tzinfo=ZoneInfo(zone), fold=draw(st.integers(0, 1)))
-        wall = aware.astimezone(timezone.utc).astimezone(ZoneInfo(zone)).replace(tzinfo=None)  # a gap moves it on
+        wall = aware.astimezone(UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)  # a gap moves it on
         if wall == start and draw(st.integers(0, 3)) == 0:
             # An explicit offset: in the repeated hour, fold picks the first pass or the second.
             fields["start"] = aware.isoformat(timespec="minutes")
@@ -427,7 +427,7 @@ _YAML_WORDS = [
 _PADDING = st.sampled_from(["", "", "", " ", "  ", "\t", " \u00a0", "\u3000", "\u200b"])
 
 
-@lru_cache(maxsize=None)  # built once: making strategies anew for every draw costs more than drawing
+@cache  # built once: making strategies anew for every draw costs more than drawing
 def typed_texts(max_size: int, *, tag: bool = False) -> st.SearchStrategy[str]:
     """A one-line value as typed: hostile text or a YAML-significant word, with spaces around it.
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from calendar_app.desk.accounts import AccountError, Accounts
 from calendar_app.cli.main import main
+from calendar_app.desk.accounts import AccountError, Accounts
 
 from .coordinator_site import CHEAP, PASSWORD, ROOT
 

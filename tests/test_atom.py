@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
-from calendar_app.render.atom import render_atom
 from calendar_app.core.catalog import Catalog, Filters
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.loader import load_events
+from calendar_app.render.atom import render_atom
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -24,10 +24,10 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
+from calendar_app.build.outputtree import MANIFEST_DIR, MANIFEST_NAME
 from calendar_app.build.static import build_site, today_state
 from calendar_app.cli.main import main
 from calendar_app.core.config import SiteConfig, load_config
-from calendar_app.build.outputtree import MANIFEST_DIR, MANIFEST_NAME
 from calendar_app.web.app import create_app
 
 from .conftest import DATA, ROOT, SAMPLE_EVENTS

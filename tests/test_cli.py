@@ -360,7 +360,7 @@ def test_config_doc_prints_every_setting(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return dict(actions[0].choices) if actions else {}
 
 
@@ -382,6 +382,6 @@ def test_every_command_takes_events_and_config() -> None:
     lacking = [
         name
         for name, command in _leaf_commands(build_parser()).items()
-        if not {"--events", "--config"} <= set(command._option_string_actions)  # noqa: SLF001
+        if not {"--events", "--config"} <= set(command._option_string_actions)
     ]
     assert lacking == []

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from calendar_app.core.catalog import Catalog
 from calendar_app.build.clientindex import ENTRY_TEMPLATE, client_record, session_days
+from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.loader import load_events
 from calendar_app.render.rendering import environment

@@ -56,7 +56,7 @@ def test_reference_pages_cover_every_command_and_setting() -> None:
     from calendar_app.core.config import SiteConfig
 
     cli = GENERATED["reference/cli.md"]
-    for name, _parser in _generator()._commands(build_parser()):  # noqa: SLF001
+    for name, _parser in _generator()._commands(build_parser()):
         assert f"## `calendar-app{' ' + name if name else ''}`" in cli
     assert "## `calendar-app coordinator add`" in cli
     settings = GENERATED["reference/settings.md"]

@@ -12,10 +12,10 @@ import pytest
 
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import load_config
+from calendar_app.core.loader import load_events
 from calendar_app.desk.editing import Author, EditConflict, Editor, EditRefused, SaveFailed, slugify
 from calendar_app.desk.eventform import empty_values
 from calendar_app.desk.history import History
-from calendar_app.core.loader import load_events
 from calendar_app.files.site import Site
 
 from .coordinator_site import ROOT, TRAINING, WEBINAR

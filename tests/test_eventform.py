@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import Problem
+from calendar_app.core.model import FIELD_NAMES, EventFields
 from calendar_app.desk.eventform import (
     BODY,
     FORM_FIELDS,
@@ -13,7 +14,6 @@ from calendar_app.desk.eventform import (
     errors_by_field,
     values_from_data,
 )
-from calendar_app.core.model import FIELD_NAMES, EventFields
 
 
 def test_every_field_of_the_model_has_a_control() -> None:

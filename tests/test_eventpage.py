@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig
-from calendar_app.render.eventpage import calendar_links, event_context, json_ld
 from calendar_app.core.loader import load_event_file
 from calendar_app.core.model import Event
+from calendar_app.render.eventpage import calendar_links, event_context, json_ld
 
 CONFIG = SiteConfig(base_url="https://trainings.example.gov")
 

@@ -15,20 +15,19 @@ import random
 import re
 import resource
 import select
-import shutil
 import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from calendar_app.desk.accounts import Accounts
-from calendar_app.core.config import load_config
 from calendar_app.desk.pending import PendingQueue
 from calendar_app.files.site import Site
 from calendar_app.web.app import create_app
@@ -400,7 +399,7 @@ def test_a_new_queue_item_is_never_left_half_written(tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (120, resource.RLIM_INFINITY))
         try:
             _queue_of(site).submit("---\ntitle: Short\n---\n", kind="suggestion", name="D", email="")
-        except Exception as exc:  # noqa: BLE001 - the test reads what was raised
+        except Exception as exc:  # the test reads what was raised
             return f"{type(exc).__name__}: {exc}"
         return "saved"
 

@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import EventFileError
-from calendar_app.render.ical.ics import render_feed
 from calendar_app.core.loader import load_event_file
+from calendar_app.render.ical.ics import render_feed
 from calendar_app.web.app import create_app
 
 from .feedcheck import parse_both

@@ -45,10 +45,10 @@ class Server:
 
 
 class Handler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the library's name
+    def log_message(self, format: str, *args: object) -> None:  # the library's name
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - the library's name
+    def do_GET(self) -> None:  # the library's name
         server: Server = self.server.owner  # type: ignore[attr-defined]
         server.asked.append(self.path)
         path, _, query = self.path.partition("?")

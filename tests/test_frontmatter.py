@@ -192,7 +192,7 @@ def test_complex_keys_are_refused() -> None:
 
 def test_alias_bombs_stop_early() -> None:
     lines = ["---", "a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    for name, previous in zip("bcdefgh", "abcdefg"):
+    for name, previous in zip("bcdefgh", "abcdefg", strict=True):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
     text = "\n".join(lines) + "\n---\n"
     assert problem_of(text)[3] == "the front matter is too large or nests aliases too deeply"

@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -22,12 +22,12 @@ from calendar_app.cli import main as cli
 from calendar_app.core.catalog import Catalog, Filters
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig
-from calendar_app.render.ical.ics import feed_path, render_feed, subscribe_links
-from calendar_app.render.ical.limits import feed_size_problems
-from calendar_app.web.feedcache import FeedCache
 from calendar_app.core.loader import event_files, load_event_file
 from calendar_app.core.model import Event
 from calendar_app.files.site import Site
+from calendar_app.render.ical.ics import feed_path, render_feed, subscribe_links
+from calendar_app.render.ical.limits import feed_size_problems
+from calendar_app.web.feedcache import FeedCache
 
 from .conftest import DATA
 from .feedcheck import as_utc, check_timezones, parse_both
@@ -186,7 +186,7 @@ def test_weekly_series_across_the_march_change_stays_at_six_local(sample_config:
     assert [s.astimezone(chicago).strftime("%m-%d %H:%M") for s in starts] == [
         "02-23 18:00", "03-02 18:00", "03-09 18:00", "03-23 18:00", "03-30 18:00",
     ]
-    assert [s.astimezone(timezone.utc).hour for s in starts] == [0, 0, 0, 23, 23]  # the offset moved, not the hour
+    assert [s.astimezone(UTC).hour for s in starts] == [0, 0, 0, 23, 23]  # the offset moved, not the hour
 
 
 def test_text_with_commas_semicolons_backslashes_emoji_and_accents(sample_config: SiteConfig) -> None:
@@ -394,7 +394,7 @@ def test_last_modified_comes_from_git_so_a_fresh_clone_serves_the_same_feed(
     feeds = [FeedCache(Site(sample_config, root / "events", clock)).feed() for root in (origin, clone)]
     assert b"LAST-MODIFIED:20261001T120000Z\r\n" in feeds[0].body
     assert feeds[0].body == feeds[1].body and feeds[0].etag == feeds[1].etag
-    assert feeds[0].last_modified == datetime(2026, 10, 1, 12, 0, tzinfo=timezone.utc)
+    assert feeds[0].last_modified == datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 
 # --- the cache: work done once per change ------------------------------------------------------------

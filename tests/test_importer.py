@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,9 @@ from ical.types.recur import Recur
 
 from calendar_app.cli.main import main
 from calendar_app.core.config import load_config
-from calendar_app.render.ical.ics import render_feed
-from calendar_app.desk.importer import ImportOptions, import_calendar
 from calendar_app.core.loader import load_events
+from calendar_app.desk.importer import ImportOptions, import_calendar
+from calendar_app.render.ical.ics import render_feed
 
 from .coordinator_site import ROOT
 
@@ -48,7 +48,7 @@ def partner_feed() -> bytes:
                   start=datetime(2027, 3, 29, 8, 0, tzinfo=LONDON), end=datetime(2027, 3, 31, 17, 0, tzinfo=LONDON),
                   location="London, United Kingdom", categories=["conference"]),
         IcalEvent(uid="utc@partner.example.org", summary="Online Workshop in UTC",
-                  start=datetime(2027, 5, 4, 17, 0, tzinfo=timezone.utc), duration=timedelta(hours=2),
+                  start=datetime(2027, 5, 4, 17, 0, tzinfo=UTC), duration=timedelta(hours=2),
                   location="Online"),
     ])
     return IcsCalendarStream.calendar_to_ics(cal).encode()
@@ -61,7 +61,7 @@ def instants(feed: bytes) -> dict[str, set[tuple[datetime | date, datetime | dat
     for occurrence in recurring_ical_events.of(calendar).between(date(2027, 1, 1), date(2028, 1, 1)):
         start, end = occurrence.decoded("DTSTART"), occurrence.decoded("DTEND")
         if isinstance(start, datetime):
-            start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+            start, end = start.astimezone(UTC), end.astimezone(UTC)
         result.setdefault(str(occurrence["UID"]), set()).add((start, end))
     return result
 
@@ -131,7 +131,7 @@ def _instants_between(feed: bytes, first: int, last: int) -> dict[str, set[tuple
     for occurrence in recurring_ical_events.of(calendar).between(date(first, 1, 1), date(last, 1, 1)):
         start, end = occurrence.decoded("DTSTART"), occurrence.decoded("DTEND")
         if isinstance(start, datetime):
-            start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+            start, end = start.astimezone(UTC), end.astimezone(UTC)
         elif end == start:  # a zero-length all-day event is the one day every client shows
             end = start + timedelta(days=1)
         found.setdefault(str(occurrence["SUMMARY"]), set()).add((start, end))  # some have no UID

@@ -10,6 +10,8 @@ import pytest
 from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import FilterError
+from calendar_app.core.loader import load_events
+from calendar_app.render.entries import series_note
 from calendar_app.render.frame import hotline_parts
 from calendar_app.render.listing import (
     listing_context,
@@ -18,8 +20,6 @@ from calendar_app.render.listing import (
     results_text,
     subscribe_links,
 )
-from calendar_app.render.entries import series_note
-from calendar_app.core.loader import load_events
 from calendar_app.render.phrasing import text_of
 
 NOVEMBER = date(2026, 11, 23)

@@ -14,9 +14,9 @@ import pytest
 
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig, load_config
-from calendar_app.web.feedcache import FeedCache
 from calendar_app.files.loadcache import LoadCache, default_cache_dir
 from calendar_app.files.site import Site
+from calendar_app.web.feedcache import FeedCache
 
 from .conftest import ROOT, SAMPLE_EVENTS
 

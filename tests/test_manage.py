@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from icalendar import Calendar
 
 from calendar_app.cli.main import main
 from calendar_app.web.app import create_app

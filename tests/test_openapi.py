@@ -15,15 +15,14 @@ import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
-
 from typing import Any
 
 import schemathesis
 from schemathesis import checks
 from schemathesis.generation.case import Case
 
-from calendar_app.desk.accounts import Accounts
 from calendar_app.core.config import load_config
+from calendar_app.desk.accounts import Accounts
 from calendar_app.web.app import create_app
 
 from .conftest import ROOT, SAMPLE_EVENTS, SAMPLE_STATE

@@ -31,14 +31,14 @@ from markupsafe import escape
 
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import EventFileError
-from calendar_app.desk.eventform import BODY, FIELDS_BY_NAME, FORM_FIELDS
-from calendar_app.render.ical.ics import render_feed
 from calendar_app.core.loader import load_event_file
 from calendar_app.core.model import Event
+from calendar_app.desk.eventform import BODY, FIELDS_BY_NAME, FORM_FIELDS
 from calendar_app.files.site import Site
+from calendar_app.files.writer import render_event_file
+from calendar_app.render.ical.ics import render_feed
 from calendar_app.render.ical.vevent import description_text, location_line
 from calendar_app.web.app import create_app
-from calendar_app.files.writer import render_event_file
 
 from .coordinator_site import DeskSite, form_of, make_site
 from .feedcheck import as_utc, parse_both

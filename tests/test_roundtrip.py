@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from calendar_app.desk.eventform import values_from_data
 from calendar_app.core.frontmatter import split_front_matter
+from calendar_app.desk.eventform import values_from_data
 from calendar_app.desk.roundtrip import CannotKeepLayout, rewrite_event_file
 
 ORIGINAL = """\

@@ -109,7 +109,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=8, parallelism=1, hash_len=16, salt_len=16)
         self.verified = 0
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's name
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # argon2's name
         self.verified += 1
         return super().verify(hash, password)
 
@@ -189,7 +189,7 @@ def test_guesses_sent_at_once_get_no_more_tries_than_the_limit(tmp_path: Path) -
         start.wait()
         statuses.append(client.post("/login", data=form, follow_redirects=False).status_code)
 
-    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, forms)]
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, forms, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -208,7 +208,7 @@ class HeldHasher(PasswordHasher):
         self.changed = threading.Condition()
         self.go = threading.Event()
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's name
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # argon2's name
         with self.changed:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -270,7 +270,7 @@ def test_strangers_failing_from_several_addresses_do_not_lock_the_coordinator_ou
     app = site.client.app
     variants = ["Ana Ruiz", "ana@example.org", "ANA RUIZ", "  ana ruiz ", "Ana@Example.org"]
     strangers = [TestClient(app, client=(f"203.0.113.{n}", 40000 + n)) for n in range(1, 6)]
-    for stranger, name in zip(strangers, variants):
+    for stranger, name in zip(strangers, variants, strict=True):
         assert log_in(stranger, name, "Summer2027!Summer").status_code == 401
     # Throttling holds: an address that failed on the account waits, even with the right password,
     refused = log_in(strangers[0], "ana@example.org", PASSWORD)

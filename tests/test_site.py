@@ -10,8 +10,8 @@ from pathlib import Path
 
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import load_config
-from calendar_app.web.feedcache import FeedCache
 from calendar_app.files.site import Site
+from calendar_app.web.feedcache import FeedCache
 
 from .conftest import ROOT, SAMPLE_EVENTS
 

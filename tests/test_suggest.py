@@ -14,7 +14,6 @@ from calendar_app.web.app import create_app
 
 from .coordinator_site import DeskSite, csrf_of, form_of, log_in, make_site
 
-
 LOGGED_IN = False  # the `site` fixture's client is a member of the public
 
 

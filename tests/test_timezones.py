@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -39,10 +39,10 @@ def test_library_default_is_what_outlook_cannot_read() -> None:
 
 def test_transitions_are_found_to_the_second() -> None:
     zone = ZoneInfo("America/Denver")
-    found = transitions(zone, datetime(2027, 1, 1, tzinfo=timezone.utc), datetime(2028, 1, 1, tzinfo=timezone.utc))
+    found = transitions(zone, datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
     assert [(t.at, t.onset, t.after.name) for t in found] == [
-        (datetime(2027, 3, 14, 9, 0, tzinfo=timezone.utc), datetime(2027, 3, 14, 2, 0), "MDT"),
-        (datetime(2027, 11, 7, 8, 0, tzinfo=timezone.utc), datetime(2027, 11, 7, 2, 0), "MST"),
+        (datetime(2027, 3, 14, 9, 0, tzinfo=UTC), datetime(2027, 3, 14, 2, 0), "MDT"),
+        (datetime(2027, 11, 7, 8, 0, tzinfo=UTC), datetime(2027, 11, 7, 2, 0), "MST"),
     ]
 
 
@@ -52,7 +52,7 @@ def test_a_rule_that_ends_within_the_years_says_until_when() -> None:
     assert "UNTIL=20221030T070000Z" in text and "UNTIL=20220403T080000Z" in text
     rebuilt = icalendar.Timezone.from_ical(text).to_tz(lookup_tzid=False)
     zone = ZoneInfo("America/Mexico_City")
-    moment = datetime(2021, 1, 1, tzinfo=timezone.utc)
-    while moment < datetime(2024, 1, 1, tzinfo=timezone.utc):
+    moment = datetime(2021, 1, 1, tzinfo=UTC)
+    while moment < datetime(2024, 1, 1, tzinfo=UTC):
         assert moment.astimezone(rebuilt).utcoffset() == moment.astimezone(zone).utcoffset(), moment
         moment += timedelta(hours=6)

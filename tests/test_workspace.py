@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from calendar_app.cli.main import main
 from calendar_app.core.config import SiteConfig, load_config
-from calendar_app.web.app import create_app
 from calendar_app.files.workspace import SECRET_ENV, SessionKeyError, Workspace
+from calendar_app.web.app import create_app
 
 from .coordinator_site import ROOT, csrf_of, form_of, make_site
 from .noblock import within

@@ -16,8 +16,8 @@ from jinja2 import Template
 
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
-from ..render.listing import entry, group_by_month, occurrence_end, sessions
 from ..core.model import Event
+from ..render.entries import entry, group_by_month, occurrence_end, sessions
 from ..render.urls import StaticUrls
 
 ENTRY_TEMPLATE = '{% from "_macros.html" import entry %}{{ entry(item, mark_over=mark_over) }}'
@@ -63,7 +63,7 @@ def session_days(event: Event) -> list[list[str]]:
         if isinstance(start, datetime) and isinstance(end, datetime):
             first, last = start.date(), (end - timedelta(microseconds=1)).date()
         else:
-            first, last = start, end  # type: ignore[assignment]
+            first, last = start, end
         days.append([first.isoformat(), last.isoformat()])
     return days
 

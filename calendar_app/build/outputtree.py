@@ -66,7 +66,13 @@ class Manifest:
         )
 
     def text(self) -> str:
-        data = {"format": FORMAT, "stamps": self.stamps, "outputs": self.outputs, "events": self.events, "keys": self.keys}
+        data = {
+            "format": FORMAT,
+            "stamps": self.stamps,
+            "outputs": self.outputs,
+            "events": self.events,
+            "keys": self.keys,
+        }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 

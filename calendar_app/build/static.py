@@ -38,36 +38,35 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..render.apidata import EventSummary, event_detail, event_list
-from ..render.atom import render_atom
 from ..core.catalog import Filters
-from .clientindex import ENTRY_TEMPLATE, client_document, client_record
 from ..core.clock import Clock
 from ..core.config import SiteConfig
 from ..core.errors import ConfigError, Problem
+from ..core.model import Event, as_instant
+from ..files.loadcache import library_versions
+from ..files.site import Site
+from ..render.apidata import EventSummary, event_detail, event_list
+from ..render.assets import STATIC_DIR, TEMPLATES_DIR
+from ..render.atom import render_atom
+from ..render.entries import next_session, occurrence_end, sessions
+from ..render.errorpage import not_found_context
 from ..render.eventpage import event_context
+from ..render.frame import site_context
 from ..render.ical.ics import assemble, feed_header, feed_names
+from ..render.ical.vevent import build_vevent
 from ..render.listing import (
     ListingResults,
     listing_context,
     listing_results,
-    next_session,
     observance_context,
     observance_default_year,
-    occurrence_end,
-    sessions,
     subscribe_context,
 )
-from ..core.model import Event, as_instant
-from .outputtree import FORMAT, BuildError, Manifest, OutputTree
-from ..render.assets import STATIC_DIR, TEMPLATES_DIR
 from ..render.rendering import environment
-from ..files.loadcache import library_versions
-from ..files.site import Site
-from .sitemaps import sitemap_files
-from ..render.frame import site_context
 from ..render.urls import StaticLayout, StaticUrls, Variant
-from ..render.ical.vevent import build_vevent
+from .clientindex import ENTRY_TEMPLATE, client_document, client_record
+from .outputtree import FORMAT, BuildError, Manifest, OutputTree
+from .sitemaps import sitemap_files
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _LIBRARIES = ("icalendar", "jinja2", "markdown-it-py", "nh3", "pydantic", "feedgen", "tzdata", "python-dateutil")
@@ -174,12 +173,18 @@ def today_state(event: Event, today: date) -> str:
     registration = event.fields.registration
     deadline = date.fromisoformat(registration.deadline) if registration and registration.deadline else None
     midnight = as_instant(today, event.zone)
-    over = sum(1 for s in sessions(event) if as_instant(occurrence_end(event, s), event.zone) < midnight) if event.rule else 0
+    over = (
+        sum(1 for s in sessions(event) if as_instant(occurrence_end(event, s), event.zone) < midnight)
+        if event.rule
+        else 0
+    )
     return f"{start.isoformat()}|{event.last_date < today}|{deadline is not None and deadline < today}|{over}"
 
 
 def event_key(fingerprint: str, event: Event, today: date) -> str:
-    text = "|".join([fingerprint, event.slug, event.content_hash, event.last_modified.isoformat(), today_state(event, today)])
+    text = "|".join(
+        [fingerprint, event.slug, event.content_hash, event.last_modified.isoformat(), today_state(event, today)]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -414,12 +419,7 @@ class _Builder:
             urls = self.urls.for_file(path)
             self.page(path, "subscribe.html", subscribe_context(self.config, urls), urls)
         everywhere = self.urls.at(None)  # 404.html is served at any address: full addresses
-        not_found = {
-            "title": "Page not found", "heading": "Page not found", "status": 404, "parameter": None,
-            "message": "There is no page at this address.", "choices": [], "names": [], "without_url": None,
-            "clear_url": everywhere.home(), "suggestions": [],
-        }
-        self.page(self.files.file("404.html"), "error.html", not_found, everywhere)
+        self.page(self.files.file("404.html"), "error.html", not_found_context(clear_url=everywhere.home()), everywhere)
         sitemap = self.urls.full.file("sitemap.xml")
         self.tree.put(self.files.file("robots.txt"), f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
 

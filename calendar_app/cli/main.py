@@ -12,10 +12,11 @@ import os
 import re
 import secrets
 import sys
-from importlib import metadata
+from collections.abc import Sequence
 from datetime import date
+from importlib import metadata
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..core.config import DEFAULT_CONFIG_NAME, SiteConfig, settings_table
 from ..core.errors import CalendarError, ConfigError, EventFileError, Problem, Severity
@@ -321,7 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", parents=[common], help="write the site as static files for any static host")
     p.add_argument("out", metavar="OUT", help="folder to write (new, empty, or an earlier build)")
-    p.add_argument("--base-url", default=None, metavar="URL", help="write absolute links under this address (default: relative links; feeds use base_url)")
+    p.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="write absolute links under this address (default: relative links; feeds use base_url)",
+    )
     p.add_argument("--today", type=_date, default=None, help="treat this date as today (YYYY-MM-DD)")
     p.add_argument("--full", action="store_true", help="render every event again instead of keeping unchanged ones")
     p.add_argument("--strict", action="store_true", help="write nothing when any file has a problem")
@@ -343,7 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-cache", action="store_true", help="read every event file at start-up and keep no cache")
     p.add_argument(
-        "--workers", type=int, default=1, metavar="N", help="worker processes, for several CPUs behind a reverse proxy (default 1)"
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes, for several CPUs behind a reverse proxy (default 1)",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -10,9 +10,10 @@ import bisect
 import difflib
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
-from typing import Collection, Iterable, Mapping
+from typing import Any
 
 from .config import Observance, SiteConfig
 from .errors import FilterError
@@ -72,7 +73,7 @@ class Filters:
         *,
         known: Mapping[str, Collection[str]] | None = None,
         allowed_extra: Iterable[str] = (),
-    ) -> "Filters":
+    ) -> Filters:
         """Parse query parameters; raise FilterError naming the parameter on anything unusable.
 
         `known` holds, for each list filter, the values the site has (`Catalog.known`, compared
@@ -153,8 +154,13 @@ class Filters:
     def is_empty(self) -> bool:
         return self == Filters()
 
-    def without(self, attr: str) -> "Filters":
-        return replace(self, **{attr: _default_of(attr)})
+    def without(self, attr: str) -> Filters:
+        return self.changed(attr, _default_of(attr))
+
+    def changed(self, attr: str, value: object) -> Filters:
+        """These filters with the one named `attr` (a field's name) set to `value`."""
+        changes: dict[str, Any] = {attr: value}
+        return replace(self, **changes)
 
     def describe(self, config: SiteConfig) -> str:
         """Words for a filtered feed's name: 'webinars for law enforcement in SC'."""
@@ -406,7 +412,7 @@ class Catalog:
                 counts.setdefault(chosen, 0)
             result[attr] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
         for attr in ("online", "free"):
-            chosen = replace(f, **{attr: True})
+            chosen = f.changed(attr, True)
             result[attr] = [("true", sum(1 for e in pool if matches(e, chosen, skip=None)))]
         return result
 

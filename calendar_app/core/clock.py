@@ -20,7 +20,7 @@ class Clock:
     fixed: date | None = None
 
     @classmethod
-    def from_env(cls, zone: ZoneInfo, today: date | None = None) -> "Clock":
+    def from_env(cls, zone: ZoneInfo, today: date | None = None) -> Clock:
         """A clock fixed at `today`, else at $CALENDAR_TODAY, else following the real date."""
         if today is None and os.environ.get(ENV_VAR):
             today = date.fromisoformat(os.environ[ENV_VAR])

@@ -186,7 +186,10 @@ class SiteConfig(_Strict):
     )
     pending_dir: str = Field(
         default="pending",
-        description="Suggestions and drafts awaiting review, relative to the configuration's folder; keep it outside the events folder.",
+        description=(
+            "Suggestions and drafts awaiting review, relative to the configuration's folder; "
+            "keep it outside the events folder."
+        ),
     )
     trash_dir: str = Field(
         default="trash", description="Where deleted drafts are moved, relative to the configuration's folder."
@@ -325,7 +328,7 @@ def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") 
             begin, end = header.end(), following.start() if following else len(text)
     prefix = ""
     while len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], int):
-        name, index = prefix + parts.pop(0), int(parts.pop(0))
+        name, index = prefix + str(parts.pop(0)), int(parts.pop(0))
         pattern = re.compile(rf"^[ \t]*\[\[\s*{re.escape(name)}\s*\]\]", re.MULTILINE)
         headers = [m for m in pattern.finditer(text, begin, end)]
         if index >= len(headers):
@@ -335,7 +338,9 @@ def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") 
         prefix = name + "."
     key = next((p for p in parts if isinstance(p, str)), None)
     if key is not None:
-        pattern = re.compile(rf"^[ \t]*(\[+\s*)?{re.escape(prefix + key)}\s*(=|\])|^[ \t]*{re.escape(key)}\s*=", re.MULTILINE)
+        pattern = re.compile(
+            rf"^[ \t]*(\[+\s*)?{re.escape(prefix + key)}\s*(=|\])|^[ \t]*{re.escape(key)}\s*=", re.MULTILINE
+        )
         match = pattern.search(text, begin, end)
         if match:
             return text.count("\n", 0, match.start()) + 1

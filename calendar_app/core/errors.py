@@ -84,7 +84,7 @@ class EventFileError(CalendarError):
         field: str | None = None,
         hint: str | None = None,
         column: int | None = None,
-    ) -> "EventFileError":
+    ) -> EventFileError:
         return cls([Problem(str(path), line, field, message, hint, column)])
 
 

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """Composes nodes without guessing scalar types: the model decides them, field by field.
 
     Skipping YAML's implicit resolution (dates, booleans, sexagesimal numbers) is both what keeps
@@ -104,7 +104,9 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     except yaml.YAMLError as exc:
         raise EventFileError.single(path, "invalid YAML: " + " ".join(str(exc).split()), line=2) from None
     if node is None:
-        raise EventFileError.single(path, "the front matter is empty", line=2, hint="add at least title, type and start")
+        raise EventFileError.single(
+            path, "the front matter is empty", line=2, hint="add at least title, type and start"
+        )
     if not isinstance(node, yaml.MappingNode):
         raise EventFileError.single(
             path, "the front matter must be a set of 'key: value' lines", line=node.start_mark.line + 2
@@ -186,7 +188,7 @@ def _refuse_deep_nesting(header: str, path: str) -> None:
                 if depth > _MAX_DEPTH + 1:  # (+1: the front matter is itself a mapping)
                     raise EventFileError.single(
                         path, f"the front matter nests lists or mappings more than {_MAX_DEPTH} deep",
-                        line=event.start_mark.line + 2,
+                        line=event.start_mark.line + 2 if event.start_mark else None,
                     )
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
@@ -207,7 +209,9 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, path: str, header: str) -> EventFil
     lines = header.splitlines()
     offending = lines[mark.line] if mark and mark.line < len(lines) else ""
     # YAML's words for a tab ("cannot start any token") never say what to change.
-    hint = "indent with spaces; YAML does not allow tabs" if "\t" in offending[: mark.column + 1 if mark else 0] else None
+    hint = (
+        "indent with spaces; YAML does not allow tabs" if "\t" in offending[: mark.column + 1 if mark else 0] else None
+    )
     return EventFileError.single(path, message, line=line, column=column, hint=hint)
 
 
@@ -250,7 +254,7 @@ class _Walker:
                 return [self.value(item, (*at, i)) for i, item in enumerate(node.value)]
             finally:
                 self.open.pop()
-        if node.style in ("'", '"', "|", ">"):
+        if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"', "|", ">"):
             self.quoted.add(at)
             return node.value
         return None if node.value in _NULLS else node.value

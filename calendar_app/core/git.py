@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -50,7 +50,7 @@ def git_last_modified(root: Path) -> dict[str, datetime]:
     stamp: datetime | None = None
     for line in log.splitlines():
         if line.startswith("\0"):
-            stamp = datetime.fromtimestamp(int(line[1:]), tz=timezone.utc)
+            stamp = datetime.fromtimestamp(int(line[1:]), tz=UTC)
         elif line and stamp is not None and line.startswith(prefix) and line not in changed:
             times.setdefault(line[len(prefix):], stamp)
     return times

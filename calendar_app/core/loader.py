@@ -11,13 +11,14 @@ import difflib
 import gc
 import os
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .config import SiteConfig
 from .errors import EventFileError, Problem, Severity, dotted
@@ -115,7 +116,7 @@ def load_event_file(
         ) from None
     front = split_front_matter(text, shown)
     if last_modified is None:
-        last_modified = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+        last_modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
     stamp = last_modified
 
     def build(fields: EventFields) -> Event:
@@ -218,7 +219,10 @@ def _pydantic_problems(exc: ValidationError, front: FrontMatter, shown: str) -> 
         else:
             message = _message(err, front.data, loc)
         if loc and loc[0] == "online" and kind in ("literal_error", "model_type", "dict_type"):
-            message, hint = "must be true or a mapping with url and platform", "online: {url: https://..., platform: Zoom}"
+            message, hint = (
+                "must be true or a mapping with url and platform",
+                "online: {url: https://..., platform: Zoom}",
+            )
         line = front.line_of(loc) if kind != "missing" else front.line_of(loc[:-1]) or 1
         problems.append(Problem(shown, line or 1, dotted(loc), message, hint))
     return problems
@@ -246,7 +250,9 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 def _siblings(parent: tuple[str | int, ...]) -> list[str]:
     from .model import Location, Online, Organizer, Registration
 
-    parts = {"location": Location, "online": Online, "registration": Registration, "organizer": Organizer}
+    parts: dict[str, type[BaseModel]] = {
+        "location": Location, "online": Online, "registration": Registration, "organizer": Organizer
+    }
     if not parent:
         return list(FIELD_NAMES)
     model = parts.get(str(parent[0]))

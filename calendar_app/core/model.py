@@ -12,11 +12,12 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from functools import cached_property
-from typing import Annotated, Any, Iterable, Iterator, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -34,7 +35,7 @@ from pydantic import (
 )
 
 from .config import SiteConfig
-from .recurrence import last_occurrence, parse_rule, skips_every_occurrence, tail_from
+from .recurrence import last_occurrence, parse_rule, parts_of, skips_every_occurrence, tail_from
 from .zones import check_zone_name
 
 # ---------------------------------------------------------------------------------------------
@@ -332,11 +333,11 @@ class Event:
         if self.all_day:
             return (self.end - self.start) + timedelta(days=1)  # type: ignore[operator]
         # The time that passes, not the clock's difference, which the night the clocks change skews.
-        return self.end.astimezone(timezone.utc) - self.start.astimezone(timezone.utc)  # type: ignore[union-attr]
+        return as_instant(self.end, self.zone).astimezone(UTC) - as_instant(self.start, self.zone).astimezone(UTC)
 
     @property
     def start_date(self) -> date:
-        return self.start if self.all_day else self.start.date()  # type: ignore[union-attr,return-value]
+        return self.start.date() if isinstance(self.start, datetime) else self.start
 
     @property
     def last_date(self) -> date:
@@ -372,10 +373,11 @@ class Event:
         if self.rule is None:
             begin = as_instant(self.start, self.zone)
             return (before is None or begin < before) and (after is None or begin + self.duration > after)
-        window_start = _naive(after - self.duration, self) if after is not None else self.rule._dtstart  # noqa: SLF001
+        parts = parts_of(self.rule)
+        window_start = _naive(after - self.duration, self) if after is not None else parts.dtstart
         rule = tail_from(self.rule, window_start)
         end = _naive(before, self) if before is not None else None
-        if end is not None and rule._count is None and (rule._until is None or rule._until > end):  # noqa: SLF001
+        if end is not None and parts.count is None and (parts.until is None or parts.until > end):
             rule = rule.replace(until=end)  # a rule that matches rarely stops looking at `before`
         for start in self._own_starts(rule.xafter(window_start, inc=True)):
             if end is not None and _wall_time(start) >= end:
@@ -450,21 +452,22 @@ def build_event(
         except ValueError as exc:
             fail(("end",), str(exc))
     if start is not None and end is not None:
-        if all_day and end < start:  # type: ignore[operator]
+        if all_day and end < start:
             fail(("end",), f"ends before start ({end} < {start})")
         # Compared as instants: two times in one zone compare by the clock, blind to which of a
         # night's two 01:30s each is (the second 01:30 is after the first 01:31).
-        elif not all_day and end.astimezone(timezone.utc) <= start.astimezone(timezone.utc):  # type: ignore[union-attr]
-            shown = _show if end.utcoffset() == start.utcoffset() else _show_with_offset  # type: ignore[union-attr]
+        elif not all_day and as_instant(end, zone).astimezone(UTC) <= as_instant(start, zone).astimezone(UTC):
+            same_offset = as_instant(end, zone).utcoffset() == as_instant(start, zone).utcoffset()
+            shown = _show if same_offset else _show_with_offset
             fail(("end",), f"ends before it starts ({shown(end)} <= {shown(start)})")
     if fields.registration and fields.registration.deadline and start is not None:
-        first_day = start if all_day else start.date()  # type: ignore[union-attr]
+        first_day = start.date() if isinstance(start, datetime) else start
         try:
             deadline = date.fromisoformat(fields.registration.deadline)
         except ValueError:
             fail(("registration", "deadline"), f"{fields.registration.deadline!r} is not a real date")
         else:
-            if deadline > first_day:  # type: ignore[operator]
+            if deadline > first_day:
                 fail(("registration", "deadline"), f"is after the event starts ({deadline} > {first_day})")
 
     rule: rrule | None = None
@@ -487,8 +490,10 @@ def build_event(
         if isinstance(skipped, datetime) != (not all_day):
             fail(("except", i), "must be the same kind as start (a date, or a date and time)")
             continue
-        naive = skipped if all_day else skipped.astimezone(zone).replace(tzinfo=None)  # type: ignore[union-attr]
-        probe = datetime.combine(naive, time(0)) if all_day else naive
+        probe = (
+            skipped.astimezone(zone).replace(tzinfo=None) if isinstance(skipped, datetime)
+            else datetime.combine(skipped, time(0))
+        )
         if probe not in rule.between(probe - timedelta(seconds=1), probe + timedelta(seconds=1), inc=True):
             fail(("except", i), f"{text} is not an occurrence of the repeat rule")
             continue
@@ -549,7 +554,7 @@ def _parse_when(text: str, zone: ZoneInfo, *, explicit_zone: bool, site_zone: Zo
     if moment.tzinfo is not None:
         return moment.astimezone(zone if explicit_zone else site_zone)
     local = moment.replace(tzinfo=zone)
-    round_trip = local.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
+    round_trip = local.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     if round_trip != moment:
         raise ValueError(f"{text} does not exist in {zone.key}: the clocks skip that hour for daylight saving time")
     return local

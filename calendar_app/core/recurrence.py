@@ -21,12 +21,48 @@ occurrence.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 from icalendar import vRecur
+
+
+@dataclass(frozen=True)
+class RuleParts:
+    """The parts of a dateutil rule that it keeps private (and its type stubs do not list)."""
+
+    freq: int  # dateutil numbers YEARLY=0 ... SECONDLY=6
+    interval: int
+    wkst: int
+    count: int | None
+    until: datetime | None
+    dtstart: datetime
+    by_time: dict[str, Any]  # byhour, byminute, bysecond: taken from the start unless written
+    derived: dict[str, Any]  # what dateutil took from the start: a weekly rule's weekday...
+
+    @property
+    def endless(self) -> bool:
+        return self.count is None and self.until is None
+
+
+def parts_of(rule: rrule) -> RuleParts:
+    """`rule`'s private parts, read in this one place."""
+    private: dict[str, Any] = vars(rule)
+    original: dict[str, Any] = private["_original_rule"]  # None for each part derived from the start
+    return RuleParts(
+        freq=private["_freq"],
+        interval=private["_interval"],
+        wkst=private["_wkst"],
+        count=private["_count"],
+        until=private["_until"],
+        dtstart=private["_dtstart"],
+        by_time={name: private["_" + name] for name in ("byhour", "byminute", "bysecond")},
+        derived={name: private["_" + name] for name, value in original.items() if value is None},
+    )
 
 
 def tail_from(rule: rrule, moment: datetime) -> rrule:
@@ -36,33 +72,26 @@ def tail_from(rule: rrule, moment: datetime) -> rrule:
     A rule with COUNT counts from its first occurrence, so it is returned unchanged (it is short:
     `parse_rule` caps COUNT), and so is a rule whose start is not before that period.
     """
-    start: datetime = rule._dtstart  # noqa: SLF001 - dateutil keeps the rule's parts private
-    if rule._count is not None or moment <= start:  # noqa: SLF001
+    parts = parts_of(rule)
+    start = parts.dtstart
+    if parts.count is not None or moment <= start:
         return rule
-    period = _period_start(rule, start.date(), moment.date())
+    period = _period_start(parts, start.date(), moment.date())
     if period <= start.date():
         return rule
-    # What dateutil derives from the start when the rule does not say it, written out so that
-    # a new start does not change it. `_original_rule` holds None for each part it derived.
-    derived = {name: getattr(rule, "_" + name) for name, value in rule._original_rule.items() if value is None}  # noqa: SLF001
-    return rule.replace(
-        dtstart=datetime.combine(period, time(0)),
-        byhour=rule._byhour,  # noqa: SLF001
-        byminute=rule._byminute,  # noqa: SLF001
-        bysecond=rule._bysecond,  # noqa: SLF001
-        **derived,
-    )
+    # What dateutil derives from the start when the rule does not say it is written out, so that
+    # a new start does not change it.
+    return rule.replace(dtstart=datetime.combine(period, time(0)), **parts.by_time, **parts.derived)
 
 
-def _period_start(rule: rrule, first: date, target: date) -> date:
-    """The first day of the period of `rule` (started on `first`) that holds `target`, among the
+def _period_start(parts: RuleParts, first: date, target: date) -> date:
+    """The first day of the period of the rule (started on `first`) that holds `target`, among the
     periods the rule visits (every INTERVAL-th from the first)."""
-    interval: int = rule._interval  # noqa: SLF001
-    freq: int = rule._freq  # noqa: SLF001
+    interval, freq = parts.interval, parts.freq
     if freq == DAILY:
         return first + timedelta(days=(target - first).days // interval * interval)
     if freq == WEEKLY:
-        week = first - timedelta(days=(first.weekday() - rule._wkst) % 7)  # noqa: SLF001
+        week = first - timedelta(days=(first.weekday() - parts.wkst) % 7)
         return week + timedelta(weeks=(target - week).days // 7 // interval * interval)
     if freq == MONTHLY:
         months = (target.year - first.year) * 12 + target.month - first.month
@@ -107,17 +136,18 @@ def parse_rule(text: str, start: date | datetime) -> rrule:
         vRecur.from_ical(text)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid rule {text!r}: {exc}") from None
-    if rule._freq > DAILY:  # noqa: SLF001 - dateutil numbers YEARLY=0 ... SECONDLY=6
+    parts = parts_of(rule)
+    if parts.freq > DAILY:
         raise ValueError("an event may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
     # dateutil searches period by period for the next occurrence, up to the year 9999: a rule that
     # never matches (BYMONTHDAY=32, or February 30) would take minutes. So nothing here searches
     # far: a count is read, an UNTIL is checked for distance before the series is counted, and
     # whether start is an occurrence is asked of the rule cut off at start.
-    count, until = rule._count, rule._until  # noqa: SLF001
+    count, until = parts.count, parts.until
     if count is not None and count > MAX_OCCURRENCES:
         raise ValueError(f"more than {MAX_OCCURRENCES} occurrences; split the series")
     if until is not None:
-        if _periods(rule, naive_start, until) > MAX_PERIODS:
+        if _periods(parts, naive_start, until) > MAX_PERIODS:
             raise ValueError(
                 f"UNTIL ({until:%Y-%m-%d}) is too far from start for this rule; end the series sooner or give COUNT"
             )
@@ -165,17 +195,16 @@ def _check_rule_values(parts: dict[str, str]) -> None:
 MAX_PERIODS = 5_000  # days of a daily rule, weeks of a weekly one...: about 14 years of days
 
 
-def _periods(rule: rrule, start: datetime, until: datetime) -> int:
+def _periods(parts: RuleParts, start: datetime, until: datetime) -> int:
     """How many of the rule's periods (days, weeks, months, years) lie between start and until."""
     days = (until - start).days
-    freq = rule._freq  # noqa: SLF001
     spans = {DAILY: days, WEEKLY: days // 7, MONTHLY: days // 30, YEARLY: days // 365}
-    return spans.get(freq, days) // max(rule._interval, 1)  # noqa: SLF001
+    return spans.get(parts.freq, days) // max(parts.interval, 1)
 
 
 def skips_every_occurrence(rule: rrule, exdates: list[date | datetime], zone: ZoneInfo) -> bool:
     """Whether a bounded rule has no occurrence left: an event with no date at all."""
-    if rule._count is None and rule._until is None:  # noqa: SLF001 - an endless rule always has more
+    if parts_of(rule).endless:  # an endless rule always has more
         return False
     skipped = {
         d.astimezone(zone).replace(tzinfo=None) if isinstance(d, datetime) else datetime.combine(d, time(0))
@@ -186,6 +215,6 @@ def skips_every_occurrence(rule: rrule, exdates: list[date | datetime], zone: Zo
 
 def last_occurrence(rule: rrule) -> datetime | None:
     """The last occurrence of a bounded rule (counted already: at most MAX_OCCURRENCES); None for an endless one."""
-    if rule._count is None and rule._until is None:  # noqa: SLF001 - dateutil exposes no public test
+    if parts_of(rule).endless:
         return None
     return rule[-1] if rule.count() else None

@@ -25,7 +25,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tomlkit
@@ -104,7 +104,7 @@ class Coordinator:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _digest(token: str) -> str:
@@ -271,11 +271,11 @@ class Accounts:
 
     def _entry(self, document: tomlkit.TOMLDocument, name: str) -> tomlkit.items.Table:
         for item in document.get("coordinators", []):
-            if str(item["name"]).casefold() == name.strip().casefold():
+            if isinstance(item, tomlkit.items.Table) and str(item["name"]).casefold() == name.strip().casefold():
                 return item
         raise AccountError(f"no coordinator named {name!r}; see `calendar-app coordinator list`")
 
-    def _editing(self) -> "_Edit":
+    def _editing(self) -> _Edit:
         return _Edit(self)
 
 

@@ -15,7 +15,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,9 @@ from ..core.frontmatter import split_front_matter
 from ..core.loader import SLUG, display_path, event_files, load_event_file
 from ..core.model import Event, Status, file_hash
 from ..core.readfile import NotRegularFile, read_regular_file
-from ..files.site import Site
 from ..files.atomic import atomic_write
 from ..files.locks import SaveLock
+from ..files.site import Site
 from ..files.writer import render_event_file
 from .eventform import (
     BODY,
@@ -181,9 +181,17 @@ class Editor:
         start = values.get("start", "").strip()
         path = self.events_dir / (start[:4] if re.match(r"^\d{4}-", start) else "undated") / f"{slug}.md"
         if not self._inside(path):  # the year's folder is a link that leads out of the events folder
-            raise EditRefused([Problem(display_path(path, self.events_dir), None, "slug",
-                                       f"{path.parent.name}/ leads outside the events folder, so nothing is written there",
-                                       "replace the link with a real folder")])
+            raise EditRefused(
+                [
+                    Problem(
+                        display_path(path, self.events_dir),
+                        None,
+                        "slug",
+                        f"{path.parent.name}/ leads outside the events folder, so nothing is written there",
+                        "replace the link with a real folder",
+                    )
+                ]
+            )
         return text, path, self._validate(text, path, body_changed=True)
 
     def check_edit(self, source: Source, values: FormValues, *, allow_rewrite: bool = False) -> tuple[str, Event, bool]:
@@ -279,7 +287,9 @@ class Editor:
             raise EditRefused([Problem(slug, None, "status_note", "give the reason; it is shown on the event's page")])
         source = self.source(slug)
         if source.values is None:
-            raise EditRefused([Problem(str(source.path), 1, None, "the file cannot be read; fix it in an editor first")])
+            raise EditRefused(
+                [Problem(str(source.path), 1, None, "the file cannot be read; fix it in an editor first")]
+            )
         values = {**source.values, "status": Status.CANCELLED.value, "status_note": reason}
         return self.update(slug, values, version, author, action="cancelled")
 
@@ -339,7 +349,7 @@ class Editor:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _schedule(event: Event) -> tuple[object, ...]:

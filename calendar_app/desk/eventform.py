@@ -9,8 +9,9 @@ by dotted names (`location.city`), as a browser posts them; `values_from_data` a
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ..core.config import SiteConfig
 from ..core.errors import Problem
@@ -41,15 +42,26 @@ class FormField:
 FORM_FIELDS: tuple[FormField, ...] = (
     FormField("title", "Title", required=True, help="As it should appear in the listing; one line."),
     FormField("type", "Type", "select", required=True),
-    FormField("start", "Start", required=True, help="YYYY-MM-DD for an all-day event, YYYY-MM-DD HH:MM for a timed one.",
-              group="When"),
+    FormField(
+        "start",
+        "Start",
+        required=True,
+        help="YYYY-MM-DD for an all-day event, YYYY-MM-DD HH:MM for a timed one.",
+        group="When",
+    ),
     FormField("end", "End", help="The last day, a date and time, or just HH:MM on the start day.", group="When"),
-    FormField("timezone", "Time zone", help="An IANA name such as America/Chicago; empty for the site's.", group="When"),
+    FormField(
+        "timezone", "Time zone", help="An IANA name such as America/Chicago; empty for the site's.", group="When"
+    ),
     FormField("repeat", "Repeat", help="An RFC 5545 rule, such as FREQ=WEEKLY;BYDAY=WE;COUNT=4.", group="When"),
     FormField("except", "Skipped occurrences", "lines", help="One start per line, written like Start.", group="When"),
     FormField("status", "Status", "select", group="Status"),
-    FormField("status_note", "Status note", help="Why the event was cancelled or postponed; shown on its page.",
-              group="Status"),
+    FormField(
+        "status_note",
+        "Status note",
+        help="Why the event was cancelled or postponed; shown on its page.",
+        group="Status",
+    ),
     FormField("location.venue", "Venue", group="Where"),
     FormField("location.address", "Street address", group="Where"),
     FormField("location.city", "City", group="Where"),
@@ -68,18 +80,19 @@ FORM_FIELDS: tuple[FormField, ...] = (
     FormField("organizer.phone", "Organizer phone", group="Organizer"),
     FormField("sponsors", "Sponsors", "tags", help="Comma separated, such as OVC, OJJDP.", group="Audience"),
     FormField("topics", "Topics", "tags", help="Comma separated.", group="Audience"),
-    FormField("audience", "Audience", "tags", help="Comma separated, such as law enforcement, prosecutors.",
-              group="Audience"),
-    FormField("language", "Language", help="A language tag such as en or es; empty for the site's.",
-              group="Audience"),
+    FormField(
+        "audience", "Audience", "tags", help="Comma separated, such as law enforcement, prosecutors.", group="Audience"
+    ),
+    FormField("language", "Language", help="A language tag such as en or es; empty for the site's.", group="Audience"),
     FormField("accessibility", "Accessibility", "choices", group="Audience"),
     FormField("credits", "Continuing-education credit", help="Such as CLE 3.0.", group="Audience"),
     FormField("recording", "Recording will be posted", "tristate", group="Audience"),
     FormField("featured", "Featured", "check", group="Audience"),
     FormField("observances", "Observances", "choices", group="Audience"),
     FormField("uid", "UID", help="Stable identity in feeds; leave empty to have one made.", group="Identity"),
-    FormField("sequence", "Sequence", "number", help="Raised by itself when time, place or status change.",
-              group="Identity"),
+    FormField(
+        "sequence", "Sequence", "number", help="Raised by itself when time, place or status change.", group="Identity"
+    ),
     FormField(BODY, "Description", "textarea", help="Markdown.", group="Description"),
 )
 FIELDS_BY_NAME = {f.name: f for f in FORM_FIELDS}
@@ -117,7 +130,11 @@ def values_from_data(data: Mapping[str, Any], body: str) -> FormValues:
             continue
         raw = _lookup(data, field.name)
         if field.name == "online":
-            raw = "on" if data.get("online") not in (None, "", False) and str(data.get("online")).lower() not in _FALSE else ""
+            raw = (
+                "on"
+                if data.get("online") not in (None, "", False) and str(data.get("online")).lower() not in _FALSE
+                else ""
+            )
         values[field.name] = _as_text(field, raw)
     values["status"] = values["status"] or Status.SCHEDULED.value  # what a browser posts for "not said"
     return values

@@ -147,7 +147,7 @@ def _connect(url: str, host: str, port: int, policy: FetchPolicy, deadline: floa
         raise FetchFailed(url, f"cannot find the host {host} ({exc})") from None
     if not policy.allows(host):
         for *_, sockaddr in found:
-            address = _address(sockaddr[0])
+            address = _address(str(sockaddr[0]))
             kind = _not_global(address)
             if kind:
                 raise FetchFailed(

@@ -14,7 +14,7 @@ import os
 import stat
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..core.git import git_toplevel
@@ -102,7 +102,9 @@ class History:
             _git(repo, "add", "--", *present)
         if gone:
             _git(repo, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *gone)
-        staged = [p for p in _git(repo, "diff", "--cached", "--name-only", "-z", "--", *present, *gone).split("\0") if p]
+        staged = [
+            p for p in _git(repo, "diff", "--cached", "--name-only", "-z", "--", *present, *gone).split("\0") if p
+        ]
         if not staged:
             return
         env = dict(os.environ)
@@ -121,7 +123,7 @@ class History:
         for line in out.splitlines():
             parts = line.split(_SEP)
             if len(parts) == 5:
-                when = datetime.fromisoformat(parts[3]).astimezone(timezone.utc)
+                when = datetime.fromisoformat(parts[3]).astimezone(UTC)
                 entries.append(HistoryEntry(when, parts[1], parts[2], parts[4], parts[0]))
         return entries
 
@@ -129,7 +131,7 @@ class History:
 
     def _append(self, change: Change) -> None:
         record = {
-            "time": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "action": change.action,
             "slug": change.slug,
             "author": change.author_name,
@@ -170,7 +172,9 @@ class History:
             if record.get("slug") == slug:
                 change = Change(record["action"], slug, record["author"], record["email"], record["summary"], ())
                 entries.append(
-                    HistoryEntry(datetime.fromisoformat(record["time"]), record["author"], record["email"], change.message)
+                    HistoryEntry(
+                        datetime.fromisoformat(record["time"]), record["author"], record["email"], change.message
+                    )
                 )
         return entries[::-1]
 

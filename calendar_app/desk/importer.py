@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -88,7 +88,7 @@ def import_calendar(data: bytes, events_dir: Path, config: SiteConfig, options: 
     general = [str(w.message) for w in caught]
     known = {e.uid for e in load_events(events_dir, config).events} if events_dir.is_dir() else set()
     taken = {p.stem for p in event_files(events_dir)} if events_dir.is_dir() else set()
-    vevents = [c for cal in calendars for c in cal.walk("VEVENT")]
+    vevents = [c for cal in calendars for c in cal.walk("VEVENT") if isinstance(c, VEvent)]
     overrides: dict[str, int] = {}
     for component in vevents:
         if "RECURRENCE-ID" in component:
@@ -149,10 +149,12 @@ def _validated(
     for _attempt in range(2):
         text = render_event_file(data, body)
         try:
-            load_event_file(path, events_dir, config, last_modified=datetime.now(timezone.utc), data=text.encode())
+            load_event_file(path, events_dir, config, last_modified=datetime.now(UTC), data=text.encode())
             return text, []
         except EventFileError as exc:
-            bad = {int(m.group(1)) for p in exc.problems if p.field and (m := re.fullmatch(r"except\[(\d+)\]", p.field))}
+            bad = {
+                int(m.group(1)) for p in exc.problems if p.field and (m := re.fullmatch(r"except\[(\d+)\]", p.field))
+            }
             if not bad or len(bad) != len(exc.problems):
                 return text, [f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems]
             dropped = [data["except"][i] for i in sorted(bad)]
@@ -209,7 +211,7 @@ def vevent_fields(
         data["sequence"] = int(component.get("SEQUENCE"))
     if not data["uid"]:
         notes.append("no UID: the file's name gives it one, so importing this calendar again adds it again")
-    lost = sorted({p for p in _NOT_CARRIED if p in component} | {c.name for c in component.subcomponents})
+    lost = sorted({p for p in _NOT_CARRIED if p in component} | {str(c.name) for c in component.subcomponents})
     if lost:
         notes.append("not carried over: " + ", ".join(lost))
     body = str(component.get("DESCRIPTION", "")).replace("\r\n", "\n").strip()
@@ -228,7 +230,8 @@ def _type_of(categories: list[str], title: str, config: SiteConfig, options: Imp
     for category in categories:
         if category.casefold() in config.types:
             return category.casefold()
-    for word in re.findall(r"[a-z]+", title.casefold()):
+    words: list[str] = re.findall(r"[a-z]+", title.casefold())
+    for word in words:
         if word in config.types or word.rstrip("s") in config.types:
             return word if word in config.types else word.rstrip("s")
     chosen = options.type or config.types[0]
@@ -301,7 +304,8 @@ def _rule_text(rule: Any, zone: ZoneInfo | None) -> str:
         if isinstance(value, datetime) and value.tzinfo and zone:
             parts["UNTIL"] = [value.astimezone(zone).replace(tzinfo=None)]
     rebuilt = type(rule)(parts)
-    return rebuilt.to_ical().decode()
+    text: str = rebuilt.to_ical().decode()
+    return text
 
 
 def _exdates(component: VEvent, zone: ZoneInfo | None) -> list[str]:

@@ -8,8 +8,10 @@ Mail to the person who suggested goes to an address nobody has confirmed: anyone
 stranger's address into the form. So it never carries what was typed (the title, the name, the
 description), only the site's own words and links, and the form's per-address limit holds; the
 site cannot be used to send a stranger someone else's text ("Suggestion received: WIN A
-PRIZE, claim at ..."). Coordinators' own addresses get the submitted title and name. Messages are built with the standard library's `email.message.EmailMessage`, whose
-default policy refuses line breaks in headers, and sent with `smtplib` (STARTTLS and a login
+PRIZE, claim at ..."). Coordinators' own addresses get the submitted title and name.
+
+Messages are built with the standard library's `email.message.EmailMessage`, whose default
+policy refuses line breaks in headers, and sent with `smtplib` (STARTTLS and a login
 when configured; the password comes from the environment, never from the configuration file).
 """
 

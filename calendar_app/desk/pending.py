@@ -25,10 +25,10 @@ import re
 import secrets
 import stat
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from filelock import FileLock
 
@@ -79,7 +79,7 @@ class PendingItem:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _digest(token: str) -> str:
@@ -155,7 +155,9 @@ class PendingQueue:
             self._write(updated, new=False)
         return updated
 
-    def decide(self, item_id: str, state: str, *, by: str, reason: str | None = None, slug: str | None = None) -> PendingItem:
+    def decide(
+        self, item_id: str, state: str, *, by: str, reason: str | None = None, slug: str | None = None
+    ) -> PendingItem:
         with self._locked():
             return self._decide(self._open(item_id), state, by=by, reason=reason, slug=slug)
 
@@ -186,8 +188,10 @@ class PendingQueue:
         """Move a draft's files to the trash folder; return where the event file went."""
         with self._locked():
             item = self._open(item_id)
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-            moves = [(self.folder / f"{item.id}{ext}", self.trash / f"{stamp}-{item.id}{ext}") for ext in (".md", ".json")]
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            moves = [
+                (self.folder / f"{item.id}{ext}", self.trash / f"{stamp}-{item.id}{ext}") for ext in (".md", ".json")
+            ]
             done: list[tuple[Path, Path]] = []
             try:
                 _private_folder(self.trash)

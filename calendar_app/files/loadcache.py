@@ -29,10 +29,11 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..core.config import SiteConfig
 from ..core.loader import FileStamp, collector_paused
@@ -43,7 +44,14 @@ log = logging.getLogger("calendar_app")
 ENV_VAR = "CALENDAR_CACHE_DIR"
 FORMAT = 1  # raised whenever what is stored changes shape
 # The modules whose code decides what an Event holds: a change to any of them empties the cache.
-_SOURCES = ("core/config.py", "core/frontmatter.py", "core/loader.py", "core/model.py", "core/recurrence.py", "files/loadcache.py")
+_SOURCES = (
+    "core/config.py",
+    "core/frontmatter.py",
+    "core/loader.py",
+    "core/model.py",
+    "core/recurrence.py",
+    "files/loadcache.py",
+)
 _LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-dateutil", "email-validator", "tzdata")
 
 CachedEvents = dict[str, tuple[FileStamp, Event]]  # by the path as `event_files` gives it
@@ -109,7 +117,7 @@ class PickleFile:
                 try:
                     with collector_paused():
                         # Read as it is unpickled, not whole first: the bytes would add to the peak.
-                        return pickle.load(handle)  # noqa: S301 - our own file, in a folder only we may write
+                        return pickle.load(handle)  # our own file, in a folder only we may write
                 except (OSError, MemoryError):
                     raise
                 except Exception as exc:  # a damaged cache is made again, never trusted in part
@@ -153,7 +161,7 @@ class LoadCache(PickleFile):
         # Paths in messages are shown relative to the working folder, so it is part of the key.
         super().__init__(folder, "events", events_dir, [code_version(), config.model_dump_json(), os.getcwd()])
 
-    def load(self) -> CachedEvents:  # type: ignore[override]
+    def load(self) -> CachedEvents:
         """The events the cache holds, by path; empty when it is missing, foreign or stale."""
         rows = super().load()
         if rows is None:
@@ -167,7 +175,16 @@ class LoadCache(PickleFile):
 
 
 # What a feed's VEVENT bytes are made from besides the event: a change to any empties the cache.
-_FEED_SOURCES = ("render/ical/vevent.py", "render/plaintext.py", "render/markdown.py", "render/ical/timezones.py", "render/ical/ics.py", "web/feedcache.py", "core/model.py", "files/loadcache.py")
+_FEED_SOURCES = (
+    "render/ical/vevent.py",
+    "render/plaintext.py",
+    "render/markdown.py",
+    "render/ical/timezones.py",
+    "render/ical/ics.py",
+    "web/feedcache.py",
+    "core/model.py",
+    "files/loadcache.py",
+)
 _FEED_LIBRARIES = ("icalendar", "markdown-it-py", "tzdata")
 
 

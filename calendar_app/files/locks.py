@@ -7,8 +7,8 @@ suggestion) holds both locks while it reads, checks and writes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from filelock import FileLock
 

@@ -14,10 +14,10 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from ..core.catalog import Catalog
 from ..core.clock import Clock
@@ -50,7 +50,7 @@ class _Entry:
 
 def _file_time(stamp: FileStamp) -> datetime:
     """A file's modification time as LAST-MODIFIED uses it, from the stamp already taken."""
-    return datetime.fromtimestamp(stamp.mtime_ns / 1e9, tz=timezone.utc).replace(microsecond=0)
+    return datetime.fromtimestamp(stamp.mtime_ns / 1e9, tz=UTC).replace(microsecond=0)
 
 
 class Site:
@@ -63,10 +63,10 @@ class Site:
         self.events_dir = events_dir
         self.clock = clock or Clock.from_env(config.zone)
         self.version = 0
-        self.changed_at = datetime.now(timezone.utc)
+        self.changed_at = datetime.now(UTC)
         self._entries: dict[Path, _Entry] = {}
         self._lock = threading.Lock()
-        self._listeners: list[Callable[["Site"], None]] = []
+        self._listeners: list[Callable[[Site], None]] = []
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
         self.catalog = Catalog(config, [])
@@ -127,7 +127,10 @@ class Site:
                         kept = previous.event if previous else None
                         entries[path] = _Entry(stamps[path], kept, tuple(exc.problems))
                         if kept is not None:
-                            log.warning("%s is invalid; still serving its last good version", display_path(path, self.events_dir))
+                            log.warning(
+                                "%s is invalid; still serving its last good version",
+                                display_path(path, self.events_dir),
+                            )
                 self._unsaved = self._unsaved or (self._cache is not None and bool(removed))
                 self._entries = entries
                 self._publish()
@@ -150,7 +153,7 @@ class Site:
         gc.freeze()
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0))
         self.version += 1
-        self.changed_at = datetime.now(timezone.utc)
+        self.changed_at = datetime.now(UTC)
 
     def _from_cache(self, path: Path, stamp: FileStamp, committed: datetime | None) -> Event | None:
         """The cached event of `path` if the file is the one it was made from, with the same times."""
@@ -169,9 +172,11 @@ class Site:
         entries = self._entries  # replaced, never changed in place, by refresh
         self._unsaved = False
         self._saved_at = time.monotonic()
-        self._cache.save({str(p): (e.stamp, e.event) for p, e in entries.items() if e.event is not None and not e.problems})
+        self._cache.save(
+            {str(p): (e.stamp, e.event) for p, e in entries.items() if e.event is not None and not e.problems}
+        )
 
-    def on_change(self, listener: Callable[["Site"], None]) -> None:
+    def on_change(self, listener: Callable[[Site], None]) -> None:
         """Call `listener(site)` now and after every reload that changed something."""
         self._listeners.append(listener)
         listener(self)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 _INHERITED: list[sqlite3.Connection] = []
 

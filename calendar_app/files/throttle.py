@@ -22,8 +22,9 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from .statefile import PrivateDatabase
 
@@ -70,7 +71,9 @@ class Throttle:
         """
         now = self.clock()
         allowed = self.limit if limit is None else limit
-        return self._call(lambda hits: _wait(hits.recent(self.scope, key, now - self.window), allowed, self.window, now))
+        return self._call(
+            lambda hits: _wait(hits.recent(self.scope, key, now - self.window), allowed, self.window, now)
+        )
 
     def give_back(self, key: str) -> None:
         """Uncount `key`'s latest attempt: it succeeded, or never took place after all."""

@@ -28,7 +28,7 @@ class Workspace:
     config: SiteConfig
 
     @classmethod
-    def beside(cls, config_path: Path | None, config: SiteConfig) -> "Workspace":
+    def beside(cls, config_path: Path | None, config: SiteConfig) -> Workspace:
         return cls((config_path.parent if config_path else Path.cwd()).absolute(), config)
 
     def _at(self, setting: str) -> Path:
@@ -94,7 +94,9 @@ class Workspace:
 
 
 MIN_SECRET_BYTES = 32
-_MAKE_ONE = "32 or more random characters, such as the output of: python -c \"import secrets; print(secrets.token_urlsafe(48))\""
+_MAKE_ONE = (
+    '32 or more random characters, such as the output of: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+)
 
 
 class SessionKeyError(CalendarError):

@@ -16,8 +16,9 @@ from pydantic import BaseModel, Field
 from ..core.catalog import Catalog, Filters
 from ..core.config import SiteConfig
 from ..core.model import Event
+from .entries import entry, sessions
 from .eventpage import calendar_links, json_ld
-from .listing import entry, paginate, sessions, sort_upcoming
+from .listing import paginate, sort_upcoming
 from .markdown import description_html
 from .phrasing import language_name
 from .urls import SiteUrls
@@ -132,7 +133,13 @@ class ErrorBody(BaseModel):
 
 
 def summary_of(
-    catalog: Catalog, config: SiteConfig, event: Event, today: date, *, upcoming: bool = True, urls: SiteUrls | None = None
+    catalog: Catalog,
+    config: SiteConfig,
+    event: Event,
+    today: date,
+    *,
+    upcoming: bool = True,
+    urls: SiteUrls | None = None,
 ) -> dict[str, Any]:
     """An event as the API shows it in lists, with full addresses from `urls` (the server's by default)."""
     f = event.fields
@@ -141,22 +148,43 @@ def summary_of(
     add = calendar_links(event, item.start, config, full)
     loc = event.location
     return {
-        "slug": event.slug, "uid": event.uid, "title": event.title, "type": event.type,
-        "status": event.status.value, "status_note": f.status_note,
-        "start": item.start, "end": item.end, "all_day": event.all_day, "timezone": event.zone.key,
-        "when": item.line_text, "place": item.place,
+        "slug": event.slug,
+        "uid": event.uid,
+        "title": event.title,
+        "type": event.type,
+        "status": event.status.value,
+        "status_note": f.status_note,
+        "start": item.start,
+        "end": item.end,
+        "all_day": event.all_day,
+        "timezone": event.zone.key,
+        "when": item.line_text,
+        "place": item.place,
         "location": Place(**loc.model_dump(), one_line=loc.one_line()) if loc else None,
         "online": OnlineDetails(**event.online.model_dump()) if event.online else None,
         "url": f.url,
         "registration": RegistrationDetails(
-            url=f.registration.url, deadline=f.registration.deadline, cost=f.registration.cost, free=f.registration.is_free
-        ) if f.registration else None,
+            url=f.registration.url,
+            deadline=f.registration.deadline,
+            cost=f.registration.cost,
+            free=f.registration.is_free,
+        )
+        if f.registration
+        else None,
         "organizer": OrganizerDetails(**f.organizer.model_dump()) if f.organizer else None,
-        "sponsors": list(f.sponsors), "topics": list(f.topics), "audience": list(f.audience),
-        "language": event.language, "language_name": language_name(event.language),
-        "accessibility": list(f.accessibility), "credits": f.credits, "recording": f.recording,
-        "featured": f.featured, "observances": list(f.observances), "repeat": f.repeat,
-        "sequence": event.sequence, "last_modified": event.last_modified,
+        "sponsors": list(f.sponsors),
+        "topics": list(f.topics),
+        "audience": list(f.audience),
+        "language": event.language,
+        "language_name": language_name(event.language),
+        "accessibility": list(f.accessibility),
+        "credits": f.credits,
+        "recording": f.recording,
+        "featured": f.featured,
+        "observances": list(f.observances),
+        "repeat": f.repeat,
+        "sequence": event.sequence,
+        "last_modified": event.last_modified,
         "links": EventLinks(page=full.event(event.slug), ics=add.ics, google=add.google, outlook=add.outlook),
     }
 
@@ -224,7 +252,8 @@ def event_list(
 def event_detail(
     catalog: Catalog, config: SiteConfig, event: Event, today: date, urls: SiteUrls | None = None
 ) -> EventDetail:
-    """One event with its description, every session and its JSON-LD (addresses from `urls`, the server's by default)."""
+    """One event with its description, every session and its JSON-LD (addresses from `urls`, the
+    server's by default)."""
     data = summary_of(catalog, config, event, today, upcoming=event.last_date >= today, urls=urls)
     return EventDetail(
         **data,

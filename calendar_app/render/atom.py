@@ -7,7 +7,7 @@ event again when it is edited (a new date, a cancellation).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html import escape
 
 from feedgen.feed import FeedGenerator
@@ -38,7 +38,7 @@ def render_atom(catalog: Catalog, f: Filters, *, today: date, urls: SiteUrls | N
     feed.author({"name": config.publisher_name, "email": config.publisher_email})
     feed.language(config.language)
     feed.generator("calendar-app")
-    newest = max((e.last_modified for e in events), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    newest = max((e.last_modified for e in events), default=datetime(2000, 1, 1, tzinfo=UTC))
     feed.updated(newest)
     for event in events:
         item = entry(catalog, event, today)

@@ -54,8 +54,8 @@ class Entry:
 def occurrence_end(event: Event, start: When) -> When:
     """Where the occurrence starting at `start` ends (inclusive last day for all-day events)."""
     if event.all_day:
-        return start + event.duration - timedelta(days=1)  # type: ignore[operator]
-    return start + event.duration  # type: ignore[operator]
+        return start + event.duration - timedelta(days=1)
+    return start + event.duration
 
 
 def sessions(event: Event, limit: int = 60) -> list[When]:

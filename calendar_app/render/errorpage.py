@@ -42,6 +42,8 @@ def error_context(
     }
 
 
-def not_found_context(message: str = NO_PAGE, suggestions: list[tuple[str, str]] | None = None) -> dict[str, Any]:
-    """The 404 page: `message`, and the pages a reader may have meant."""
-    return error_context(404, NOT_FOUND, message, suggestions=suggestions)
+def not_found_context(
+    message: str = NO_PAGE, suggestions: list[tuple[str, str]] | None = None, *, clear_url: str = "/"
+) -> dict[str, Any]:
+    """The 404 page: `message`, the pages a reader may have meant, and a way home (`clear_url`)."""
+    return error_context(404, NOT_FOUND, message, suggestions=suggestions, clear_url=clear_url)

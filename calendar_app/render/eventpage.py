@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,7 +57,7 @@ class Session:
 
 
 def _utc_stamp(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls | None = None) -> CalendarLinks:
@@ -70,11 +70,11 @@ def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls
     where = event.location.one_line() if event.location else ("Online" if event.online else "")
     if isinstance(start, datetime) and isinstance(end, datetime):
         google_dates = f"{_utc_stamp(start)}/{_utc_stamp(end)}"
-        outlook_start = start.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-        outlook_end = end.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        outlook_start = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        outlook_end = end.astimezone(UTC).isoformat().replace("+00:00", "Z")
         all_day = "false"
     else:
-        after = end + timedelta(days=1)  # type: ignore[operator]
+        after = end + timedelta(days=1)
         google_dates = f"{start:%Y%m%d}/{after:%Y%m%d}"
         outlook_start, outlook_end, all_day = start.isoformat(), after.isoformat(), "true"
     google = "https://calendar.google.com/calendar/render?" + urlencode(
@@ -132,7 +132,12 @@ def json_ld(event: Event, config: SiteConfig, start: When) -> dict[str, Any]:
             data["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
     if f.organizer and f.organizer.name:
         data["organizer"] = _compact(
-            {"@type": "Organization", "name": f.organizer.name, "email": f.organizer.email, "telephone": f.organizer.phone}
+            {
+                "@type": "Organization",
+                "name": f.organizer.name,
+                "email": f.organizer.email,
+                "telephone": f.organizer.phone,
+            }
         )
     sponsors = [config.sponsor_names.get(s, s) for s in f.sponsors]
     if sponsors:

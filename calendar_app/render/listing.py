@@ -17,16 +17,10 @@ from ..core.catalog import Catalog, Filters
 from ..core.config import Observance, SiteConfig
 from ..core.errors import FilterError
 from ..core.model import Event, as_instant
-from .entries import (  # noqa: F401 - entry helpers stay importable from here for older callers
-    STATUS_LABELS,
-    Entry,
-    MonthGroup,
+from .entries import (
     entry,
     group_by_month,
     next_session,
-    occurrence_end,
-    series_note,
-    sessions,
 )
 from .phrasing import (
     accessibility_label,
@@ -35,7 +29,7 @@ from .phrasing import (
     language_name,
     text_of,
 )
-from .urls import SiteUrls, SubscribeLinks, feed_subscription, with_query  # noqa: F401 - with_query for older callers
+from .urls import SiteUrls, SubscribeLinks, feed_subscription
 
 PAGE_PARAMS = ("page",)
 FACET_TITLES = {
@@ -115,7 +109,9 @@ def build_facets(counts: dict[str, list[tuple[str, int]]], f: Filters, config: S
     facets = []
     for attr, title in FACET_TITLES.items():
         chosen = set(getattr(f, attr))
-        choices = [Choice(value, choice_label(attr, value, config), count, value in chosen) for value, count in counts[attr]]
+        choices = [
+            Choice(value, choice_label(attr, value, config), count, value in chosen) for value, count in counts[attr]
+        ]
         if attr == "types":
             order = {t: i for i, t in enumerate(config.types)}
             choices.sort(key=lambda c: order.get(c.value, len(order)))
@@ -131,7 +127,7 @@ def active_filters(f: Filters, config: SiteConfig, link: Callable[[Filters], str
         values: tuple[str, ...] = getattr(f, attr)
         for value in values:
             rest = tuple(v for v in values if v != value)
-            found.append(ActiveFilter(f"{title}: {choice_label(attr, value, config)}", link(replace(f, **{attr: rest}))))
+            found.append(ActiveFilter(f"{title}: {choice_label(attr, value, config)}", link(f.changed(attr, rest))))
     if f.online is not None:
         found.append(ActiveFilter("Online only" if f.online else "In person only", link(replace(f, online=None))))
     if f.free:
@@ -250,7 +246,8 @@ def listing_context(
     highlights = []
     if not past and f.is_empty and page == 1:
         highlights = [
-            observance_context(catalog, config, o, year, today, urls=urls) for o, year in catalog.active_highlights(today)
+            observance_context(catalog, config, o, year, today, urls=urls)
+            for o, year in catalog.active_highlights(today)
         ]
     counts = results.counts
     return {

@@ -49,7 +49,7 @@ def render_markdown(text: str) -> Markup:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - nh3 has just sanitised it
+    return Markup(clean)  # nh3 has just sanitised it
 
 
 def _shift_heading(token: Token) -> None:

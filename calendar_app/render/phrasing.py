@@ -135,7 +135,7 @@ def iso_value(value: When) -> str:
 def last_day(start: When, end: When) -> date:
     """The last calendar day an occurrence touches (an end at midnight belongs to the day before)."""
     if isinstance(end, datetime):
-        return (end - timedelta(microseconds=1)).date() if end > start else end.date()  # type: ignore[operator]
+        return (end - timedelta(microseconds=1)).date() if end > start else end.date()
     return end
 
 
@@ -172,7 +172,10 @@ def listing_when(event: Event, start: When, end: When) -> list[Part]:
         return date_range_parts(first, last_day(start, end))
     parts = [Part(day_text(first), first.isoformat())]
     if isinstance(start, datetime):
-        parts += [Part(SEPARATOR), Part(f"{clock_text(start)} {zone_abbreviation(start, event.zone)}", iso_value(start))]
+        parts += [
+            Part(SEPARATOR),
+            Part(f"{clock_text(start)} {zone_abbreviation(start, event.zone)}", iso_value(start)),
+        ]
     return parts
 
 

@@ -11,7 +11,8 @@ Saves run off the event loop: they write under a lock another worker may hold.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -78,8 +79,11 @@ def token_holder(request: Request, credentials: HTTPAuthorizationCredentials | N
         wait = desk.failed_by_address.take("token:" + client_address(request))
         if wait > 0:
             words, headers = pause(wait)
-            raise HTTPException(429, f"Too many requests with a wrong API token from your address. Try again in {words}.",
-                                headers=headers)
+            raise HTTPException(
+                429,
+                f"Too many requests with a wrong API token from your address. Try again in {words}.",
+                headers=headers,
+            )
     raise HTTPException(401, "A valid API token is required (Authorization: Bearer ...).",
                         headers={"WWW-Authenticate": 'Bearer realm="calendar"'})
 

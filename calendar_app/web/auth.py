@@ -56,7 +56,7 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query name
+def login_page(request: Request, next: str | None = None) -> Response:  # `next`: the query parameter's name
     if current_coordinator(request) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", next=safe_next(next), identifier="", error=None)

@@ -17,9 +17,10 @@ import ipaddress
 import logging
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
@@ -269,7 +270,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise HTTPException(413, f"The request is too large (the limit is {limit // 1024} KB).")
         chunks.append(chunk)
     body = b"".join(chunks)
-    request._body = body  # noqa: SLF001 - lets request.form() and request.json() parse what was read
+    request._body = body  # lets request.form() and request.json() parse what was read
     return body
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from ..core.catalog import Catalog, Filters
 from ..core.model import Event
@@ -36,7 +36,7 @@ from ..render.ical.vevent import build_vevent, component_key
 from ..render.urls import SiteUrls
 
 _REMEMBERED_FEEDS = 256
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # Last-Modified of a feed of an empty site
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # Last-Modified of a feed of an empty site
 _END = b"END:VCALENDAR\r\n"
 
 
@@ -54,7 +54,7 @@ class FeedCache:
     """The feeds of one site, rebuilt once per change of its events (see the module docstring)."""
 
     # Weak both ways: the site keeps its cache alive (it holds the listener), nothing else does.
-    _registry: "weakref.WeakKeyDictionary[Site, weakref.ref[FeedCache]]" = weakref.WeakKeyDictionary()
+    _registry: weakref.WeakKeyDictionary[Site, weakref.ref[FeedCache]] = weakref.WeakKeyDictionary()
     _registry_lock = threading.Lock()
 
     def __init__(self, site: Site) -> None:
@@ -71,7 +71,7 @@ class FeedCache:
         site.on_change(self._changed)
 
     @classmethod
-    def of(cls, site: Site) -> "FeedCache":
+    def of(cls, site: Site) -> FeedCache:
         """The cache of `site`, made on first use."""
         with cls._registry_lock:
             known = cls._registry.get(site)
@@ -116,7 +116,12 @@ class FeedCache:
             return
         others = {key: bytes(value) for key, value in state.components.items() if key not in state.spans}
         self._disk.save(
-            {"body": state.full.body, "spans": state.spans, "others": others, "full": (state.full.etag, state.full.gzipped)}
+            {
+                "body": state.full.body,
+                "spans": state.spans,
+                "others": others,
+                "full": (state.full.etag, state.full.gzipped),
+            }
         )
 
     def _build(self, catalog: Catalog, day: date) -> _State:
@@ -174,12 +179,12 @@ class FeedCache:
         (an event removed, or gone past the window), so If-Modified-Since never hides a change."""
         with self._lock:
             previous = self._stamps.pop(key, None)
-            stamp = newest.astimezone(timezone.utc).replace(microsecond=0)
+            stamp = newest.astimezone(UTC).replace(microsecond=0)
             if previous is not None:
                 if previous[0] == digest:
                     stamp = previous[1]
                 elif stamp <= previous[1]:
-                    stamp = max(previous[1] + timedelta(seconds=1), datetime.now(timezone.utc).replace(microsecond=0))
+                    stamp = max(previous[1] + timedelta(seconds=1), datetime.now(UTC).replace(microsecond=0))
             self._stamps[key] = (digest, stamp)
             while len(self._stamps) > _REMEMBERED_FEEDS * 4:
                 self._stamps.popitem(last=False)

@@ -49,7 +49,9 @@ async def calendar_feed(request: Request) -> Response:
         filters = Filters.from_query(request.query_params.multi_items(), cache.config)
     except FilterError as exc:
         return _bad_request(exc)
-    feed = cache.ready(filters) or await run_in_threadpool(cache.feed, filters)
+    feed = cache.ready(filters)
+    if feed is None:
+        feed = await run_in_threadpool(cache.feed, filters)
     return feed_response(request, feed, cache.config.refresh_hours)
 
 

@@ -19,9 +19,9 @@ from ..desk.eventform import (
     errors_by_field,
 )
 from ..files.site import Site
+from ..render.entries import entry
 from ..render.eventpage import event_context
 from ..render.frame import site_context
-from ..render.listing import entry
 from ..render.rendering import environment
 
 # What the public may fill in when suggesting an event; identity, status and highlighting

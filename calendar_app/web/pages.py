@@ -13,8 +13,9 @@ import hashlib
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -82,7 +83,7 @@ class _RenderCache:
         return self._bytes
 
 
-_caches: "weakref.WeakKeyDictionary[Site, _RenderCache]" = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[Site, _RenderCache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()
 
 
@@ -175,7 +176,9 @@ def _allowed_methods(request: Request) -> str:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405 and "Allow" in (exc.headers or {}):  # (a route's 405; a mount's names none)
-        exc = StarletteHTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": _allowed_methods(request)})
+        exc = StarletteHTTPException(
+            405, exc.detail, headers={**(exc.headers or {}), "Allow": _allowed_methods(request)}
+        )
     if not _wants_page(request) or exc.status_code < 400:
         return await http_exception_handler(request, exc)
     site = _site(request)
@@ -232,7 +235,9 @@ def event_page(request: Request, slug: str) -> Response:
         if event is None:
             close = difflib.get_close_matches(slug, list(site.catalog.by_slug), n=3, cutoff=0.5)
             hints = [(site.catalog.by_slug[c].title, SiteUrls(site.config.base_url).event(c)) for c in close]
-            return not_found_page(site, f"There is no event called “{slug}”. It may have been renamed or removed.", hints)
+            return not_found_page(
+                site, f"There is no event called “{slug}”. It may have been renamed or removed.", hints
+            )
         return _html("event.html", site, {**event_context(site.catalog, site.config, event, today), "current": ""})
 
     return _cached(request, build)
@@ -262,7 +267,9 @@ def observance_page(request: Request, observance_id: str) -> Response:
         except FilterError as exc:
             return filter_error_page(site, exc, list(request.query_params.multi_items()), request.url.path)
         context = observance_context(site.catalog, site.config, observance, year, today)
-        return _html("observance.html", site, {**context, "title": f"{observance.name} {year}", "current": "observances"})
+        return _html(
+            "observance.html", site, {**context, "title": f"{observance.name} {year}", "current": "observances"}
+        )
 
     return _cached(request, build)
 
@@ -290,7 +297,9 @@ def atom_feed(request: Request) -> Response:
         try:
             f = Filters.from_query(items, site.config, known=site.catalog.known)
         except FilterError as exc:
-            text = f"{exc.parameter}: {exc.message}" + (f"\nValid choices: {', '.join(exc.choices)}" if exc.choices else "")
+            text = f"{exc.parameter}: {exc.message}" + (
+                f"\nValid choices: {', '.join(exc.choices)}" if exc.choices else ""
+            )
             return 400, text.encode("utf-8"), "text/plain; charset=utf-8"
         return 200, render_atom(site.catalog, f, today=today), "application/atom+xml; charset=utf-8"
 

@@ -66,7 +66,9 @@ async def pending_save(
     return await run_in_threadpool(_pending_save, request, item_id, tasks, coordinator, await posted_form(request))
 
 
-def _pending_save(request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any) -> Response:
+def _pending_save(
+    request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any
+) -> Response:
     desk = desk_of(request)
     item = _item(request, item_id)
     values = values_from_form(form)
@@ -107,7 +109,9 @@ async def pending_reject(
     return await run_in_threadpool(_pending_reject, request, item_id, tasks, coordinator, await posted_form(request))
 
 
-def _pending_reject(request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any) -> Response:
+def _pending_reject(
+    request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any
+) -> Response:
     desk = desk_of(request)
     item = _item(request, item_id)
     reason = " ".join(str(form.get("reason", "")).split())[:1000]
@@ -136,7 +140,9 @@ async def pending_mark_published(
     return await run_in_threadpool(_mark_published, request, item_id, tasks, coordinator, await posted_form(request))
 
 
-def _mark_published(request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any) -> Response:
+def _mark_published(
+    request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator, form: Any
+) -> Response:
     desk = desk_of(request)
     item = _item(request, item_id)
     slug = str(form.get("published_slug", "")).strip()[:200]
@@ -184,7 +190,9 @@ def _item(request: Request, item_id: str) -> PendingItem:
     except PendingError:
         raise HTTPException(404, "There is no such pending event.") from None
     if item.state != PENDING:
-        raise HTTPException(409, f"This item was already {item.state}" + (f" by {item.decided_by}." if item.decided_by else "."))
+        raise HTTPException(
+            409, f"This item was already {item.state}" + (f" by {item.decided_by}." if item.decided_by else ".")
+        )
     return item
 
 

@@ -17,9 +17,10 @@ import hmac
 import secrets
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from ..core.errors import CalendarError
 from ..files.statefile import PrivateDatabase

@@ -75,7 +75,9 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
     wait = desk.suggestions.take(address)
     if wait > 0:
         words, headers = pause(wait)
-        raise HTTPException(429, f"Too many suggestions from your address. Please try again in {words}.", headers=headers)
+        raise HTTPException(
+            429, f"Too many suggestions from your address. Please try again in {words}.", headers=headers
+        )
     try:
         item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
     except SaveFailed as exc:  # the disk refused it: the person keeps what they typed, and is not counted

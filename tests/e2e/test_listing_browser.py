@@ -5,8 +5,9 @@ an axe-core accessibility check of every kind of page. Screenshots go to tests/a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest

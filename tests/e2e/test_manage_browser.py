@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 from playwright.sync_api import expect

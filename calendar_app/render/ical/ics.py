@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import Iterable, Sequence
 
 from icalendar import Calendar, vDuration
 
@@ -66,9 +66,9 @@ class FeedBytes:
     count: int
 
     @classmethod
-    def of(cls, body: bytes, last_modified: datetime, count: int, digest: str | None = None) -> "FeedBytes":
+    def of(cls, body: bytes, last_modified: datetime, count: int, digest: str | None = None) -> FeedBytes:
         digest = digest or body_digest(body)
-        return cls(body, f'"{digest}"', last_modified.astimezone(timezone.utc).replace(microsecond=0), count)
+        return cls(body, f'"{digest}"', last_modified.astimezone(UTC).replace(microsecond=0), count)
 
     @cached_property
     def gzipped(self) -> bytes:

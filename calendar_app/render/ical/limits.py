@@ -26,10 +26,15 @@ def feed_size_problems(events: list[Event], config: SiteConfig, today: date | No
     problems: list[Problem] = []
     if len(chosen) > config.feed_max_events:
         problems.append(
-            Problem(where, None, None,
-                    f"the full feed holds {len(chosen):,} events, more than feed_max_events ({config.feed_max_events:,}); "
-                    "Google Calendar stops reading feeds of about 1,000 events",
-                    hint, severity=Severity.WARNING)
+            Problem(
+                where,
+                None,
+                None,
+                f"the full feed holds {len(chosen):,} events, more than feed_max_events ({config.feed_max_events:,}); "
+                "Google Calendar stops reading feeds of about 1,000 events",
+                hint,
+                severity=Severity.WARNING,
+            )
         )
     if size > config.feed_max_bytes:
         problems.append(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -129,8 +129,8 @@ def _best(options: dict[str, tuple[int, dict[str, object]]]) -> dict[str, object
 def build_vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     """The VTIMEZONE of `tzid` for events between January 1 of `first_year` and the end of `last_year`."""
     zone = ZoneInfo(tzid)
-    span_start = datetime(first_year, 1, 1, tzinfo=timezone.utc)
-    span_end = datetime(last_year + 1, 1, 1, tzinfo=timezone.utc)
+    span_start = datetime(first_year, 1, 1, tzinfo=UTC)
+    span_end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
     # Rules are read from a year more on each side, so that even a one-year span gets a rule
     # (and not a lone DTSTART) for each kind of change: Outlook needs the rule.
     changes = transitions(zone, span_start - _LOOK_BACK - _YEAR, span_end + _YEAR)

@@ -20,13 +20,15 @@ until the event's file changes (`component_key` says when). The feed module join
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Event as VEvent
 from icalendar import vCalAddress, vCategory, vRecur, vText
+from icalendar.parser_tools import DEFAULT_ENCODING
 
 from ...core.config import SiteConfig
 from ...core.model import Event, Status
+from ...core.recurrence import parts_of
 from ..plaintext import markdown_to_text
 from ..urls import SiteUrls
 
@@ -55,7 +57,7 @@ class Text(vText):
 
     def to_ical(self) -> bytes:
         text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", str(self)))
-        return text.translate(_TEXT_ESCAPES).encode(self.encoding)
+        return text.translate(_TEXT_ESCAPES).encode(DEFAULT_ENCODING)
 
 
 class _Categories(vCategory):
@@ -70,17 +72,17 @@ class _Categories(vCategory):
 def build_vevent(event: Event, config: SiteConfig) -> VEvent:
     """The VEVENT of `event`: every property derived from the event and the configuration alone."""
     f = event.fields
-    stamp = event.last_modified.astimezone(timezone.utc)
+    stamp = event.last_modified.astimezone(UTC)
     vevent = VEvent()
     vevent.add("UID", Text(event.uid))
     vevent.add("DTSTAMP", stamp)
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("SEQUENCE", event.sequence)
-    language = {"LANGUAGE": event.language} if event.language != config.language else None
+    language = {"LANGUAGE": event.language} if event.language != config.language else {}
     vevent.add("SUMMARY", Text(_TITLE_PREFIX.get(event.status, "") + event.title), parameters=language)
     if event.all_day:
         vevent.add("DTSTART", event.start)
-        vevent.add("DTEND", event.end + timedelta(days=1))  # type: ignore[operator] # RFC 5545: DTEND is exclusive
+        vevent.add("DTEND", event.end + timedelta(days=1))  # RFC 5545: DTEND is exclusive
     else:
         vevent.add("DTSTART", _unambiguous(event.start))  # type: ignore[arg-type]
         vevent.add("DTEND", _unambiguous(event.end))  # type: ignore[arg-type]
@@ -117,16 +119,17 @@ def _unambiguous(moment: datetime) -> datetime:
     an event at the second 01:30 of a November night is written as the instant it is.
     """
     if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     return moment
 
 
 def _recurrence(event: Event) -> vRecur:
     """The event's rule, with UNTIL in the form RFC 5545 asks for: UTC for timed events, a date otherwise."""
-    recur = vRecur.from_ical(event.fields.repeat.strip().removeprefix("RRULE:"))  # type: ignore[union-attr]
-    until = event.rule._until  # noqa: SLF001 - the until the site itself uses, as local wall time
+    assert event.rule is not None and event.fields.repeat is not None  # (called for a series only)
+    recur: vRecur = vRecur.from_ical(event.fields.repeat.strip().removeprefix("RRULE:"))
+    until = parts_of(event.rule).until  # the until the site itself uses, as local wall time
     if until is not None:
-        recur["UNTIL"] = until.date() if event.all_day else until.replace(tzinfo=event.zone).astimezone(timezone.utc)
+        recur["UNTIL"] = until.date() if event.all_day else until.replace(tzinfo=event.zone).astimezone(UTC)
     return recur
 
 
