@@ -23,9 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from calendar_app.core.catalog import Filters
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.core.filters import Filters
 from calendar_app.core.loader import event_files
 from calendar_app.files.loadcache import LoadCache
 from calendar_app.files.site import Site

@@ -15,9 +15,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from calendar_app.core.catalog import Catalog, Filters
+from calendar_app.core.catalog import Catalog
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import load_config
+from calendar_app.core.filters import Filters
 from calendar_app.files.site import Site
 from calendar_app.web.feedcache import FeedCache
 

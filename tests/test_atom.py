@@ -6,8 +6,9 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
-from calendar_app.core.catalog import Catalog, Filters
+from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig
+from calendar_app.core.filters import Filters
 from calendar_app.core.loader import load_events
 from calendar_app.render.atom import render_atom
 

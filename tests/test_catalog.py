@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from calendar_app.core.catalog import Catalog, Filters
+from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import FilterError
+from calendar_app.core.filters import Filters
 from calendar_app.core.loader import load_events
 from calendar_app.files.writer import render_event_file
 

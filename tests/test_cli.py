@@ -385,3 +385,10 @@ def test_every_command_takes_events_and_config() -> None:
         if not {"--events", "--config"} <= set(command._option_string_actions)
     ]
     assert lacking == []
+
+
+def test_version_names_the_installed_release() -> None:
+    from importlib import metadata
+
+    done = subprocess.run([sys.executable, "-m", "calendar_app", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"calendar-app {metadata.version('calendar-app')}"

@@ -19,9 +19,10 @@ from dateutil.rrule import rrulestr
 from icalendar import vText
 
 from calendar_app.cli import main as cli
-from calendar_app.core.catalog import Catalog, Filters
+from calendar_app.core.catalog import Catalog
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig
+from calendar_app.core.filters import Filters
 from calendar_app.core.loader import event_files, load_event_file
 from calendar_app.core.model import Event
 from calendar_app.files.site import Site

@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_app.core.catalog import LAST_DAY, MAX_CHOSEN, MAX_QUERY_CHARS
 from calendar_app.core.config import load_config
+from calendar_app.core.filters import LAST_DAY, MAX_CHOSEN, MAX_QUERY_CHARS
 from calendar_app.web import pages
 from calendar_app.web.app import SECURITY_HEADERS, create_app
 from tests.conftest import ROOT, SAMPLE_EVENTS

@@ -38,10 +38,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..core.catalog import Filters
 from ..core.clock import Clock
 from ..core.config import SiteConfig
 from ..core.errors import ConfigError, Problem
+from ..core.filters import Filters
 from ..core.model import Event, as_instant
 from ..files.loadcache import library_versions
 from ..files.site import Site

@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..core.catalog import Catalog, Filters
+from ..core.catalog import Catalog
 from ..core.config import SiteConfig
+from ..core.filters import Filters
 from ..core.model import Event
 from .entries import entry, sessions
 from .eventpage import calendar_links, json_ld

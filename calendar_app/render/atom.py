@@ -12,7 +12,8 @@ from html import escape
 
 from feedgen.feed import FeedGenerator
 
-from ..core.catalog import Catalog, Filters
+from ..core.catalog import Catalog
+from ..core.filters import Filters
 from .entries import entry
 from .markdown import description_html, summary
 from .urls import SiteUrls

@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from ..core.catalog import Catalog, Filters
+from ..core.catalog import Catalog
 from ..core.config import Observance, SiteConfig
 from ..core.errors import FilterError
+from ..core.filters import Filters
 from ..core.model import Event, as_instant
 from .entries import (
     entry,

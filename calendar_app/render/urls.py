@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urlencode
 
-from ..core.catalog import Catalog, Filters
+from ..core.catalog import Catalog
 from ..core.config import SiteConfig
+from ..core.filters import Filters
 from ..core.model import normalize_tag
 
 Query = Iterable[tuple[str, str]]

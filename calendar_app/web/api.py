@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..core.catalog import Filters
 from ..core.errors import FilterError
+from ..core.filters import Filters
 from ..render.apidata import ErrorBody, ErrorDetail, EventDetail, EventList, event_detail, event_list
 from ..render.listing import PAGE_PARAMS, parse_page
 

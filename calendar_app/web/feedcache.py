@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from ..core.catalog import Catalog, Filters
+from ..core.catalog import Catalog
+from ..core.filters import Filters
 from ..core.model import Event
 from ..files.loadcache import ComponentCache
 from ..files.site import Site

@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..core.catalog import Filters
 from ..core.errors import FilterError
+from ..core.filters import Filters
 from ..render.ical.ics import CONTENT_TYPE, FeedBytes
 from .feedcache import FeedCache
 

@@ -23,8 +23,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from ..core.catalog import FILTER_PARAMS, Filters
 from ..core.errors import FilterError
+from ..core.filters import FILTER_PARAMS, Filters
 from ..files.site import Site
 from ..render.atom import render_atom
 from ..render.errorpage import NO_PAGE, error_context, not_found_context

@@ -11,6 +11,7 @@ another worker's lock on the queue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
@@ -59,11 +60,24 @@ def pending_item(request: Request, item_id: str, coordinator: Coordinator = Who)
     return _form(request, item, values, slugify(values.get("title", "")), general=general)
 
 
+# Each decision is a route declared for FastAPI (its address, the coordinator it needs) that hands
+# the work to a plain function run by `_decide`: the signatures repeat, the work does not.
+Decision = Callable[[Request, str, BackgroundTasks, Coordinator, Any], Response]
+
+
+async def _decide(
+    step: Decision, request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator
+) -> Response:
+    """`step` with the posted form, off the event loop: a decision waits for the queue's lock and
+    the disk, which should not hold up the pages this process serves."""
+    return await run_in_threadpool(step, request, item_id, tasks, coordinator, await posted_form(request))
+
+
 @router.post("/manage/pending/{item_id}")
 async def pending_save(
     request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator = Who
 ) -> Response:
-    return await run_in_threadpool(_pending_save, request, item_id, tasks, coordinator, await posted_form(request))
+    return await _decide(_pending_save, request, item_id, tasks, coordinator)
 
 
 def _pending_save(
@@ -106,7 +120,7 @@ def _pending_save(
 async def pending_reject(
     request: Request, item_id: str, tasks: BackgroundTasks, coordinator: Coordinator = Who
 ) -> Response:
-    return await run_in_threadpool(_pending_reject, request, item_id, tasks, coordinator, await posted_form(request))
+    return await _decide(_pending_reject, request, item_id, tasks, coordinator)
 
 
 def _pending_reject(
@@ -137,7 +151,7 @@ async def pending_mark_published(
 ) -> Response:
     """Mark an item as published by an event that is on the site already (made by hand, or
     published when the queue could not record it): the person who suggested it gets the link."""
-    return await run_in_threadpool(_mark_published, request, item_id, tasks, coordinator, await posted_form(request))
+    return await _decide(_mark_published, request, item_id, tasks, coordinator)
 
 
 def _mark_published(

@@ -34,8 +34,8 @@ from functools import cached_property
 
 from icalendar import Calendar, vDuration
 
-from ...core.catalog import Filters
 from ...core.config import SiteConfig
+from ...core.filters import Filters
 from ...core.model import Event
 from ..urls import feed_subscription, with_query
 from .timezones import vtimezone_bytes

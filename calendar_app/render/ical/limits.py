@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from ...core.catalog import Catalog, Filters
+from ...core.catalog import Catalog
 from ...core.clock import Clock
 from ...core.config import SiteConfig
 from ...core.errors import Problem, Severity
+from ...core.filters import Filters
 from ...core.model import Event
 from .ics import FEED_PATH, render_feed
 
