@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+TODAY  ?=
 
 .PHONY: serve test browser benchmark attacks soak golden fuzz audit clean lint typecheck imports package-check
 
+# `make serve PORT=8101 TODAY=2027-01-05`: another port, and a fixed "today" (as CALENDAR_TODAY does).
 serve: $(VENV)/.installed
-	$(BIN)/calendar-app serve --port $(PORT)
+	$(BIN)/calendar-app serve --port $(PORT)$(if $(TODAY), --today $(TODAY))
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -12,11 +12,26 @@
     return m[1] === "-" ? -minutes : minutes;
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"];
+
+  // The reader's clock written as the page writes the event's: "6 p.m.", "9:30 a.m.", "noon".
+  function clockText(d, suffix) {
+    var h = d.getHours(), m = d.getMinutes();
+    if (m === 0 && h === 12) { return "noon"; }
+    if (m === 0 && h === 0) { return "midnight"; }
+    var text = String(h % 12 || 12) + (m ? ":" + (m < 10 ? "0" : "") + m : "");
+    return suffix === false ? text : text + (h < 12 ? " a.m." : " p.m.");
+  }
+
+  function clockRange(start, end) {
+    var a = clockText(start), b = clockText(end);
+    var sameHalf = (start.getHours() < 12) === (end.getHours() < 12);
+    var plain = /[ap]\.m\.$/.test(a) && /[ap]\.m\.$/.test(b);
+    return (sameHalf && plain ? clockText(start, false) : a) + " - " + b;
+  }
+
   function localTimes() {
-    if (!window.Intl || !Intl.DateTimeFormat) { return; }
-    var clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-    var zoned = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
-    var day = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric" });
     var groups = new Map();
     document.querySelectorAll("time[data-local]").forEach(function (el) {
       var list = groups.get(el.parentNode) || [];
@@ -29,15 +44,16 @@
       var end = new Date(last.getAttribute("datetime"));
       var eventOffset = offsetOf(first.getAttribute("datetime"));
       if (isNaN(start.getTime()) || eventOffset === null) { return; }
+      // The reader keeps the event's time: nothing to add.
       if (-start.getTimezoneOffset() === eventOffset) { return; }
       var eventDay = first.getAttribute("datetime").slice(0, 10);
       var pad = function (n) { return (n < 10 ? "0" : "") + n; };
       var localDay = start.getFullYear() + "-" + pad(start.getMonth() + 1) + "-" + pad(start.getDate());
-      var text = (localDay !== eventDay ? day.format(start) + ", " : "");
-      text += (list.length > 1 && end.getTime() !== start.getTime()) ? clock.format(start) + " - " + zoned.format(end) : zoned.format(start);
+      var text = localDay !== eventDay ? MONTHS[start.getMonth()] + " " + start.getDate() + ", " : "";
+      text += (list.length > 1 && end.getTime() !== start.getTime()) ? clockRange(start, end) : clockText(start);
       var span = document.createElement("span");
       span.className = "local-time";
-      span.textContent = " (" + text + " your time)";
+      span.textContent = "\u00a0· " + text + " your time";
       last.insertAdjacentElement("afterend", span);
     });
   }

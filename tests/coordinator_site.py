@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from calendar_app.core.config import SiteConfig, load_config
 from calendar_app.desk.accounts import Accounts
+from calendar_app.desk.eventform import FORM_FIELDS, joined_when
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -131,7 +132,10 @@ def log_in(client: TestClient, identifier: str = "ana@example.org", password: st
 
 
 def form_of(client: TestClient, url: str) -> dict[str, str]:
-    """The values a form page shows (inputs, selects, textareas, ticked boxes), as a browser would post."""
+    """The values a form page shows (inputs, selects, textareas, ticked boxes), as a browser would post.
+
+    A start or end is also under its own name as the server reads it: the date and time joined.
+    """
     html = client.get(url).text
     values: dict[str, str] = {}
     for tag in re.finditer(r"<input\b[^>]*>", html):
@@ -148,6 +152,9 @@ def form_of(client: TestClient, url: str) -> dict[str, str]:
     for match in re.finditer(r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected', match.group(2))
         values[match.group(1)] = _unescape(chosen.group(1)) if chosen else ""
+    for field in FORM_FIELDS:
+        if field.kind == "when" and f"{field.name}.date" in values:
+            values[field.name] = joined_when(values, field.name)
     return values
 
 

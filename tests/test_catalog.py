@@ -146,16 +146,6 @@ def test_a_search_past_its_length_is_refused_by_name() -> None:
     assert caught.value.parameter == "q" and "at most 200" in caught.value.message
 
 
-def test_describe_names_a_filtered_feed() -> None:
-    f = query(("type", "webinar"), ("online", "true"), ("audience", "law enforcement"), ("region", "SC"))
-    assert f.describe(CONFIG) == "online webinars for law enforcement in SC"
-    g = query(("free", "true"), ("observance", "prevention-month"), ("q", "child"))
-    assert g.describe(CONFIG) == (
-        'free events for National Slavery and Human Trafficking Prevention Month matching "child"'
-    )
-    assert Filters().describe(CONFIG) == "events"
-
-
 def test_without_drops_one_filter() -> None:
     f = query(("type", "webinar"), ("online", "true"))
     assert f.without("types") == query(("online", "true"))

@@ -9,13 +9,14 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from calendar_app.cli.main import build_parser, main
-from calendar_app.core.config import SiteConfig
+from calendar_app.core.config import SiteConfig, load_config
 from calendar_app.core.loader import event_files, load_event_file
 from calendar_app.core.model import FIELD_NAMES
 
@@ -139,16 +140,33 @@ def test_validate_format_github(site: Path, capsys: pytest.CaptureFixture[str]) 
     assert "::error file=events/broken-yaml.md,line=7,col=7,title=event file::invalid YAML at column 7" in "\n".join(lines)
 
 
-def test_validate_reports_configuration_problems_with_the_events(
-    site: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_validate_reports_a_configuration_problem_alone(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copy(VALID / "hybrid.md", site / "events")
     (site / "calendar.toml").write_text('[site]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
-    code, out, _err = run(capsys, "validate")
-    assert code == 1
+    code, out, err = run(capsys, "validate")
+    assert code == 2
     assert out == (
         "calendar.toml:2: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as America/New_York\n"
     )
+    assert err == "1 configuration error(s); event files not checked\n"
+
+
+def test_a_mistyped_timezone_does_not_make_correct_events_wrong(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample configuration with one typo, over the sample events (one names its second observance)."""
+    _copy_tree(ROOT / "events", site / "events")
+    text = (ROOT / "calendar.toml").read_text(encoding="utf-8")
+    (site / "calendar.toml").write_text(text.replace('"America/New_York"', '"America/Chicgo"', 1), encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("timezone ="))
+    for fmt, expected in (
+        ("text", f"calendar.toml:{line}: timezone: unknown time zone 'America/Chicgo'"),
+        ("github", f"::error file=calendar.toml,line={line},title=timezone::timezone: unknown time zone"),
+    ):
+        code, out, _err = run(capsys, "validate", "--format", fmt)
+        assert code == 2
+        assert len(out.splitlines()) == 1 and out.startswith(expected)
+        assert "observance" not in out and "events/" not in out
 
 
 def test_events_and_config_options_choose_the_site(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,7 +180,7 @@ def test_events_and_config_options_choose_the_site(site: Path, capsys: pytest.Ca
 
 def test_a_named_configuration_that_is_missing(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _err = run(capsys, "validate", "--config", "nowhere.toml")
-    assert (code, out) == (1, "nowhere.toml: configuration file not found\n")
+    assert (code, out) == (2, "nowhere.toml: configuration file not found\n")
 
 
 def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -316,6 +334,54 @@ def test_new_asks_for_what_is_missing(
     assert event.fields.topics == ["tribal communities", "victim services"]
 
 
+def _at_a_terminal(site: Path, answers: list[str]) -> tuple[int, str]:
+    """`calendar-app new` in a process of its own whose input is a terminal, given `answers` line by line."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-c", "import sys; from calendar_app.cli.main import main; sys.exit(main())", "new"]
+    process = subprocess.Popen(command, cwd=site, stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    os.close(follower)
+    try:
+        os.write(leader, "".join(a + "\n" for a in answers).encode() + b"\x04")  # then end of input
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(leader)
+    return process.returncode, out.decode()
+
+
+def test_new_asks_again_for_an_invalid_answer_and_keeps_the_others(site: Path) -> None:
+    code, out = _at_a_terminal(site, [
+        "Roll Call Training",  # title
+        "trainig",  # type, misspelt
+        "training",  # asked again
+        "next Tuesday",  # start: not a date
+        "2027-03-02 14:00",  # asked again
+        "13:00",  # end: before the start
+        "15:30",  # asked again
+        "", "", "", "", "",  # time zone, venue, city, region, online url: no place
+        "", "Baltimore", "MD", "",  # the place asked for again: venue, city, region, online url
+        "", "", "", "",  # web page, sponsors, topics, audience
+    ])
+    assert code == 0, out
+    assert "Type, one of webinar, seminar, training, conference, workshop, meeting, observance (required): " in out
+    assert "type: unknown type 'trainig'; did you mean 'training'?" in out
+    assert "start: 'next Tuesday' is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)" in out
+    assert "end: ends before it starts (2027-03-02 13:00 <= 2027-03-02 14:00)" in out
+    assert ("location: the event has neither a location nor online details "
+            "Hint: give a venue or a city, or an online URL") in out
+    event = load_event_file(site / "events" / "2027" / "roll-call-training.md", site / "events", SiteConfig())
+    assert (event.fields.type, event.fields.start, event.fields.end) == ("training", "2027-03-02 14:00", "15:30")
+    assert event.location is not None and event.location.place() == "Baltimore, MD"
+
+
+def test_new_writes_nothing_when_the_input_ends_before_a_valid_answer(site: Path) -> None:
+    code, out = _at_a_terminal(site, ["Roll Call Training", "training", "next Tuesday"])
+    assert code == 1 and out.rstrip().endswith("calendar-app new: nothing was written"), out
+    assert "Traceback" not in out and list((site / "events").iterdir()) == []
+
+
 # --- schema, config-doc, help ----------------------------------------------------------------
 
 
@@ -350,6 +416,35 @@ def test_schema_accepts_the_readme_example_and_rejects_a_typo(capsys: pytest.Cap
     assert [e.message for e in validator.iter_errors(typo)] == [
         "Additional properties are not allowed ('strat' was unexpected)"
     ]
+
+
+def test_config_prints_every_setting_in_effect_and_loads_back(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (site / "calendar.toml").write_text('[site]\nname = "Midwest Trainings"\npage_size = 10\n', encoding="utf-8")
+    for argv, expected in (
+        (["config"], load_config(site / "calendar.toml")),
+        (["config", "--config", str(ROOT / "calendar.toml")], load_config(ROOT / "calendar.toml")),
+    ):
+        code, out, _err = run(capsys, *argv)
+        assert code == 0
+        printed = tomllib.loads(out)
+        assert set(printed["site"]) | {"base_url", "smtp_host", "smtp_username", "sponsors", "observances"} == set(
+            SiteConfig.model_fields
+        )  # every setting, defaults included; the unset ones as comments
+        (site / "printed.toml").write_text(out, encoding="utf-8")
+        again = load_config(site / "printed.toml")
+        assert again == expected and again.base_url_set == expected.base_url_set
+    assert printed["site"]["name"] == "Human Trafficking Trainings" and printed["site"]["hsts"] is True
+    assert len(printed["observances"]) == 2
+
+
+def test_config_keeps_a_configured_base_url(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (site / "calendar.toml").write_text('[site]\nbase_url = "https://trainings.example.org/"\n', encoding="utf-8")
+    _code, out, _err = run(capsys, "config")
+    assert tomllib.loads(out)["site"]["base_url"] == "https://trainings.example.org"
+    (site / "printed.toml").write_text(out, encoding="utf-8")
+    assert load_config(site / "printed.toml").base_url_set
 
 
 def test_config_doc_prints_every_setting(capsys: pytest.CaptureFixture[str]) -> None:

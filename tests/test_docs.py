@@ -7,11 +7,14 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
+from datetime import date
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -147,6 +150,72 @@ def test_the_benchmark_page_takes_the_newest_figures_for_each_size(tmp_path: Pat
     assert "| cold start: load and validate every file | 1,000 | 2.00 s |" in page
     assert "| cold start: load and validate every file | 10,000 | 1.00 s |" in page
     assert "up to 2026-12-01" in page
+
+
+# --- examples, as a newcomer follows them ---------------------------------------------------------
+
+
+def _new_example() -> list[str]:
+    """The `calendar-app new` command of the command-line page, as its words."""
+    page = (DOCS / "command-line.md").read_text(encoding="utf-8")
+    match = re.search(r"^\$ calendar-app (new .*?[^\\])$", page, re.MULTILINE | re.DOTALL)
+    assert match, "docs/command-line.md has no `calendar-app new` example"
+    return shlex.split(match.group(1).replace("\\\n", " "))
+
+
+def _api_create_example() -> dict[str, Any]:
+    """The body of the write API's create example on the coordinators' page."""
+    page = (DOCS / "coordinators.md").read_text(encoding="utf-8")
+    match = re.search(r"# Create.*?-d '(\{.*?\})'", page, re.DOTALL)
+    assert match, "docs/coordinators.md has no create example"
+    return dict(json.loads(match.group(1)))
+
+
+def test_the_two_ways_to_add_an_event_in_the_manual_can_both_be_followed(tmp_path: Path) -> None:
+    """`calendar-app new` as the command-line page shows it, then the API's create example: two events."""
+    from fastapi.testclient import TestClient
+
+    from calendar_app.cli.main import main
+    from calendar_app.core.config import load_config
+    from calendar_app.desk.accounts import Accounts
+    from calendar_app.web.app import create_app
+
+    from .coordinator_site import CHEAP
+
+    (tmp_path / "events").mkdir()
+    (tmp_path / "calendar.toml").write_text((ROOT / "calendar.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    options = ["--events", str(tmp_path / "events"), "--config", str(tmp_path / "calendar.toml")]
+    assert main([*_new_example(), *options]) == 0
+    config = load_config(tmp_path / "calendar.toml")
+    accounts = Accounts(tmp_path / config.coordinators_file, hasher=CHEAP)
+    accounts.add("Ana Ruiz", "ana@example.org", "correct horse battery staple")
+    token = accounts.issue_token("Ana Ruiz")[1]
+    client = TestClient(create_app(config, tmp_path / "events", watch=False, state_dir=tmp_path))
+    response = client.post("/api/events", json=_api_create_example(), headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.text
+    assert len(list((tmp_path / "events").rglob("*.md"))) == 2
+
+
+def test_the_json_api_example_is_what_the_sample_site_answers_on_its_day() -> None:
+    """The example names the day it was taken on, so its figures do not go stale."""
+    from fastapi.testclient import TestClient
+
+    from calendar_app.core.config import load_config
+    from calendar_app.web.app import create_app
+
+    page = (DOCS / "web-listing.md").read_text(encoding="utf-8").split("## The JSON API", 1)[1].split("\n## ", 1)[0]
+    today = re.search(r"--today (\d{4}-\d\d-\d\d)", page)
+    query = re.search(r"curl -s '(http://127\.0\.0\.1:8000)(/api/events\?[^']+)'", page)
+    assert today and query, "the JSON API example names no day, or no request"
+    config = load_config(ROOT / "calendar.toml")
+    app = create_app(config, ROOT / "events", today=date.fromisoformat(today.group(1)), watch=False, cache_dir=None)
+    answer = TestClient(app).get(query.group(2)).json()
+    shown = {key: re.search(rf'"{key}": ("[^"]*"|\d+)', page) for key in ("total", "pages", "slug", "when", "ics")}
+    assert {key: json.loads(m.group(1)) for key, m in shown.items() if m} == {
+        "total": answer["total"], "pages": answer["pages"], "slug": answer["events"][0]["slug"],
+        "when": answer["events"][0]["when"], "ics": answer["links"]["ics"],
+    }
+    assert config.base_url == query.group(1)  # what `calendar-app serve` names on its default port
 
 
 # --- the site ------------------------------------------------------------------------------------

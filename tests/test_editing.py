@@ -151,7 +151,14 @@ def test_changes_are_logged_when_there_is_no_git(editor: Editor, tmp_path: Path)
 
 def test_slugify() -> None:
     assert slugify("Child Sex Trafficking: Law Enforcement Response!") == "child-sex-trafficking-law-enforcement-response"
-    assert slugify("¿Qué?") == "qu" and slugify("!!!") == "event"
+    assert slugify("¿Qué?") == "que" and slugify("!!!") == "event"
+
+
+def test_slugify_transliterates_and_cuts_between_words() -> None:
+    title = "La trata laboral en el trabajo agrícola: identificación y apoyo a sobrevivientes"
+    assert slugify(title) == "la-trata-laboral-en-el-trabajo-agricola-identificacion-y"
+    assert slugify("Straße der Ærø-Fähre, Łódź") == "strasse-der-aero-fahre-lodz"
+    assert slugify("x" * 70) == "x" * 60  # one word longer than a slug: cut, as nothing else can be
 
 
 # --- nothing lost ------------------------------------------------------------------------------------

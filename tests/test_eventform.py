@@ -12,7 +12,10 @@ from calendar_app.desk.eventform import (
     data_from_values,
     empty_values,
     errors_by_field,
+    joined_when,
     values_from_data,
+    values_from_form,
+    when_parts,
 )
 
 
@@ -73,6 +76,33 @@ def test_problems_land_beside_their_controls() -> None:
                         BODY: ["the description contains control characters"],
                         "registration.url": ["must be a mapping"]}
     assert general == ["the file is too large"]
+
+
+def test_an_event_without_a_place_is_told_beside_where_in_the_forms_words() -> None:
+    problem = Problem("f.md", 6, "location", "the event has neither a location nor online details",
+                      "add `location:` (a venue) or `online:` (a link)",
+                      form_hint="fill in Where (a venue or city) or Online (a link, or tick Online event)")
+    by_field, general = errors_by_field([problem])
+    assert by_field == {"location.venue": [
+        "the event has neither a location nor online details "
+        "Hint: fill in Where (a venue or city) or Online (a link, or tick Online event)"]}
+    assert not general and "`" not in by_field["location.venue"][0]
+
+
+def test_a_start_is_posted_as_a_date_and_a_time_or_as_text() -> None:
+    assert joined_when({"start.date": "2027-04-06", "start.time": "13:00"}, "start") == "2027-04-06 13:00"
+    assert joined_when({"start.date": "2027-04-06", "start.time": ""}, "start") == "2027-04-06"
+    assert joined_when({"end.date": "", "end.time": "14:30"}, "end") == "14:30"  # on the start day
+    # The text, when filled in, is what the person meant: anything an event file takes.
+    posted = {"start": " 2027-04-06 13:00-05:00 ", "start.date": "2027-04-06", "start.time": "13:00"}
+    assert joined_when(posted, "start") == "2027-04-06 13:00-05:00"
+    assert values_from_form(posted)["start"] == "2027-04-06 13:00-05:00"
+    for value, parts in [("2027-04-06 13:00", ("2027-04-06", "13:00", "")), ("2027-04-06", ("2027-04-06", "", "")),
+                         ("14:30", ("", "14:30", "")), ("2027-04-06T13:00", ("", "", "2027-04-06T13:00")),
+                         ("2027-04-06 13:00:30", ("", "", "2027-04-06 13:00:30")), ("next Tuesday", ("", "", "next Tuesday"))]:
+        assert when_parts(value) == parts, value
+        day, clock, text = parts
+        assert joined_when({"x": text, "x.date": day, "x.time": clock}, "x") == value  # shown, posted back unchanged
 
 
 def test_choices_come_from_the_site_configuration() -> None:

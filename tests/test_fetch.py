@@ -10,6 +10,7 @@ while the first address was allowed.
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -202,3 +203,50 @@ def test_addresses_that_are_not_on_the_internet_are_refused(url: str, kind: str)
     with pytest.raises(FetchFailed) as refused:
         within(60, lambda: read_source(url))
     assert refused.value.reason.endswith(f", a {kind} address")
+
+
+# --- webcal:// on a site that serves only http ------------------------------------------------------
+
+
+def test_webcal_on_a_plain_http_site_falls_back_to_http_and_says_so(
+    server: Server, site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = server.url("/calendar.ics").replace("http://", "webcal://")
+    assert run_import(site, url, "--allow-host", "127.0.0.1") == 0
+    err = capsys.readouterr().err
+    assert "5 event(s) written, 0 skipped" in err
+    assert "note: fetched over http, which anyone on the way can read and change: " in err
+    assert "the site did not answer over https (the server does not speak https there" in err
+    assert server.asked == ["/calendar.ics"]  # the https attempt never got as far as a request
+
+
+def test_webcal_where_nothing_answers_says_what_was_tried(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"webcal://127.0.0.1:{port}/calendar.ics"
+    assert run_import(site, url, "--allow-host", "127.0.0.1") == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"calendar-app: {url}: the site did not answer over https (cannot connect to 127.0.0.1 "
+                          f"on port {port} (")
+    assert f"); tried http too: cannot connect to 127.0.0.1 on port {port} (" in err
+    assert "[SSL" not in err and not (site / "events").exists()
+
+
+def test_https_on_a_plain_http_site_is_told_in_words(server: Server) -> None:
+    url = server.url("/calendar.ics").replace("http://", "https://")
+    with pytest.raises(FetchFailed) as failed:
+        within(30, lambda: read_source(url, FetchPolicy(allowed_hosts=frozenset({"127.0.0.1"}))))
+    assert str(failed.value) == (
+        f"{url}: the server does not speak https there (wrong version number) "
+        "Hint: if the site serves only http, use its http:// address")
+    assert server.asked == []
+
+
+def test_webcal_is_not_retried_over_http_when_the_site_refuses(
+    server: Server, site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = server.url("/calendar.ics").replace("http://", "webcal://")
+    assert run_import(site, url) == 1  # a loopback address, not allowed: refused once, not tried again
+    assert "refused: 127.0.0.1 is at 127.0.0.1, a loopback address" in capsys.readouterr().err
+    assert server.asked == []

@@ -28,6 +28,7 @@ from calendar_app.core.model import Event
 from calendar_app.files.site import Site
 from calendar_app.render.ical.ics import feed_path, render_feed, subscribe_links
 from calendar_app.render.ical.limits import feed_size_problems
+from calendar_app.render.ical.vevent import published_sequence
 from calendar_app.web.feedcache import FeedCache
 
 from .conftest import DATA
@@ -107,7 +108,7 @@ def test_valid_file_round_trips_through_the_feed(path: Path, sample_config: Site
     vevent, parsed = loose.events[0], strict.events[0]
     assert str(vevent["UID"]) == parsed.uid == event.uid
     assert parsed.summary.endswith(event.title)
-    assert parsed.sequence == event.sequence
+    assert parsed.sequence == published_sequence(event) >= event.sequence
     assert parsed.url == f"{sample_config.base_url}/events/{event.slug}"
     assert parsed.organizer is not None
     assert as_utc(parsed.dtstart) == as_utc(event.start)  # (a datetime with fold=1 equals no other zone's)
@@ -257,6 +258,38 @@ def test_status_maps_to_rfc_5545(
     assert f"STATUS:{expected}\r\n".encode() in data
     _, strict = only_event(data)
     assert strict.events[0].summary == prefix + "Case Review"
+
+
+@pytest.mark.parametrize(
+    ("more", "expected"),
+    [("", 0), ("status: cancelled", 1), ("status: postponed", 1), ("status: cancelled\nsequence: 3", 3),
+     ("status: tentative", 0), ("sequence: 2", 2)],
+)
+def test_a_cancelled_or_postponed_event_is_published_as_a_revision(
+    tmp_path: Path, sample_config: SiteConfig, more: str, expected: int
+) -> None:
+    """A file cancelled by hand without a `sequence` still tells apps holding SEQUENCE:0 that it changed."""
+    path = write_online(tmp_path, "revised", "2027-05-04 10:00", more)
+    data = feed_of([load_event_file(path, tmp_path, sample_config)], sample_config)
+    loose, strict = only_event(data)
+    assert loose.events[0]["SEQUENCE"] == expected and strict.events[0].sequence == expected
+
+
+def test_a_feed_carries_what_a_re_import_needs_and_apps_still_read_it(tmp_path: Path, sample_config: SiteConfig) -> None:
+    path = write_event(tmp_path, "lists", (
+        "title: Lists\ntype: webinar\nstart: 2027-05-04 10:00\nonline: true\nlanguage: es\n"
+        "sponsors: [OVC]\naudience: ['law enforcement', 'courts, judges']\naccessibility: [captions, asl]"),
+        "Plain words, no markup.\n")
+    marked = write_event(tmp_path, "marked", "title: Marked\ntype: webinar\nstart: 2027-05-05 10:00\nonline: true",
+                         "Some **bold** words; a [link](https://www.example.org/a).\n")
+    events = [load_event_file(p, tmp_path, sample_config) for p in (path, marked)]
+    data = feed_of(events, sample_config)
+    assert b"X-CALENDAR-AUDIENCE:courts\\, judges\r\n" in data and b"X-CALENDAR-ACCESSIBILITY:asl\r\n" in data
+    loose, strict = parse_both(data)
+    plain, rich = sorted(loose.events, key=lambda e: str(e["SUMMARY"]))
+    assert "bold words" in str(rich["DESCRIPTION"]) and "**" not in str(rich["DESCRIPTION"])
+    assert "X-CALENDAR-DESCRIPTION" not in plain and "X-CALENDAR-DESCRIPTION" not in rich  # not every description twice
+    assert {e.summary for e in strict.events} == {"Lists", "Marked"}
 
 
 def test_recurring_event_keeps_rrule_and_exdate_in_the_form_of_dtstart(sample_config: SiteConfig) -> None:

@@ -18,8 +18,11 @@ from ical.types.recur import Recur
 from calendar_app.cli.main import main
 from calendar_app.core.config import load_config
 from calendar_app.core.loader import load_events
+from calendar_app.core.model import Event
 from calendar_app.desk.importer import ImportOptions, import_calendar
 from calendar_app.render.ical.ics import render_feed
+from calendar_app.render.plaintext import markdown_to_text
+from calendar_app.render.urls import SiteUrls
 
 from .coordinator_site import ROOT
 
@@ -178,7 +181,7 @@ END:VCALENDAR\r
     assert "not carried over: ATTENDEE, GEO, VALARM" in workshop.notes
     assert workshop.path.read_text().count("type: workshop") == 1
     assert outcomes["No place given"].skipped == (
-        "does not validate: title: the event has neither a location nor online details")
+        "does not validate: location: the event has neither a location nor online details")
     assert outcomes["Broken dates"].path is None  # an end before the start is never written
     assert len(list((tmp_path / "events").rglob("*.md"))) == 1
 
@@ -196,7 +199,69 @@ def test_the_import_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(argv) == 0
     out = capsys.readouterr()
     assert "wrote " in out.out and "5 event(s) written, 0 skipped" in out.err
-    assert main(argv) == 1  # everything skipped: nothing new
-    assert "already on the site (same uid)" in capsys.readouterr().out
+    assert main(argv) == 0  # nothing new is no failure
+    out = capsys.readouterr()
+    assert "already on the site (same uid)" in out.out and "(5 already on the site)" in out.err
+    assert main([*argv, "--dry-run"]) == 0
+    assert "0 event(s) to write, 5 skipped (5 already on the site)" in capsys.readouterr().err
     assert main(["import", str(tmp_path / "missing.ics"), "--events", str(events)]) == 1
     assert "cannot read it" in capsys.readouterr().err
+
+
+# --- the site's own feed, read back ----------------------------------------------------------------
+
+
+def _sample_events() -> list[Event]:
+    return load_events(ROOT / "events", CONFIG).events
+
+
+def test_the_sites_own_feed_round_trips_field_for_field(tmp_path: Path) -> None:
+    originals = {e.uid: e for e in _sample_events()}
+    feed = render_feed(originals.values(), CONFIG, today=date(2026, 11, 23))
+    outcomes = import_calendar(feed, tmp_path / "events", CONFIG, ImportOptions())
+    assert [(o.title, o.skipped) for o in outcomes if o.skipped] == []
+    loaded = load_events(tmp_path / "events", CONFIG)
+    assert loaded.problems == []
+    imported = {e.uid: e for e in loaded.events}
+    assert imported.keys() == originals.keys()
+    for uid, original in originals.items():
+        copy, f, g = imported[uid], original.fields, imported[uid].fields
+        assert (copy.title, copy.type, copy.status, g.status_note) == (
+            original.title, original.type, original.status, f.status_note), uid
+        assert (copy.start, copy.end, copy.all_day, g.repeat is None) == (
+            original.start, original.end, original.all_day, f.repeat is None), uid
+        assert (g.sponsors, g.topics, g.audience, g.accessibility) == (
+            f.sponsors, f.topics, f.audience, f.accessibility), uid
+        assert copy.language == original.language, uid
+        # The description comes back as the plain text the feed carries (Markdown is not sent twice).
+        assert copy.body.strip() == markdown_to_text(original.body).strip(), uid
+        assert (g.online is None, g.location is None) == (f.online is None, f.location is None), uid
+        assert g.url == (f.url or SiteUrls(CONFIG.base_url).permalink(original.slug)), uid  # else the page there
+
+
+def test_the_sites_own_feed_gives_titles_without_status_and_readable_file_names(tmp_path: Path) -> None:
+    feed = render_feed(_sample_events(), CONFIG, today=date(2026, 11, 23))
+    outcomes = {o.uid: o for o in import_calendar(feed, tmp_path / "events", CONFIG, ImportOptions())}
+    spanish = next(o for o in outcomes.values() if o.title.startswith("La trata laboral"))
+    assert spanish.path is not None
+    assert spanish.path.name == "la-trata-laboral-en-el-trabajo-agricola-identificacion-y.md"
+    text = spanish.path.read_text(encoding="utf-8")
+    assert "language: es\n" in text and "accessibility: [captions, interpretation]\n" in text
+    assert "online:\n  url: https://www.example.org/unirse/trata-agricola\n  platform: Zoom\n" in text
+    assert "Details:" not in text and "Sponsors:" not in text and "totalmente en español" in text
+    cancelled = outcomes["task-force-data-roundtable@calendar.example.org"]
+    assert cancelled.path is not None and cancelled.title == "Task Force Data Collection and Reporting Roundtable"
+    text = cancelled.path.read_text(encoding="utf-8")
+    assert "\nstatus: cancelled\nstatus_note: Cancelled because of a scheduling conflict" in text
+    assert "Cancelled:" not in text and "This event is" not in text
+
+
+def test_the_sites_own_feed_imported_again_is_nothing_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = tmp_path / "calendar.ics"
+    feed.write_bytes(render_feed(_sample_events(), CONFIG, today=date(2026, 11, 23)))
+    argv = ["import", str(feed), "--events", str(ROOT / "events"), "--config", str(ROOT / "calendar.toml")]
+    assert main([*argv, "--dry-run"]) == 0
+    count = len(_sample_events())
+    assert f"0 event(s) to write, {count} skipped ({count} already on the site)" in capsys.readouterr().err

@@ -274,10 +274,40 @@ def test_field_errors_appear_beside_their_fields_and_what_was_typed_stays(site: 
     error = re.search(r'<ul class="field-errors" id="f-end-error">(.*?)</ul>', response.text, re.S)
     assert error and "ends before it starts" in error.group(1)
     assert 'aria-describedby="f-end-help f-end-error"' in response.text
-    assert 'value="Kept Title"' in response.text and 'value="2027-04-05 12:00"' in response.text
+    assert 'value="Kept Title"' in response.text
+    assert 'name="end.date" value="2027-04-05"' in response.text and 'name="end.time" value="12:00"' in response.text
     assert "What inspectors can see that others miss." in response.text
     assert "1 problem: nothing was saved" in response.text
     assert site.files() == before
+
+
+def test_an_event_without_a_place_is_told_beside_where_not_title(site: DeskSite) -> None:
+    response = site.client.post("/manage/new", data=new_event(site, online="", **{"online.url": ""}))
+    assert response.status_code == 422
+    error = re.search(r'<ul class="field-errors" id="f-location-venue-error">(.*?)</ul>', response.text, re.S)
+    assert error and "neither a location nor online details" in error.group(1)
+    assert "fill in Where (a venue or city) or Online" in error.group(1) and "`" not in error.group(1)
+    assert 'id="f-title-error"' not in response.text
+    assert '<a href="#f-location-venue">Venue</a>: the event has neither' in response.text
+
+
+def test_dates_and_times_are_native_controls_with_a_text_for_the_rest(site: DeskSite) -> None:
+    page = site.client.get("/manage/new").text
+    assert '<input type="date" id="f-start" name="start.date"' in page
+    assert '<input type="time" id="f-start-time" name="start.time"' in page
+    assert '<input type="text" id="f-start-text" name="start"' in page
+    assert '<input type="date" id="f-registration-deadline" name="registration.deadline"' in page
+    for legend in ("What", "When", "Where", "Online", "Registration", "Organizer", "Description"):
+        assert f"<legend>{legend}</legend>" in page
+    data = new_event(site, start="", end="", title="Posted in Parts")
+    data.update({"start.date": "2027-04-06", "start.time": "13:00", "end.time": "14:30"})
+    response = site.client.post("/manage/new", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    assert "start: 2027-04-06 13:00\nend: '14:30'\n" in site.text("posted-in-parts")
+    # What the native controls cannot hold is typed out, and shown again as typed.
+    data = new_event(site, start="2027-04-06 13:00-05:00", title="With an Offset", action="preview")
+    page = site.client.post("/manage/new", data=data).text
+    assert '<details class="when-text" open>' in page and 'name="start" value="2027-04-06 13:00-05:00"' in page
 
 
 BAD_INPUT = [

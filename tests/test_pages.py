@@ -222,7 +222,8 @@ def test_highlight_tells_what_when_and_how_to_follow() -> None:
     shown = text(section.group(0))
     assert "National Slavery and Human Trafficking Prevention Month" in shown
     assert "January 11, 2027: National Human Trafficking Awareness Day" in shown
-    assert "Prevention Month Wednesdays" in shown
+    assert "Prevention Month Wednesdays" not in shown  # listed below with the other events, once
+    assert "Subscribe to its events" in shown
     assert 'href="webcal://127.0.0.1:8000/observances/prevention-month.ics"' in section.group(0)
     assert 'href="/observances/prevention-month"' in section.group(0)
     assert 'id="highlight-prevention-month"' not in sample_client(JANUARY).get("/?type=webinar").text
@@ -487,3 +488,57 @@ def test_atom_feed_of_upcoming_events() -> None:
     assert first.find(f"{ATOM}title").text == "Screening Runaway and Homeless Youth for Trafficking Experiences"  # type: ignore[union-attr]
     assert first.find(f"{ATOM}link").get("href") == "http://127.0.0.1:8000/events/screening-runaway-homeless-youth"  # type: ignore[union-attr]
     assert sample_client().get("/feed.atom?type=nope").status_code == 400
+
+
+# --- filters in words, boolean spellings, the way to suggest -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "summary", "feed_name"),
+    [
+        ("accessibility=asl", "upcoming events with ASL interpretation.", "events with ASL interpretation"),
+        ("language=es", "1 upcoming event in Spanish (español).", "events in Spanish (español)"),
+        ("online=false", "upcoming events in person.", "events in person"),
+    ],
+)
+def test_filter_summaries_use_the_forms_labels(query: str, summary: str, feed_name: str) -> None:
+    client = sample_client()
+    shown = results_count(client.get("/?" + query).text)
+    assert shown.endswith(summary) and "asl." not in shown and "language es" not in shown
+    feed = client.get("/calendar.ics?" + query).text.replace("\r\n ", "")
+    assert f"X-WR-CALNAME:Human Trafficking Trainings: {feed_name}\r\n" in feed
+
+
+@pytest.mark.parametrize("spelling", ["true", "TRUE", "yes", "1", "on"])
+def test_online_and_free_take_the_documented_spellings_of_yes(spelling: str) -> None:
+    client = sample_client()
+    expected = results_count(client.get("/?online=true&free=true").text)
+    response = client.get(f"/?online={spelling}&free={spelling}")
+    assert response.status_code == 200 and results_count(response.text) == expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "truthy", "y"])
+def test_online_and_free_refuse_anything_else(value: str) -> None:
+    client = sample_client()
+    for name in ("online", "free"):
+        response = client.get(f"/?{name}={value}")
+        assert response.status_code == 400 and "is not true or false" in text(response.text)
+        assert client.get(f"/api/events?{name}={value}").status_code == 400
+
+
+def test_suggest_an_event_is_linked_from_every_page_and_an_empty_listing() -> None:
+    client = sample_client()
+    for path in ("/", "/subscribe", "/events/fy-2027-ecm-pre-application-webinar", "/nowhere"):
+        assert '<a href="/suggest">Suggest an event</a>' in client.get(path).text, path
+    empty = client.get("/?q=nothing-matches-this").text
+    assert "Know of a training that belongs here?" in text(empty)
+    assert client.get("/suggest").status_code == 200
+
+
+def test_no_suggest_link_when_suggestions_are_off(tmp_path: Path) -> None:
+    from calendar_app.core.config import load_config
+
+    config = load_config(ROOT / "calendar.toml").model_copy(update={"allow_suggestions": False})
+    client = sample_client(config=config)
+    for path in ("/", "/?q=nothing-matches-this", "/subscribe"):
+        assert "/suggest" not in client.get(path).text, path

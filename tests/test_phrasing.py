@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_app.core.config import SiteConfig
+from calendar_app.core.filters import Filters
 from calendar_app.core.loader import load_event_file
 from calendar_app.core.model import Event
 from calendar_app.render.phrasing import (
     clock_range_text,
     clock_text,
     date_range_parts,
+    filters_text,
     full_when,
     listing_line,
     place_text,
@@ -130,3 +132,32 @@ def test_event_past_midnight_is_one_day(tmp_path: Path) -> None:
 def test_observance_without_a_place(tmp_path: Path) -> None:
     event = make_event(tmp_path, "title: Awareness Day\ntype: observance\nstart: 2027-01-11")
     assert text_of(listing_line(event, event.start, event.end)) == "January 11, 2027"
+
+
+def filters_of(*items: tuple[str, str]) -> Filters:
+    return Filters.from_query(list(items), SiteConfig())
+
+
+def test_filters_in_words_name_a_filtered_feed() -> None:
+    config = SiteConfig()
+    f = filters_of(("type", "webinar"), ("online", "true"), ("audience", "law enforcement"), ("region", "SC"))
+    assert filters_text(f, config) == "online webinars for law enforcement in SC"
+    g = filters_of(("free", "true"), ("observance", "prevention-month"), ("q", "child"))
+    assert filters_text(g, config) == (
+        'free events for National Slavery and Human Trafficking Prevention Month matching "child"'
+    )
+    assert filters_text(Filters(), config) == "events"
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ((("accessibility", "asl"),), "events with ASL interpretation"),
+        ((("accessibility", "asl"), ("accessibility", "captions")), "events with ASL interpretation and captions"),
+        ((("language", "es"),), "events in Spanish (español)"),
+        ((("online", "false"),), "events in person"),
+        ((("type", "training"), ("online", "false")), "trainings in person"),
+    ],
+)
+def test_filters_in_words_use_the_forms_labels(items: tuple[tuple[str, str], ...], expected: str) -> None:
+    assert filters_text(filters_of(*items), SiteConfig()) == expected

@@ -93,7 +93,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     policy = FetchPolicy(allow_private=args.allow_private, allowed_hosts=frozenset(args.allow_host),
                          deadline_seconds=args.deadline)
-    outcomes = import_calendar(read_source(args.source, policy), Path(args.events), config, options)
+    fetched: list[str] = []
+    data = read_source(args.source, policy, fetched)
+    for note in fetched:
+        print(f"calendar-app import: note: {note}", file=sys.stderr)
+    outcomes = import_calendar(data, Path(args.events), config, options)
     written = 0
     for outcome in outcomes:
         if outcome.path is not None:
@@ -104,8 +108,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         for note in outcome.notes:
             print(f"    note: {note}")
     skipped = len(outcomes) - written
-    print(f"{written} event(s) {'to write' if args.dry_run else 'written'}, {skipped} skipped", file=sys.stderr)
-    return 1 if skipped and not written else 0
+    present = sum(o.present for o in outcomes)
+    print(f"{written} event(s) {'to write' if args.dry_run else 'written'}, {skipped} skipped"
+          + (f" ({present} already on the site)" if present else ""), file=sys.stderr)
+    # Events the site has already are no failure: a feed imported again, with nothing new, exits 0.
+    return 1 if skipped > present and not written else 0
 
 
 def register_commands(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -18,7 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..core.config import DEFAULT_CONFIG_NAME, SiteConfig, settings_table
+from ..core.config import DEFAULT_CONFIG_NAME, SiteConfig, base_url_warning, for_server, served_url, settings_table
+from ..core.configtoml import config_toml
 from ..core.errors import CalendarError, ConfigError, EventFileError, Problem, Severity
 from ..core.loader import SLUG, event_files, load_event_file, load_events
 from ..core.model import json_schema
@@ -41,7 +42,7 @@ def _format_problems(problems: list[Problem], fmt: str) -> str:
             level = "warning" if p.severity is Severity.WARNING else "error"
             where = f"file={_escape(p.path, True)}" + (f",line={p.line}" if p.line else "")
             where += f",col={p.column}" if p.column else ""
-            text = (f"{p.field}: " if p.field else "") + p.explained
+            text = (f"{p.field}: " if p.field else "") + p.message + (f" Hint: {p.hint}" if p.hint else "")
             lines.append(f"::{level} {where},title={_escape(p.field or 'event file', True)}::{_escape(text)}")
         return "\n".join(lines)
     return "\n".join(str(p) for p in problems)
@@ -58,8 +59,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         config = read_config(args)
     except ConfigError as exc:
-        problems.extend(exc.problems)
-        config = SiteConfig()
+        # Checked against the defaults instead, correct files would fail on the site's own
+        # vocabulary (its observances, types, sponsors): report the configuration alone.
+        print(_format_problems(exc.problems, args.format))
+        if args.format == "text":
+            print(f"{len(exc.problems)} configuration error(s); event files not checked", file=sys.stderr)
+        return 2
     targets = [Path(p) for p in args.paths] or [Path(args.events)]
     count = 0
     for target in targets:
@@ -109,18 +114,26 @@ _NEW_FIELDS: list[tuple[str, str, bool]] = [
 def cmd_new(args: argparse.Namespace) -> int:
     config = read_config(args)
     answers: dict[str, str] = {}
-    interactive = sys.stdin.isatty() and not args.no_input
-    for name, prompt, required in _NEW_FIELDS:
-        value = getattr(args, name)
-        if value is None and interactive:
-            value = input(f"{prompt}{' (required)' if required else ''}: ").strip() or None
-        if value is None and required:
-            print(f"calendar-app new: --{name.replace('_', '-')} is required", file=sys.stderr)
-            return 2
-        if value is not None:
-            answers[name] = value
-    data = _front_matter_from_answers(answers, config)
     body = args.description or ""
+    interactive = sys.stdin.isatty() and not args.no_input
+    try:
+        for name, _prompt, required in _NEW_FIELDS:
+            value = getattr(args, name)
+            if value is None and interactive:
+                value = _ask(name, config)
+            if value is None and required:
+                print(f"calendar-app new: --{name.replace('_', '-')} is required", file=sys.stderr)
+                return 2
+            if value is not None:
+                answers[name] = value
+            if interactive:
+                _ask_again(answers, body, config, after=name)
+        if interactive:
+            _ask_again(answers, body, config)
+    except EOFError:  # the input ended before every answer was valid
+        print("\ncalendar-app new: nothing was written", file=sys.stderr)
+        return 1
+    data = _front_matter_from_answers(answers, config)
     slug = args.slug or slugify(answers["title"])
     if not SLUG.fullmatch(slug):  # match() would let a trailing line break through
         print(f"calendar-app new: slug {slug!r} is not lowercase letters, digits and hyphens", file=sys.stderr)
@@ -151,15 +164,72 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+# Which question a problem of the file is about, when its field is not the question's name.
+_QUESTION_OF_FIELD = {
+    "location.venue": "venue", "location.city": "city", "location.region": "region",
+    "online": "online_url", "online.url": "online_url",
+}
+_PLACE_QUESTIONS = ("venue", "city", "region", "online_url")  # a missing place: any of them answers it
+_NEW_QUESTIONS = {name: (prompt, required) for name, prompt, required in _NEW_FIELDS}
+
+
+def _ask(name: str, config: SiteConfig, current: str | None = None) -> str | None:
+    """One answer typed at the terminal (None for an empty optional one); a required one is asked until given."""
+    prompt, required = _NEW_QUESTIONS[name]
+    if name == "type":
+        prompt += f", one of {', '.join(config.types)}"
+    shown = f"{prompt}{' (required)' if required else ''}{f' [{current}]' if current else ''}: "
+    while True:
+        value = input(shown).strip()
+        if value or not required:
+            return value or None
+        print(f"  {prompt.split(' (')[0]} is required.", file=sys.stderr)
+
+
+def _questions_for(problem: Problem) -> tuple[str, ...]:
+    """The questions whose answers a problem of the file asks for again (none: reported at the end)."""
+    field = re.sub(r"\[\d+\]", "", problem.field or "")
+    if field == "location":
+        return _PLACE_QUESTIONS
+    name = _QUESTION_OF_FIELD.get(field, field)
+    return (name,) if name in _NEW_QUESTIONS else ()
+
+
+def _ask_again(answers: dict[str, str], body: str, config: SiteConfig, after: str | None = None) -> None:
+    """Ask again, with the problem's message, each answer that makes the file invalid.
+
+    With `after`, only the problems that this question (the last of its group) settles; without,
+    every problem that some question can settle, once all have been asked.
+    """
+    while True:
+        text = render_event_file(_front_matter_from_answers(answers, config), body)
+        problems = [
+            p for p in _check_text(text, Path("new.md"), Path("."), config)
+            if (questions := _questions_for(p)) and (after is None or questions[-1] == after)
+        ]
+        if not problems:
+            return
+        for problem in problems:
+            questions = _questions_for(problem)
+            hint = "give a venue or a city, or an online URL" if questions == _PLACE_QUESTIONS else problem.hint
+            print(f"  {problem.field}: {problem.message}" + (f" Hint: {hint}" if hint else ""), file=sys.stderr)
+        for name in dict.fromkeys(q for p in problems for q in _questions_for(p)):
+            value = _ask(name, config, answers.get(name))
+            if value is None:
+                answers.pop(name, None)
+            else:
+                answers[name] = value
+
+
 def _front_matter_from_answers(answers: dict[str, str], config: SiteConfig) -> dict[str, Any]:
     def tags(key: str) -> list[str]:
         return [t.strip() for t in answers.get(key, "").split(",") if t.strip()]
 
     location = {k: answers[k] for k in ("venue", "city", "region") if k in answers}
-    data: dict[str, Any] = {
-        "title": answers["title"],
-        "type": answers["type"],
-        "start": answers["start"],
+    data: dict[str, Any] = {  # while questions are asked, the ones to come are still missing
+        "title": answers.get("title"),
+        "type": answers.get("type"),
+        "start": answers.get("start"),
         "end": answers.get("end"),
         "timezone": answers.get("timezone"),
         "location": location or None,
@@ -191,6 +261,12 @@ def _check_text(text: str, target: Path, events_dir: Path, config: SiteConfig) -
 
 def cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    path = config_path(args)
+    print(config_toml(read_config(args), str(path) if path else None), end="")
     return 0
 
 
@@ -233,6 +309,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..web.app import create_app
 
     config = read_config(args)
+    warning = base_url_warning(config, args.host, args.port)
+    if warning is not None:
+        where = f"{config_path(args)}: " if config_path(args) else ""
+        print(f"warning: {where}{warning}", file=sys.stderr)
+    # Links follow the address served unless base_url is configured; never a request's Host
+    # header, which anyone may set and which pages and feeds cached for everyone would keep.
+    config = for_server(config, served_url(args.host, args.port))
     state_dir = (config_path(args) or Path(DEFAULT_CONFIG_NAME)).absolute().parent  # accounts, queue: beside it
     cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     if args.workers > 1:
@@ -254,7 +337,10 @@ def _serve_workers(args: argparse.Namespace, state_dir: Path, cache_dir: Path | 
     from ..files.loadcache import ENV_VAR as CACHE_VAR
     from ..web import asgi
 
-    settings = {asgi.ENV_EVENTS: str(Path(args.events).absolute()), asgi.ENV_STATE: str(state_dir)}
+    settings = {
+        asgi.ENV_EVENTS: str(Path(args.events).absolute()), asgi.ENV_STATE: str(state_dir),
+        asgi.ENV_SERVED_URL: served_url(args.host, args.port),
+    }
     if config_path(args) is not None:
         settings[asgi.ENV_CONFIG] = str(config_path(args).absolute())  # type: ignore[union-attr]
     if cache_dir is None:
@@ -316,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of the front matter")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("config", parents=[common], help="print the configuration in effect, defaults included, as TOML")
+    p.set_defaults(func=cmd_config)
 
     p = sub.add_parser("config-doc", parents=[common], help="print the table of settings (as in the manual)")
     p.set_defaults(func=cmd_config_doc)

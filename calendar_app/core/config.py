@@ -12,6 +12,7 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,6 +22,7 @@ from .readfile import read_regular_text
 from .zones import check_zone_name
 
 DEFAULT_CONFIG_NAME = "calendar.toml"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 
@@ -144,8 +146,11 @@ class SiteConfig(_Strict):
         description="One sentence on what the calendar holds.",
     )
     base_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Public address of the site, without a trailing slash; used in feeds and links.",
+        default=DEFAULT_BASE_URL,
+        description=(
+            "Public address of the site, without a trailing slash; used in feeds and links. Unset, "
+            "`calendar-app serve` uses the address it listens on (`http://<host>:<port>`)."
+        ),
     )
     hsts: bool = Field(
         default=True,
@@ -262,11 +267,71 @@ class SiteConfig(_Strict):
         return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
 
     @property
+    def base_url_set(self) -> bool:
+        """Whether the configuration names `base_url` (else the server uses the address it listens on)."""
+        return "base_url" in self.model_fields_set
+
+    @property
     def sponsor_names(self) -> dict[str, str]:
         return {s.id: s.name for s in self.sponsors}
 
     def observance(self, observance_id: str) -> Observance | None:
         return next((o for o in self.observances if o.id == observance_id), None)
+
+
+def served_url(host: str, port: int) -> str:
+    """The address of a server listening on `host` and `port`, as a browser on this machine writes it.
+
+    Listening on every interface (`0.0.0.0`, `::`) names the loopback address: nothing else
+    about the machine's public name is known without trusting a request's `Host` header.
+    """
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def for_server(config: SiteConfig, url: str) -> SiteConfig:
+    """`config` with `url` as its base_url, unless the configuration names one."""
+    if config.base_url_set:
+        return config
+    try:
+        return SiteConfig.model_validate({**config.model_dump(exclude_unset=True), "base_url": url})
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ConfigError([Problem(url, None, "base_url", message)]) from None
+
+
+def base_url_warning(config: SiteConfig, host: str, port: int) -> str | None:
+    """One line when the links will not lead where the server listens, else None.
+
+    That is a configured base_url on this machine other than the address served, or no base_url
+    while listening on every interface. A public base_url (a reverse proxy in front) is left
+    alone: it differs from the address listened on by design.
+    """
+    served = served_url(host, port)
+    everywhere = host in ("", "0.0.0.0", "::")
+    if not config.base_url_set:
+        if everywhere:
+            return f"base_url: unset, so links name {served}, which other machines cannot reach Hint: set base_url"
+        return None
+    parts = urlsplit(config.base_url)
+    if not _is_loopback(parts.hostname or ""):
+        return None
+    named_port = parts.port or (443 if parts.scheme == "https" else 80)
+    if named_port == port and (_is_loopback(host) or everywhere):
+        return None
+    return (
+        f"base_url: {config.base_url} is not where the server listens ({served}), yet links and feeds name it "
+        "Hint: remove base_url to follow the address served, or change it"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def load_config(path: Path | None) -> SiteConfig:

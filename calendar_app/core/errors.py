@@ -28,11 +28,13 @@ class Problem:
     hint: str | None = None
     column: int | None = None
     severity: Severity = Severity.ERROR
+    form_hint: str | None = None  # the hint in a form's words (its sections), where `hint` names YAML keys
 
     @property
     def explained(self) -> str:
-        """The message and its hint, as a page shows the problem beside what it is about."""
-        return self.message + (f" Hint: {self.hint}" if self.hint else "")
+        """The message and its hint, as a form shows the problem beside what it is about."""
+        hint = self.form_hint or self.hint
+        return self.message + (f" Hint: {hint}" if hint else "")
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"

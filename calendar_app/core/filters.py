@@ -160,35 +160,6 @@ class Filters:
         changes: dict[str, Any] = {attr: value}
         return replace(self, **changes)
 
-    def describe(self, config: SiteConfig) -> str:
-        """Words for a filtered feed's name: 'webinars for law enforcement in SC'."""
-        kinds = " and ".join(_plural(t) for t in self.types) or "events"
-        if self.online is True:
-            kinds = "online " + kinds
-        if self.free:
-            kinds = "free " + kinds
-        parts = [kinds]
-        if self.topics:
-            parts.append("on " + ", ".join(self.topics))
-        if self.audience:
-            parts.append("for " + ", ".join(self.audience))
-        if self.sponsors:
-            parts.append("by " + ", ".join(self.sponsors))
-        if self.regions:
-            parts.append("in " + ", ".join(self.regions))
-        if self.languages:
-            parts.append("in language " + ", ".join(self.languages))
-        if self.accessibility:
-            parts.append("with " + ", ".join(self.accessibility))
-        if self.observance:
-            observance = config.observance(self.observance)
-            parts.append("for " + (observance.name if observance else self.observance))
-        if self.q:
-            parts.append(f'matching "{self.q}"')
-        if self.start or self.end:
-            parts.append(f"from {self.start or '…'} to {self.end or '…'}")
-        return " ".join(parts)
-
 
 _PARAM_OF = {attr: param for param, attr in _LIST_PARAMS.items()}
 EXACT_FACETS = {"languages", "accessibility"}  # compared as written; the other tags as `normalize_tag` does
@@ -232,10 +203,6 @@ def _default_of(attr: str) -> object:
         if f.name == attr:
             return f.default
     raise KeyError(attr)
-
-
-def _plural(kind: str) -> str:
-    return kind if kind.endswith("s") else kind + "s"
 
 
 # -------------------------------------------------------------------------------------------

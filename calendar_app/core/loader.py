@@ -146,10 +146,12 @@ def _model_problems(exc: EventInvalid, front: FrontMatter, shown: str) -> list[P
     return [
         Problem(
             shown,
-            front.body_line if p.path == ("body",) else front.line_of(p.path) or 1,
+            # A key the file lacks (`location`) is reported where it would be added.
+            front.body_line if p.path == ("body",) else front.line_of(p.path) or front.end_line or 1,
             None if p.path == ("body",) else dotted(p.path),
             p.message,
             p.hint,
+            form_hint=p.form_hint,
         )
         for p in exc.problems
     ]

@@ -272,6 +272,7 @@ class FieldProblem:
     path: tuple[str | int, ...]
     message: str
     hint: str | None = None
+    form_hint: str | None = None  # the hint in the form's words, where the file's would name YAML keys
 
 
 class EventInvalid(Exception):
@@ -427,11 +428,17 @@ def build_event(
     """Check what one field cannot check alone (vocabularies, time order, rules) and build the Event."""
     problems: list[FieldProblem] = []
 
-    def fail(path_: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
-        problems.append(FieldProblem(path_, message, hint))
+    def fail(path_: tuple[str | int, ...], message: str, hint: str | None = None, form_hint: str | None = None) -> None:
+        problems.append(FieldProblem(path_, message, hint, form_hint))
 
     if fields.location is None and fields.online is None and fields.type != "observance":
-        fail(("title",), "the event has neither a location nor online details", "add `location:` or `online:`")
+        # Reported on `location`, the key to add: a file without one points at the end of its front matter.
+        fail(
+            ("location",),
+            "the event has neither a location nor online details",
+            "add `location:` (a venue) or `online:` (a link)",
+            "fill in Where (a venue or city) or Online (a link, or tick Online event)",
+        )
     if fields.status_note and fields.status in (Status.SCHEDULED,):
         fail(("status_note",), "a status note needs status cancelled, postponed or tentative")
     if _BODY_CONTROLS.search(body):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,10 +121,24 @@ class Saved:
     warning: str | None = None
 
 
+# Latin letters that NFKD does not take apart into a letter and its marks.
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+SLUG_LENGTH = 60
+
+
 def slugify(title: str) -> str:
-    """A file name from a title: lowercase words joined by hyphens."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "event"
+    """A file name from a title: lowercase words without accents joined by hyphens, cut between words.
+
+    'La trata laboral en el trabajo agrícola: identificación...' gives
+    'la-trata-laboral-en-el-trabajo-agricola-identificacion-y'.
+    """
+    letters = unicodedata.normalize("NFKD", title.lower().translate(_LETTERS))
+    plain = "".join(c for c in letters if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        cut = slug[: SLUG_LENGTH + 1].rpartition("-")[0]  # the last whole word that fits
+        slug = cut or slug[:SLUG_LENGTH]  # one word longer than that: cut it
+    return slug or "event"
 
 
 class Editor:

@@ -24,7 +24,9 @@ BODY = "description"
 class FormField:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, select, tags, lines, choices, check, tristate, number
+    # text, textarea, select, tags, lines, choices, check, tristate, number; `when` (a date, a time,
+    # or both, and a text for anything else a file takes) and `date` (a day, or the text typed)
+    kind: str = "text"
     help: str = ""
     required: bool = False
     group: str = "Event"
@@ -40,28 +42,25 @@ class FormField:
 
 
 FORM_FIELDS: tuple[FormField, ...] = (
-    FormField("title", "Title", required=True, help="As it should appear in the listing; one line."),
-    FormField("type", "Type", "select", required=True),
+    FormField("title", "Title", required=True, help="As it should appear in the listing; one line.", group="What"),
+    FormField("type", "Type", "select", required=True, group="What"),
+    FormField("url", "Event web page", help="https://...", group="What"),
     FormField(
         "start",
         "Start",
+        "when",
         required=True,
-        help="YYYY-MM-DD for an all-day event, YYYY-MM-DD HH:MM for a timed one.",
+        help="A date alone for an all-day event, a date and a time for a timed one.",
         group="When",
     ),
-    FormField("end", "End", help="The last day, a date and time, or just HH:MM on the start day.", group="When"),
+    FormField(
+        "end", "End", "when", help="The last day, a date and time, or just a time on the start day.", group="When"
+    ),
     FormField(
         "timezone", "Time zone", help="An IANA name such as America/Chicago; empty for the site's.", group="When"
     ),
     FormField("repeat", "Repeat", help="An RFC 5545 rule, such as FREQ=WEEKLY;BYDAY=WE;COUNT=4.", group="When"),
     FormField("except", "Skipped occurrences", "lines", help="One start per line, written like Start.", group="When"),
-    FormField("status", "Status", "select", group="Status"),
-    FormField(
-        "status_note",
-        "Status note",
-        help="Why the event was cancelled or postponed; shown on its page.",
-        group="Status",
-    ),
     FormField("location.venue", "Venue", group="Where"),
     FormField("location.address", "Street address", group="Where"),
     FormField("location.city", "City", group="Where"),
@@ -71,29 +70,35 @@ FORM_FIELDS: tuple[FormField, ...] = (
     FormField("online", "Online event", "check", group="Online"),
     FormField("online.url", "Join or registration page", help="https://...", group="Online"),
     FormField("online.platform", "Platform", help="Such as Zoom or Microsoft Teams.", group="Online"),
-    FormField("url", "Event web page", help="https://...", group="Links"),
     FormField("registration.url", "Registration page", help="https://...", group="Registration"),
-    FormField("registration.deadline", "Registration deadline", help="YYYY-MM-DD.", group="Registration"),
+    FormField("registration.deadline", "Registration deadline", "date", help="The last day.", group="Registration"),
     FormField("registration.cost", "Cost", help="Free text such as Free or $150.", group="Registration"),
     FormField("organizer.name", "Organizer", group="Organizer"),
     FormField("organizer.email", "Organizer e-mail", group="Organizer"),
     FormField("organizer.phone", "Organizer phone", group="Organizer"),
-    FormField("sponsors", "Sponsors", "tags", help="Comma separated, such as OVC, OJJDP.", group="Audience"),
+    FormField("sponsors", "Sponsors", "tags", help="Comma separated, such as OVC, OJJDP.", group="Organizer"),
+    FormField(BODY, "Description", "textarea", help="Markdown.", group="Description"),
     FormField("topics", "Topics", "tags", help="Comma separated.", group="Audience"),
     FormField(
         "audience", "Audience", "tags", help="Comma separated, such as law enforcement, prosecutors.", group="Audience"
     ),
     FormField("language", "Language", help="A language tag such as en or es; empty for the site's.", group="Audience"),
-    FormField("accessibility", "Accessibility", "choices", group="Audience"),
     FormField("credits", "Continuing-education credit", help="Such as CLE 3.0.", group="Audience"),
     FormField("recording", "Recording will be posted", "tristate", group="Audience"),
-    FormField("featured", "Featured", "check", group="Audience"),
-    FormField("observances", "Observances", "choices", group="Audience"),
+    FormField("accessibility", "Accessibility", "choices", group="Audience"),
+    FormField("status", "Status", "select", group="Status"),
+    FormField(
+        "status_note",
+        "Status note",
+        help="Why the event was cancelled or postponed; shown on its page.",
+        group="Status",
+    ),
+    FormField("featured", "Featured", "check", group="Status"),
+    FormField("observances", "Observances", "choices", group="Status"),
     FormField("uid", "UID", help="Stable identity in feeds; leave empty to have one made.", group="Identity"),
     FormField(
         "sequence", "Sequence", "number", help="Raised by itself when time, place or status change.", group="Identity"
     ),
-    FormField(BODY, "Description", "textarea", help="Markdown.", group="Description"),
 )
 FIELDS_BY_NAME = {f.name: f for f in FORM_FIELDS}
 _TRUE = {"true", "yes", "on", "1"}
@@ -168,11 +173,48 @@ def values_from_form(items: Mapping[str, Any]) -> FormValues:
     for field in FORM_FIELDS:
         if field.kind == "choices" and hasattr(items, "getlist"):
             values[field.name] = ", ".join(str(v) for v in items.getlist(field.name))
+        elif field.kind == "when":
+            values[field.name] = joined_when(items, field.name)
         else:
             raw = items.get(field.name, "")
             values[field.name] = raw if isinstance(raw, str) else ""
     values[BODY] = values[BODY].replace("\r\n", "\n")
     return values
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"\d{2}:\d{2}")
+
+
+def joined_when(items: Mapping[str, Any], name: str) -> str:
+    """A start or end as posted: the text typed out, else the date and the time joined.
+
+    The native date and time controls (`start.date`, `start.time`) cover what most events need;
+    the text beside them (`start`) takes anything else an event file accepts, such as an offset.
+    """
+    def posted(key: str) -> str:
+        raw = items.get(key, "")
+        return raw.strip() if isinstance(raw, str) else ""
+
+    if text := posted(name):
+        return text
+    return " ".join(part for part in (posted(f"{name}.date"), posted(f"{name}.time")) if part)
+
+
+def when_parts(value: str) -> tuple[str, str, str]:
+    """(date, time, text) as the form shows a start or end: the text only for what the native
+    controls cannot hold (an offset, seconds, a value that is not a date at all)."""
+    day, _, clock = value.strip().partition(" ")
+    if _DAY.fullmatch(day) and (not clock or _CLOCK.fullmatch(clock)):
+        return day, clock, ""
+    if _CLOCK.fullmatch(day) and not clock:  # an end on the start day
+        return "", day, ""
+    return "", "", value
+
+
+def is_day(value: str) -> bool:
+    """Whether a native date control can show `value` (empty, or YYYY-MM-DD)."""
+    return not value.strip() or bool(_DAY.fullmatch(value.strip()))
 
 
 def data_from_values(values: Mapping[str, str]) -> dict[str, Any]:
@@ -242,6 +284,9 @@ def field_for_problem(problem: Problem, body_line: int | None = None) -> str | N
                 return name
             if f"{name}.url" in FIELDS_BY_NAME:  # a whole group such as `registration` is wrong
                 return f"{name}.url"
+            first = next((f.name for f in FORM_FIELDS if f.name.startswith(f"{name}.")), None)
+            if first:  # a group without a url, such as a `location` that is missing: its first control
+                return first
             name = name.rpartition(".")[0]
         return None
     if body_line is not None and problem.line is not None and problem.line >= body_line:

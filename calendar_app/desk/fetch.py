@@ -13,6 +13,10 @@ pages (`http://127.0.0.1:8080/...`), to a cloud's metadata service (169.254.169.
   read waits only for the time that is left, so a slow drip ends there too;
 - the answer is read to at most `FetchPolicy.max_bytes`.
 
+A `webcal://` address names no protocol of its own: calendar apps read it as https or as http.
+It is tried over https first and, when the site does not answer there (nothing listens, or
+nothing speaks TLS, or its certificate is refused), over http within the same deadline and checks.
+
 Built on the standard library's `http.client` and `ssl` (certificates checked as
 `ssl.create_default_context` does) and `ipaddress` for what counts as global. Proxy settings
 in the environment are not used: the address checked must be the address connected to.
@@ -34,13 +38,20 @@ from ..core.errors import CalendarError
 MAX_BYTES = 20 * 1024 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# What OpenSSL says when the other end answers in something other than TLS (plain http, mostly).
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL",
+                      "PACKET_LENGTH_TOO_LONG", "UNEXPECTED_MESSAGE"})
 
 
 class FetchFailed(CalendarError):
     """The address could not be fetched, or was refused; the message names the address and why."""
 
-    def __init__(self, url: str, reason: str, *, redirected_from: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self, url: str, reason: str, *, redirected_from: str | None = None, hint: str | None = None,
+        unanswered: bool = False,
+    ) -> None:
         self.url, self.reason, self.redirected_from, self.hint = url, reason, redirected_from, hint
+        self.unanswered = unanswered  # no connection, or no secure one, to the first address: nothing was said
         where = f"{url} (redirected from {redirected_from})" if redirected_from else url
         super().__init__(f"{where}: {reason}" + (f" Hint: {hint}" if hint else ""))
 
@@ -59,16 +70,45 @@ class FetchPolicy:
         return self.allow_private or _host_key(host) in {_host_key(h) for h in self.allowed_hosts}
 
 
-def fetch(url: str, policy: FetchPolicy = FetchPolicy()) -> bytes:
-    """The body of a 200 answer for `url`, following redirects as the policy allows."""
+def fetch(url: str, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None = None) -> bytes:
+    """The body of a 200 answer for `url`, following redirects as the policy allows.
+
+    A `webcal://` (or `webcals://`) address is fetched over https; `webcal://` falls back to
+    http when the site does not answer over https, and says so in `notes`.
+    """
     deadline = time.monotonic() + policy.deadline_seconds
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in ("webcal", "webcals"):
+        return _follow(url, policy, deadline)
+    try:
+        return _follow(f"https://{rest}", policy, deadline)
+    except FetchFailed as exc:
+        if not exc.unanswered or scheme.lower() == "webcals":
+            raise
+        secure = exc
+    try:
+        data = _follow(f"http://{rest}", policy, deadline)
+    except FetchFailed as exc:
+        plain = exc.reason if not exc.redirected_from else (
+            f"{exc.url} (redirected from {exc.redirected_from}): {exc.reason}")
+        raise FetchFailed(url, f"the site did not answer over https ({secure.reason}); tried http too: {plain}",
+                          hint=exc.hint) from None
+    if notes is not None:
+        notes.append(f"fetched over http, which anyone on the way can read and change: "
+                     f"the site did not answer over https ({secure.reason})")
+    return data
+
+
+def _follow(url: str, policy: FetchPolicy, deadline: float) -> bytes:
+    """The body of a 200 answer for `url`, following redirects as the policy allows, by `deadline`."""
     source, current = url, url
     for _hop in range(policy.max_redirects + 1):
         came_from = None if current == source else source
         try:
             status, location, data = _get(current, policy, deadline)
         except FetchFailed as exc:
-            raise FetchFailed(exc.url, exc.reason, redirected_from=came_from, hint=exc.hint) from None
+            raise FetchFailed(exc.url, exc.reason, redirected_from=came_from, hint=exc.hint,
+                              unanswered=exc.unanswered and came_from is None) from None
         except TimeoutError:  # (socket.timeout is the same class)
             raise FetchFailed(current, f"no complete answer within the deadline of {policy.deadline_seconds:g} s",
                               redirected_from=came_from, hint="--deadline SECONDS gives it longer") from None
@@ -167,7 +207,8 @@ def _connect(url: str, host: str, port: int, policy: FetchPolicy, deadline: floa
             if isinstance(exc, TimeoutError):
                 raise
             last = exc
-    raise FetchFailed(url, f"cannot connect to {host} ({last.strerror if last and last.strerror else last})")
+    why = last.strerror if last and last.strerror else last
+    raise FetchFailed(url, f"cannot connect to {host} on port {port} ({why})", unanswered=True)
 
 
 def _tls(url: str, sock: socket.socket, host: str, deadline: float) -> socket.socket:
@@ -181,10 +222,30 @@ def _tls(url: str, sock: socket.socket, host: str, deadline: float) -> socket.so
         return wrapped
     except ssl.SSLError as exc:
         wrapped.close()
-        raise FetchFailed(url, f"the secure connection failed ({exc.reason or exc})") from None
+        hint = "if the site serves only http, use its http:// address" if exc.reason in _NOT_TLS else None
+        raise FetchFailed(url, _tls_failure(exc), hint=hint, unanswered=True) from None
+    except TimeoutError:
+        wrapped.close()
+        raise
+    except OSError as exc:  # reset or closed during the handshake
+        wrapped.close()
+        raise FetchFailed(url, f"the connection closed before it was secure ({exc.strerror or exc})",
+                          unanswered=True) from None
     except BaseException:
         wrapped.close()
         raise
+
+
+def _tls_failure(exc: ssl.SSLError) -> str:
+    """What went wrong with a TLS handshake, in words: OpenSSL's own name of it only in brackets."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its certificate was not accepted ({exc.verify_message or exc.reason})"
+    code = str(exc.reason or type(exc).__name__).lower().replace("_", " ")
+    if isinstance(exc, ssl.SSLEOFError):
+        return f"the server closed the connection before it was secure ({code})"
+    if exc.reason in _NOT_TLS:
+        return f"the server does not speak https there ({code})"
+    return f"no secure connection could be made ({code})"
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:

@@ -3,6 +3,10 @@
 Each VEVENT becomes an event file written the way people write them: times in the event's own
 zone (an IANA name), all-day spans with the inclusive last day (DTEND is exclusive in
 iCalendar), RRULE and EXDATE, location, URL, status, organizer, the description as the body.
+A feed of this project's own says more, and all of it is restored: the description (the
+DESCRIPTION without the status and details around it, as the plain text the feed carries), the
+status note, sponsors, audience and accessibility (`X-CALENDAR-*`), the language
+(`LANGUAGE`), and the title without the "Cancelled: " or "Postponed: " that apps are shown.
 Nothing is written that does not validate (each file goes through `loader.load_event_file`
 first); events whose UID is already on the site are skipped; what could not be carried over
 is reported per event. Files are written with `atomic.atomic_write` and never replace one.
@@ -33,6 +37,11 @@ from .fetch import MAX_BYTES, FetchPolicy, fetch
 
 _NOT_CARRIED = ("ATTENDEE", "VALARM", "ATTACH", "RDATE", "EXRULE", "GEO", "RESOURCES", "CONTACT", "COMMENT")
 _ONLINE_PROPS = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL")
+# "Cancelled: " (or "Canceled - ") before a cancelled event's title, "Postponed: " before a postponed one's.
+_STATUS_PREFIX = re.compile(r"^(cancell?ed|postponed)\s*[:\-–—]\s*", re.IGNORECASE)
+_TEXT_ESCAPE = re.compile(r"\\([\\;,nN])")
+# The end of a LOCATION this project wrote: "Online", "Online (Zoom)", "..., and online (Zoom)".
+_ONLINE_LOCATION = re.compile(r"(?:^|, and )[Oo]nline(?: \(([^()]+)\))?$")
 
 
 class ImportFailed(CalendarError):
@@ -47,6 +56,7 @@ class Outcome:
     uid: str
     path: Path | None = None  # written (or, in a dry run, would be)
     skipped: str | None = None  # why nothing was written
+    present: bool = False  # skipped because the site has it already: nothing to do, not a failure
     notes: list[str] = field(default_factory=list)  # what was not carried over
 
 
@@ -57,15 +67,15 @@ class ImportOptions:
     dry_run: bool = False
 
 
-def read_source(source: str, policy: FetchPolicy = FetchPolicy()) -> bytes:
+def read_source(source: str, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None = None) -> bytes:
     """The bytes of a local file or an http(s)/webcal address (at most 20 MB).
 
     Addresses are fetched by `fetch.fetch`, within `policy`: http(s) only at every hop, no
-    private or loopback address unless allowed, a few redirects, one deadline, a size cap.
+    private or loopback address unless allowed, a few redirects, one deadline, a size cap;
+    webcal:// over https, or over http when the site does not answer over https (said in `notes`).
     """
-    if re.match(r"^(https?|webcal)://", source, re.IGNORECASE):
-        url = re.sub(r"^webcal://", "https://", source, flags=re.IGNORECASE)
-        return fetch(url, policy)
+    if re.match(r"^(https?|webcals?)://", source, re.IGNORECASE):
+        return fetch(source, policy, notes)
     try:
         # Read as given, a pipe too (`<(curl ...)`): the person named it; at most one byte past the limit.
         with open(source, "rb") as handle:
@@ -110,11 +120,11 @@ def import_calendar(data: bytes, events_dir: Path, config: SiteConfig, options: 
 def _import_one(
     component: VEvent, events_dir: Path, config: SiteConfig, options: ImportOptions, known: set[str], taken: set[str]
 ) -> Outcome:
-    title = " ".join(str(component.get("SUMMARY", "")).split()) or "(no title)"
+    title = _title_and_status(component)[0]
     uid = str(component.get("UID", "")).strip()
     outcome = Outcome(title, uid)
     if uid and uid in known:
-        outcome.skipped = "already on the site (same uid)"
+        outcome.skipped, outcome.present = "already on the site (same uid)", True
         return outcome
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -173,7 +183,8 @@ def vevent_fields(
     start = component.decoded("DTSTART")
     if isinstance(start, list):
         raise ValueError("more than one DTSTART")
-    data: dict[str, Any] = {"title": " ".join(str(component.get("SUMMARY", "")).split())[:200] or "(no title)"}
+    title, status = _title_and_status(component)
+    data: dict[str, Any] = {"title": title[:200]}
     categories = _categories(component)
     data["type"] = _type_of(categories, data["title"], config, options, notes)
     topics = [c for c in categories if c.casefold() != data["type"]]
@@ -187,18 +198,8 @@ def vevent_fields(
             notes.append("only the first of several RRULEs carried over")
         data["repeat"] = _rule_text(rule, zone)
         data["except"] = _exdates(component, zone)
-    status = str(component.get("STATUS", "")).upper()
-    data["status"] = {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(status)
-    location = " ".join(str(component.get("LOCATION", "")).split())
-    online_url = next((str(component[p]) for p in _ONLINE_PROPS if p in component), "")
-    if re.match(r"^https?://\S+$", location):
-        online_url, location = online_url or location, ""
-    if location:
-        data["location"] = {"venue": location[:300]}
-    if online_url:
-        data["online"] = {"url": online_url}
-    elif not location and options.assume_online:
-        data["online"] = True
+    data["status"] = status
+    data.update(_place(component, options))
     url = str(component.get("URL", "")).strip()
     if url and re.match(r"^https?://", url):
         data["url"] = url
@@ -206,6 +207,7 @@ def vevent_fields(
         notes.append(f"URL {url!r} is not a web address; left out")
     data.update(_organizer(component))
     data["topics"] = topics
+    data.update(_lists_and_language(component, config, notes))
     data["uid"] = str(component.get("UID", "")).strip() or None
     if int(component.get("SEQUENCE", 0) or 0) > 0:
         data["sequence"] = int(component.get("SEQUENCE"))
@@ -214,8 +216,132 @@ def vevent_fields(
     lost = sorted({p for p in _NOT_CARRIED if p in component} | {str(c.name) for c in component.subcomponents})
     if lost:
         notes.append("not carried over: " + ", ".join(lost))
-    body = str(component.get("DESCRIPTION", "")).replace("\r\n", "\n").strip()
+    body, details = _description(component, status)
+    if details.get("status_note"):
+        data["status_note"] = details["status_note"][:1000]
+    if details.get("url"):
+        data["url"] = details["url"]
+    if details.get("join"):
+        online = data.get("online")
+        data["online"] = {**(online if isinstance(online, dict) else {}), "url": details["join"]}
     return data, body
+
+
+def _place(component: VEvent, options: ImportOptions) -> dict[str, Any]:
+    """`location` and `online` from LOCATION and the conference properties."""
+    data: dict[str, Any] = {}
+    location = " ".join(str(component.get("LOCATION", "")).split())
+    online_url = next((str(component[p]) for p in _ONLINE_PROPS if p in component), "")
+    if re.match(r"^https?://\S+$", location):
+        online_url, location = online_url or location, ""
+    location, platform = _online_in(location)
+    if location:
+        data["location"] = {"venue": location[:300]}
+    if online_url or platform:
+        data["online"] = {"url": online_url or None, "platform": platform or None}
+    elif platform is not None or (not location and options.assume_online):
+        data["online"] = True
+    return data
+
+
+def _lists_and_language(component: VEvent, config: SiteConfig, notes: list[str]) -> dict[str, Any]:
+    """Sponsors, audience and accessibility (this project's X- properties) and the language."""
+    features = _all(component, "X-CALENDAR-ACCESSIBILITY")
+    known = [f for f in features if f in config.accessibility]
+    if len(known) < len(features):
+        unknown = ", ".join(f for f in features if f not in config.accessibility)
+        notes.append(f"accessibility {unknown} not among this site's features; left out")
+    return {
+        "sponsors": _all(component, "X-CALENDAR-SPONSORS"),
+        "audience": _all(component, "X-CALENDAR-AUDIENCE"),
+        "language": _language(component, config, notes),
+        "accessibility": known,
+    }
+
+
+def _description(component: VEvent, status: str | None) -> tuple[str, dict[str, str]]:
+    """The body; and, from a feed of this project's own, the status note, join link and website.
+
+    Such a feed's DESCRIPTION is the status ('Cancelled: <note>'), the description as plain
+    text, and the details, one a line, the last 'Details: <the event's URL>'. Any other feed's
+    DESCRIPTION is the body as it is.
+    """
+    text = str(component.get("DESCRIPTION", "")).replace("\r\n", "\n").strip()
+    paragraphs = text.split("\n\n")
+    url = str(component.get("URL", "")).strip()
+    if not url or paragraphs[-1].rpartition("\n")[2] != f"Details: {url}":
+        return text, {}
+    found: dict[str, str] = {}
+    for line in paragraphs.pop().split("\n"):  # the details: most are fields of their own
+        if m := re.fullmatch(r"Join online(?: \([^()]*\))?: (https?://\S+)", line):
+            found["join"] = m.group(1)
+        elif m := re.fullmatch(r"Event website: (https?://\S+)", line):
+            found["url"] = m.group(1)
+    if status and paragraphs:
+        label = f"{status.capitalize()}: "
+        if paragraphs[0].startswith(label):
+            found["status_note"] = paragraphs.pop(0).removeprefix(label)
+        elif paragraphs[0] == f"This event is {status}.":
+            paragraphs.pop(0)
+    return "\n\n".join(paragraphs).strip(), found
+
+
+def _title_and_status(component: VEvent) -> tuple[str, str | None]:
+    """The title without the status word apps are shown before it, and the status of the file."""
+    title = " ".join(str(component.get("SUMMARY", "")).split())
+    status = {"TENTATIVE": "tentative", "CANCELLED": "cancelled"}.get(str(component.get("STATUS", "")).upper())
+    prefix = _STATUS_PREFIX.match(title)
+    if prefix and status == "cancelled" and prefix.group(1).casefold().startswith("cancel"):
+        title = title[prefix.end():]
+    elif prefix and status == "tentative" and prefix.group(1).casefold() == "postponed":
+        title, status = title[prefix.end():], "postponed"
+    return title or "(no title)", status
+
+
+def _one(component: VEvent, name: str) -> str:
+    """The text of a property that should be there once (the first, if a feed repeats it)."""
+    value = component.get(name)
+    return _x_text(value[0] if isinstance(value, list) else value) if value is not None else ""
+
+
+def _all(component: VEvent, name: str) -> list[str]:
+    """The texts of a property written once per value (`X-CALENDAR-AUDIENCE`), in order, once each."""
+    value = component.get(name)
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return list(dict.fromkeys(text for v in values if (text := " ".join(_x_text(v).split())[:80])))
+
+
+def _x_text(value: Any) -> str:
+    """An X- property's TEXT value unescaped: icalendar keeps an unknown property as it was written."""
+    written = value.to_ical() if hasattr(value, "to_ical") else str(value).encode()
+    text = written.decode() if isinstance(written, bytes) else str(written)
+    return _TEXT_ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
+def _language(component: VEvent, config: SiteConfig, notes: list[str]) -> str | None:
+    """The title's LANGUAGE, when it is not the site's own."""
+    summary = component.get("SUMMARY")
+    tag = str(getattr(summary, "params", {}).get("LANGUAGE", "")).strip().replace("_", "-")
+    if not tag:
+        return None
+    first, _, rest = tag.partition("-")
+    tag = first.lower() + (f"-{rest}" if rest else "")
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag):
+        notes.append(f"language {tag!r} is not a language tag such as es or pt-BR; left out")
+        return None
+    return None if tag == config.language else tag
+
+
+def _online_in(location: str) -> tuple[str, str | None]:
+    """The place and the online platform in a LOCATION as this project writes it.
+
+    'Online (Zoom)' is ('', 'Zoom'); 'Embassy Suites, Columbia, SC, and online' is (the place,
+    ''); a LOCATION that says nothing of being online is (itself, None).
+    """
+    found = _ONLINE_LOCATION.search(location)
+    if not found:
+        return location, None
+    return location[: found.start()], found.group(1) or ""
 
 
 def _categories(component: VEvent) -> list[str]:

@@ -21,7 +21,7 @@ from .entries import entry, sessions
 from .eventpage import calendar_links, json_ld
 from .listing import paginate, sort_upcoming
 from .markdown import description_html
-from .phrasing import language_name
+from .phrasing import filters_text, language_name
 from .urls import SiteUrls
 
 
@@ -228,7 +228,7 @@ def event_list(
     shown = events[pagination.first - 1 : pagination.last] if events else []
     return EventList(
         filters=_query_of(f),
-        description=f.describe(config),
+        description=filters_text(f, config),
         past=past,
         total=pagination.total,
         page=pagination.page,

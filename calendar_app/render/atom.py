@@ -16,6 +16,7 @@ from ..core.catalog import Catalog
 from ..core.filters import Filters
 from .entries import entry
 from .markdown import description_html, summary
+from .phrasing import filters_text
 from .urls import SiteUrls
 
 MAX_ENTRIES = 200
@@ -32,7 +33,7 @@ def render_atom(catalog: Catalog, f: Filters, *, today: date, urls: SiteUrls | N
     self_url = urls.atom(query)
     feed = FeedGenerator()
     feed.id(self_url)
-    feed.title(config.name + ("" if f.is_empty else ": " + f.describe(config)))
+    feed.title(config.name + ("" if f.is_empty else ": " + filters_text(f, config)))
     feed.subtitle(config.description)
     feed.link(href=self_url, rel="self", type="application/atom+xml")
     feed.link(href=urls.listing(query), rel="alternate", type="text/html")

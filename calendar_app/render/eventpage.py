@@ -16,7 +16,7 @@ from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.model import Event, Status, When
 from .entries import STATUS_LABELS, next_session, occurrence_end, sessions
-from .markdown import description_html, description_paragraph, summary
+from .markdown import description_html, description_paragraph, host_label, summary
 from .phrasing import (
     Part,
     accessibility_label,
@@ -210,6 +210,8 @@ def event_context(
         "language": language_name(event.language),
         "accessibility": [accessibility_label(a) for a in f.accessibility],
         "description": description_html(event),
+        "website_host": host_label(f.url) if f.url else None,
+        "registration_host": host_label(f.registration.url) if f.registration and f.registration.url else None,
         "add": calendar_links(event, start, config, urls),
         "json_ld": json_ld(event, config, start),
         "canonical": urls.full.event(event.slug),

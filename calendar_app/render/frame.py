@@ -46,4 +46,5 @@ def site_context(config: SiteConfig, urls: SiteUrls | None = None) -> dict[str, 
         "base_url": config.base_url,
         "host": urlsplit(config.base_url).netloc,
         "urls": urls or SiteUrls(config.base_url),
+        "allow_suggestions": config.allow_suggestions,
     }

@@ -27,6 +27,7 @@ from .phrasing import (
     accessibility_label,
     date_range_parts,
     day_text,
+    filters_text,
     language_name,
     text_of,
 )
@@ -251,15 +252,16 @@ def listing_context(
             for o, year in catalog.active_highlights(today)
         ]
     counts = results.counts
+    described = filters_text(f, config)
     return {
-        "results_text": results_text(pagination.total, f.describe(config), past=past, filtered=not f.is_empty),
-        "feed_title": f.describe(config) if not f.is_empty else "every event",
-        "title": ("Past events" if past else "Upcoming events") + ("" if f.is_empty else ": " + f.describe(config)),
+        "results_text": results_text(pagination.total, described, past=past, filtered=not f.is_empty),
+        "feed_title": described if not f.is_empty else "every event",
+        "title": ("Past events" if past else "Upcoming events") + ("" if f.is_empty else ": " + described),
         "heading": "Past events" if past else "Upcoming trainings and events",
         "past": past,
         "filters": f,
         "filtered": not f.is_empty,
-        "description": f.describe(config),
+        "description": described,
         "groups": group_by_month(entries),
         "entries": entries,
         "facets": build_facets(counts, f, config),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -41,6 +42,7 @@ def render_markdown(text: str) -> Markup:
     tokens = PARSER.parse(text)
     for token in tokens:
         _shift_heading(token)
+        _label_bare_links(token)
     raw = PARSER.renderer.render(tokens, PARSER.options, {})
     clean = nh3.clean(
         raw,
@@ -50,6 +52,21 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)  # nh3 has just sanitised it
+
+
+def _label_bare_links(token: Token) -> None:
+    """A bare address (`<https://...>`) shows as its host name: a long address breaks mid-word on a phone."""
+    children = token.children or []
+    for link, text in zip(children, children[1:], strict=False):
+        href = str(link.attrGet("href") or "")
+        if link.type == "link_open" and text.type == "text" and text.content == href and "://" in href:
+            text.content = host_label(href)
+
+
+def host_label(url: str) -> str:
+    """How a page shows an address: its host name without "www." ("example.gov")."""
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
 
 
 def _shift_heading(token: Token) -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..core.config import SiteConfig
+from ..core.filters import Filters
 from ..core.model import Event, When
 
 MONTHS = (
@@ -66,6 +68,45 @@ def language_name(code: str) -> str:
 
 def accessibility_label(feature: str) -> str:
     return ACCESSIBILITY_LABELS.get(feature, feature.replace("-", " ").capitalize())
+
+
+def _in_sentence(label: str) -> str:
+    """A label as it reads mid-sentence: "Captions" -> "captions", "ASL interpretation" kept."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
+
+
+def filters_text(f: Filters, config: SiteConfig) -> str:
+    """Filters in words, with the labels the form shows: 'online webinars for law enforcement in SC',
+    'events in person with ASL interpretation'. A filtered feed is named with them."""
+    kinds = " and ".join(t if t.endswith("s") else t + "s" for t in f.types) or "events"
+    if f.online is True:
+        kinds = "online " + kinds
+    if f.free:
+        kinds = "free " + kinds
+    parts = [kinds]
+    if f.online is False:
+        parts.append("in person")
+    if f.topics:
+        parts.append("on " + ", ".join(f.topics))
+    if f.audience:
+        parts.append("for " + ", ".join(f.audience))
+    if f.sponsors:
+        parts.append("by " + ", ".join(f.sponsors))
+    if f.regions:
+        parts.append("in " + ", ".join(f.regions))
+    if f.languages:
+        parts.append("in " + " or ".join(language_name(code) for code in f.languages))
+    if f.accessibility:
+        parts.append("with " + " and ".join(_in_sentence(accessibility_label(a)) for a in f.accessibility))
+    if f.observance:
+        observance = config.observance(f.observance)
+        parts.append("for " + (observance.name if observance else f.observance))
+    if f.q:
+        parts.append(f'matching "{f.q}"')
+    if f.start or f.end:
+        parts.append(f"from {f.start or '…'} to {f.end or '…'}")
+    return " ".join(parts)
 
 
 # --- single values ----------------------------------------------------------------------------

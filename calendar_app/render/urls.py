@@ -121,6 +121,10 @@ class SiteUrls:
     def subscribe_page(self) -> str:
         return self._link("/subscribe")
 
+    def suggest(self) -> str | None:
+        """The public form for suggesting an event (shown only when the site allows suggestions)."""
+        return self._link("/suggest")
+
     def asset(self, name: str) -> str:
         """A file of the site's assets (`style.css`)."""
         return self._link(f"/static/{name}")
@@ -324,6 +328,10 @@ class StaticUrls(SiteUrls):
 
     def subscribe_page(self) -> str:
         return self._static("subscribe/", "/subscribe")
+
+    def suggest(self) -> str | None:
+        """None: a static host cannot take a suggestion, and its pages may be all a site has."""
+        return None
 
     def subscribe_help(self) -> str:
         """The subscribe help at the server's other address, `/help/subscribe`."""

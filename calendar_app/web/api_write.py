@@ -40,7 +40,10 @@ class EventInput(BaseModel):
     slug: str | None = Field(default=None, description="File name without .md; made from the title when absent.")
     fields: dict[str, Any] = Field(
         description="The front matter, as in an event file (see `calendar-app schema`).",
-        examples=[{"title": "Labor Trafficking 101", "type": "webinar", "start": "2027-03-02 14:00", "online": True}],
+        examples=[
+            {"title": "Forced Labor in Restaurant Kitchens", "type": "webinar", "start": "2027-04-13 14:00",
+             "online": True}
+        ],
     )
     description: str = Field(default="", description="The description, in Markdown.")
 

@@ -17,6 +17,8 @@ from ..desk.eventform import (
     FormValues,
     choices_for,
     errors_by_field,
+    is_day,
+    when_parts,
 )
 from ..files.site import Site
 from ..render.entries import entry
@@ -43,6 +45,23 @@ class Control:
     @property
     def selected(self) -> list[str]:
         return [v.strip() for v in self.value.split(",") if v.strip()]
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """A start or end as its date, time and text controls show it (`eventform.when_parts`)."""
+        return when_parts(self.value)
+
+    @property
+    def native_day(self) -> bool:
+        """Whether the value fits a native date control; else a text control keeps it as typed."""
+        return is_day(self.value)
+
+    @property
+    def focus_id(self) -> str:
+        """The element a link to this control's problems leads to."""
+        if self.field.kind == "when" and self.parts[2]:
+            return self.field.dom_id + "-text"
+        return self.field.dom_id
 
 
 @dataclass

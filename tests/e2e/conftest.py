@@ -2,12 +2,13 @@
 
 Fixtures for every browser test in the project:
 
-- `live_server(today="2027-01-05", events=None, copy_events=False, config=None, env=None, watch=False)`
-  starts `calendar-app serve` on a free port with "now" fixed and returns a `LiveServer`
-  (`.url`, `.events_dir`, `.config_path`). Servers over the shipped sample events are shared
-  by the whole session; `copy_events=True` serves a fresh copy of the events folder (for tests
-  that change files) in a server of its own. Without `config`, a copy of the project's
-  calendar.toml is used with `base_url` set to the server's address.
+- `live_server(today="2027-01-05", events=None, copy_events=False, config=None, env=None, watch=False,
+  base_url=True)` starts `calendar-app serve` on a free port with "now" fixed and returns a
+  `LiveServer` (`.url`, `.events_dir`, `.config_path`). Servers over the shipped sample events are
+  shared by the whole session; `copy_events=True` serves a fresh copy of the events folder (for
+  tests that change files) in a server of its own. Without `config`, a copy of the project's
+  calendar.toml is used with `base_url` set to the server's address, or with no `base_url` at all
+  when `base_url=False` (links then follow the address served, as out of the box).
 - `browser`: headless Chromium (`chromium` on the PATH; Playwright's own download is not used).
   When it is missing the browser tests are skipped, or fail when REQUIRE_BROWSER=1 (CI).
 - `page`: a fresh 1280x900 page in the America/New_York zone; `new_page(**context_options)`
@@ -91,12 +92,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _config_for(url: str, folder: Path) -> Path:
-    """The project's configuration with base_url pointing at this server."""
+def _config_for(url: str, folder: Path, *, base_url: bool = True) -> Path:
+    """The project's configuration with base_url pointing at this server, or with none."""
     text = (ROOT / "calendar.toml").read_text(encoding="utf-8")
-    line = f'base_url = "{url}"'
+    line = f'base_url = "{url}"' if base_url else ""
     text, found = re.subn(r"(?m)^base_url\s*=.*$", line, text)
-    if not found:
+    if not found and base_url:
         text = text.replace("[site]\n", f"[site]\n{line}\n", 1)
     path = folder / "calendar.toml"
     path.write_text(text, encoding="utf-8")
@@ -111,10 +112,11 @@ def _start(
     config: Path | None,
     env: dict[str, str] | None,
     watch: bool,
+    base_url: bool = True,
 ) -> LiveServer:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    config_path = config or _config_for(url, folder)
+    config_path = config or _config_for(url, folder, base_url=base_url)
     command = [
         sys.executable, "-c", "import sys; from calendar_app.cli.main import main; sys.exit(main())",
         "serve", "--host", "127.0.0.1", "--port", str(port), "--today", today,
@@ -160,9 +162,10 @@ class _Servers:
         config: Path | None = None,
         env: dict[str, str] | None = None,
         watch: bool = False,
+        base_url: bool = True,
     ) -> LiveServer:
         source = events or SAMPLE_EVENTS
-        key = (str(today), str(source), str(config), tuple(sorted((env or {}).items())), watch)
+        key = (str(today), str(source), str(config), tuple(sorted((env or {}).items())), watch, base_url)
         if not copy_events and key in self.shared and self.shared[key].process.poll() is None:
             return self.shared[key]
         folder = self.factory.mktemp("live-server")
@@ -170,7 +173,9 @@ class _Servers:
         if copy_events:
             served = folder / "events"
             shutil.copytree(source, served)
-        server = _start(folder, today=str(today), events=served, config=config, env=env, watch=watch)
+        server = _start(
+            folder, today=str(today), events=served, config=config, env=env, watch=watch, base_url=base_url
+        )
         self.started.append(server)
         if not copy_events:
             self.shared[key] = server

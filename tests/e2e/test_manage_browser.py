@@ -45,8 +45,9 @@ def test_a_coordinator_adds_an_event(
     expect(page.locator("h1")).to_have_text("New event")
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Type").select_option("webinar")
-    page.get_by_label("Start (required)").fill("2027-04-06 13:00")
-    page.get_by_label("End", exact=True).fill("12:00")  # before the start: a mistake
+    page.get_by_label("Start date").fill("2027-04-06")
+    page.get_by_label("Start time").fill("13:00")
+    page.get_by_label("End time").fill("12:00")  # before the start: a mistake
     page.get_by_label("Time zone").fill("America/Chicago")
     page.get_by_label("Online event").check()
     page.get_by_label("Join or registration page").fill("https://www.example.org/join/inspectors")
@@ -58,11 +59,11 @@ def test_a_coordinator_adds_an_event(
     expect(error).to_contain_text("ends before it starts")
     expect(page.locator(".error-summary")).to_contain_text("1 problem: nothing was saved")
     expect(page.get_by_label("Title")).to_have_value(TITLE)  # what was typed is kept
-    expect(page.get_by_label("End", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("End time")).to_have_attribute("aria-invalid", "true")
     screenshot(page, "manage-field-error")
     assert axe_violations(page) == []
 
-    page.get_by_label("End", exact=True).fill("14:30")
+    page.get_by_label("End time").fill("14:30")
     page.get_by_role("button", name="Preview").click()
     preview = page.locator(".preview")
     expect(preview).to_contain_text("Preview: nothing is saved yet")
@@ -122,7 +123,8 @@ def test_coordinator_and_suggestion_pages_pass_axe(
     page.goto(server.url + "/suggest")
     found["suggest"] = axe_violations(page)
     page.get_by_label("Title (required)").fill("Serving Survivors with Disabilities")
-    page.get_by_label("Start (required)").fill("2027-05-05 13:00")
+    page.get_by_label("Start date").fill("2027-05-05")
+    page.get_by_label("Start time").fill("13:00")
     page.get_by_label("Online event").check()
     page.get_by_role("button", name="Send suggestion").click()
     tracking = page.locator(".tracking-link").get_attribute("href")
@@ -148,6 +150,57 @@ def test_coordinator_and_suggestion_pages_pass_axe(
     found["pending item"] = axe_violations(page)
     screenshot(page, "manage-pending-item")
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_the_forms_use_the_width_and_native_date_controls_and_work_without_scripts(
+    live_server: Any, new_page: Callable[..., Any], screenshot: Screenshot
+) -> None:
+    server = live_server(today="2026-11-23", copy_events=True)
+    add_coordinator(server)
+    heights: dict[str, int] = {}
+    for width in (1280, 360):
+        page = new_page(viewport={"width": width, "height": 900})
+        page.goto(server.url + "/suggest")
+        heights[f"suggest {width}"] = page.evaluate("document.documentElement.scrollHeight")
+        screenshot(page, f"suggest-{width}")
+        page.goto(server.url + "/login?next=/manage/new")
+        page.get_by_label("Name or e-mail").fill("ana@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(server.url + "/manage/new")
+        expect(page.locator("h1")).to_have_text("New event")
+        heights[f"manage {width}"] = page.evaluate("document.documentElement.scrollHeight")
+        screenshot(page, f"manage-new-{width}")
+        # Native controls: the browser's own date and time pickers.
+        assert page.get_by_label("Start date").evaluate("e => e.type") == "date"
+        assert page.get_by_label("Start time").evaluate("e => e.type") == "time"
+        assert page.get_by_label("Registration deadline").evaluate("e => e.type") == "date"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sideways
+        if width == 1280:  # sections side by side
+            what, when = (page.locator(f"fieldset.group-{g}").bounding_box() for g in ("what", "when"))
+            assert what and when and when["x"] > what["x"] + what["width"] and abs(when["y"] - what["y"]) < 2
+    # Before sections and columns: about 5,800 px (coordinators) and 4,900 px (suggestions) at 1280.
+    assert heights["manage 1280"] < 3000 and heights["suggest 1280"] < 2600, heights
+    assert heights["manage 360"] < 6500 and heights["suggest 360"] < 5500, heights
+
+    # Scripts off: the date and time are posted as they are, and the server joins them.
+    page = new_page(java_script_enabled=False)
+    page.goto(server.url + "/suggest")
+    page.get_by_label("Title (required)").fill("Trauma-Informed Interviewing Without Scripts")
+    page.get_by_label("Start date").fill("2027-05-05")
+    page.get_by_label("Start time").fill("13:00")
+    page.get_by_label("End time").fill("14:00")
+    page.get_by_label("City").fill("Columbia")
+    page.get_by_role("button", name="Send suggestion").click()
+    expect(page.locator("h1")).to_have_text("Thank you")
+    # An offset, which the native controls cannot hold, is typed out in full.
+    page.goto(server.url + "/suggest")
+    page.get_by_label("Title (required)").fill("A Start with an Offset")
+    page.get_by_text("Or type it out").first.click()
+    page.get_by_label("Start as text").fill("2027-05-05 13:00-04:00")
+    page.get_by_label("Online event").check()
+    page.get_by_role("button", name="Send suggestion").click()
+    expect(page.locator("h1")).to_have_text("Thank you")
 
 
 def wait_for(check: Callable[[], bool], seconds: float = 20.0) -> bool:

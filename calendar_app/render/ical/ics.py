@@ -37,6 +37,7 @@ from icalendar import Calendar, vDuration
 from ...core.config import SiteConfig
 from ...core.filters import Filters
 from ...core.model import Event
+from ..phrasing import filters_text
 from ..urls import feed_subscription, with_query
 from .timezones import vtimezone_bytes
 from .vevent import Text, build_vevent
@@ -164,7 +165,7 @@ def render_feed(
 def feed_names(config: SiteConfig, filters: Filters, title: str | None = None) -> tuple[str, str]:
     """A feed's NAME and DESCRIPTION: the site's, narrowed to `title` (by default the filters in words)."""
     if title is None and not filters.is_empty:
-        title = filters.describe(config)
+        title = filters_text(filters, config)
     name = f"{config.name}: {title}" if title else config.name
     description = f"{config.description} This calendar holds only {title}." if title else config.description
     return name, description

@@ -15,6 +15,13 @@ until the event's file changes (`component_key` says when). The feed module join
 - DESCRIPTION: the Markdown body as plain text, then the join link, registration (link,
   deadline, cost), the event's own site, organizer, sponsors, audience, accessibility,
   credits, recording, and the event page here. GEO is not written: event files carry no coordinates.
+- For `calendar-app import` (apps ignore X- properties): one X-CALENDAR-SPONSORS, -AUDIENCE
+  or -ACCESSIBILITY line per value. With the DESCRIPTION's first paragraph (the status) and
+  last (the details, ending with the event's URL), a feed read back gives the same file, its
+  description as the plain text the feed carries. The Markdown as written is not carried: it
+  would make every feed about 40% larger for every subscriber, for the sake of a re-import.
+- SEQUENCE: the file's `sequence`, and at least 1 for a cancelled or postponed event: apps
+  that hold the event at SEQUENCE 0 may ignore a change that does not raise it (RFC 5546).
 """
 
 from __future__ import annotations
@@ -77,7 +84,7 @@ def build_vevent(event: Event, config: SiteConfig) -> VEvent:
     vevent.add("UID", Text(event.uid))
     vevent.add("DTSTAMP", stamp)
     vevent.add("LAST-MODIFIED", stamp)
-    vevent.add("SEQUENCE", event.sequence)
+    vevent.add("SEQUENCE", published_sequence(event))
     language = {"LANGUAGE": event.language} if event.language != config.language else {}
     vevent.add("SUMMARY", Text(_TITLE_PREFIX.get(event.status, "") + event.title), parameters=language)
     if event.all_day:
@@ -109,7 +116,28 @@ def build_vevent(event: Event, config: SiteConfig) -> VEvent:
         address.params["CN"] = config.publisher_name
     vevent.add("ORGANIZER", address)
     vevent.add("DESCRIPTION", Text(description_text(event, config)), parameters=language)
+    _add_import_fields(vevent, event, language)
     return vevent
+
+
+def published_sequence(event: Event) -> int:
+    """The file's `sequence`, but at least 1 once an event is cancelled or postponed.
+
+    A file written as cancelled without a `sequence` would otherwise publish SEQUENCE:0, the
+    same as the scheduled event subscribers already hold, and apps may keep their copy.
+    """
+    if event.status in (Status.CANCELLED, Status.POSTPONED):
+        return max(event.sequence, 1)
+    return event.sequence
+
+
+def _add_import_fields(vevent: VEvent, event: Event, language: dict[str, str]) -> None:
+    """What only a re-import reads: the lists no standard property holds, one line per value (a
+    value may hold a comma)."""
+    f = event.fields
+    for name, values in (("SPONSORS", f.sponsors), ("AUDIENCE", f.audience), ("ACCESSIBILITY", f.accessibility)):
+        for value in values:
+            vevent.add(f"X-CALENDAR-{name}", Text(value))
 
 
 def _unambiguous(moment: datetime) -> datetime:
