@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,20 @@ SAMPLE_EVENTS = ROOT / "events"
 # calendar.toml, where a server keeps it by default.
 _SAMPLE_STATE = tempfile.TemporaryDirectory(prefix="calendar-sample-state-")
 SAMPLE_STATE = Path(_SAMPLE_STATE.name)
+
+
+# What a site keeps beside its configuration: a test that builds the app over the sample events
+# without a state folder of its own would leave these in the checkout.
+PRIVATE_STATE = (".session-key", "coordinators.toml", "pending", "trash", "changes.log",
+                 ".attempts.sqlite", ".sessions.sqlite")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_into_the_checkout() -> Iterator[None]:
+    before = {name for name in PRIVATE_STATE if (ROOT / name).exists()}
+    yield
+    added = sorted({name for name in PRIVATE_STATE if (ROOT / name).exists()} - before)
+    assert not added, f"the test run wrote {added} into the checkout; give the app a state_dir in tmp_path"
 
 
 @pytest.fixture(scope="session", autouse=True)

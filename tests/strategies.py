@@ -304,18 +304,17 @@ LATEST = datetime(2200, 12, 31, 23, 59)  # the last moment a file may name
 
 @st.composite
 def starts_and_ends(draw: st.DrawFn, start: datetime, all_day: bool) -> tuple[str, datetime, str | None]:
-    """`start` as a file writes it, an end after it, and that end as a file writes it: a date for
+    """`start` as a file writes it, an end at or after it, and that end as a file writes it: a date for
     an all-day event (maybe the same day), for a timed one a date and time or a time on the start
     day, or None (no end written)."""
     if all_day:
         end = min(start + timedelta(days=draw(st.integers(0, 9))), LATEST)
         return start.strftime("%Y-%m-%d"), end, end.strftime("%Y-%m-%d") if draw(st.booleans()) else None
     end_kind = draw(st.sampled_from(["none", "datetime", "time"]))
-    end = min(start + timedelta(minutes=draw(st.integers(1, 3 * 24 * 60))), LATEST)
+    # No minutes: a moment (a deadline), which a file writes as an end equal to its start.
+    end = min(start + timedelta(minutes=draw(st.integers(0, 3 * 24 * 60))), LATEST)
     text = None
-    if end <= start:
-        pass  # the start is the last moment a file may name: no end fits after it
-    elif end_kind == "datetime":
+    if end_kind == "datetime":
         text = end.strftime("%Y-%m-%d %H:%M")
     elif end_kind == "time" and end.date() == start.date():
         text = end.strftime("%H:%M")

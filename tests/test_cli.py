@@ -276,7 +276,7 @@ def test_new_writes_nothing_when_the_event_is_invalid(site: Path, capsys: pytest
     assert err.splitlines() == [
         "events/2027/roll-call-training.md:3: type: unknown type 'trainig'; did you mean 'training'? "
         "use one of webinar, seminar, training, conference, workshop, meeting, observance",
-        "events/2027/roll-call-training.md:5: end: ends before it starts (2027-03-02 13:00 <= 2027-03-02 14:00)",
+        "events/2027/roll-call-training.md:5: end: ends before it starts (2027-03-02 13:00 < 2027-03-02 14:00)",
         "calendar-app new: nothing was written",
     ]
     assert list((site / "events").iterdir()) == []
@@ -368,7 +368,7 @@ def test_new_asks_again_for_an_invalid_answer_and_keeps_the_others(site: Path) -
     assert "Type, one of webinar, seminar, training, conference, workshop, meeting, observance (required): " in out
     assert "type: unknown type 'trainig'; did you mean 'training'?" in out
     assert "start: 'next Tuesday' is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)" in out
-    assert "end: ends before it starts (2027-03-02 13:00 <= 2027-03-02 14:00)" in out
+    assert "end: ends before it starts (2027-03-02 13:00 < 2027-03-02 14:00)" in out
     assert ("location: the event has neither a location nor online details "
             "Hint: give a venue or a city, or an online URL") in out
     event = load_event_file(site / "events" / "2027" / "roll-call-training.md", site / "events", SiteConfig())

@@ -196,7 +196,7 @@ def test_the_two_ways_to_add_an_event_in_the_manual_can_both_be_followed(tmp_pat
     assert len(list((tmp_path / "events").rglob("*.md"))) == 2
 
 
-def test_the_json_api_example_is_what_the_sample_site_answers_on_its_day() -> None:
+def test_the_json_api_example_is_what_the_sample_site_answers_on_its_day(tmp_path: Path) -> None:
     """The example names the day it was taken on, so its figures do not go stale."""
     from fastapi.testclient import TestClient
 
@@ -208,7 +208,9 @@ def test_the_json_api_example_is_what_the_sample_site_answers_on_its_day() -> No
     query = re.search(r"curl -s '(http://127\.0\.0\.1:8000)(/api/events\?[^']+)'", page)
     assert today and query, "the JSON API example names no day, or no request"
     config = load_config(ROOT / "calendar.toml")
-    app = create_app(config, ROOT / "events", today=date.fromisoformat(today.group(1)), watch=False, cache_dir=None)
+    app = create_app(
+        config, ROOT / "events", today=date.fromisoformat(today.group(1)), watch=False, state_dir=tmp_path, cache_dir=None
+    )
     answer = TestClient(app).get(query.group(2)).json()
     shown = {key: re.search(rf'"{key}": ("[^"]*"|\d+)', page) for key in ("total", "pages", "slug", "when", "ics")}
     assert {key: json.loads(m.group(1)) for key, m in shown.items() if m} == {

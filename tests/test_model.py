@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.loader import load_event_file
 from calendar_app.core.model import FIELD_NAMES, Event, EventFields, Status, json_schema, normalize_tag
+from calendar_app.render.phrasing import full_when, listing_when
 
 from .conftest import DATA
 
@@ -41,6 +42,19 @@ def test_all_day_without_end_lasts_one_day() -> None:
     event = load("all-day-single-day.md")
     assert event.start == event.end == date(2027, 1, 11)
     assert event.duration == timedelta(days=1)
+
+
+def test_an_end_equal_to_the_start_is_a_moment() -> None:
+    """A deadline: zero length, on its one day, found by a range that starts at it; no `end` keeps the default."""
+    event = load("zero-length-deadline.md")
+    moment = datetime(2027, 3, 15, 17, 0, tzinfo=NEW_YORK)
+    assert (event.start, event.end, event.duration) == (moment, moment, timedelta(0))
+    assert event.last_date == date(2027, 3, 15)
+    assert event.occurs_between(moment, moment + timedelta(hours=1))
+    assert not event.occurs_between(moment + timedelta(minutes=1), None)
+    assert load("timed-without-end.md").duration == timedelta(minutes=SiteConfig().default_duration_minutes)
+    assert "".join(p.text for p in full_when(event, event.start, event.end)) == "Monday, March 15, 2027, 5 p.m. ET"
+    assert "".join(p.text for p in listing_when(event, event.start, event.end)) == "March 15, 2027 | 5 p.m. ET"
 
 
 def test_end_given_as_a_time_is_on_the_start_day() -> None:

@@ -9,7 +9,7 @@ event is rendered and kept with it in the build's manifest.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Template
@@ -18,6 +18,7 @@ from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.model import Event
 from ..render.entries import entry, group_by_month, occurrence_end, sessions
+from ..render.phrasing import last_day
 from ..render.urls import StaticUrls
 
 ENTRY_TEMPLATE = '{% from "_macros.html" import entry %}{{ entry(item, mark_over=mark_over) }}'
@@ -61,7 +62,7 @@ def session_days(event: Event) -> list[list[str]]:
     for start in sessions(event, limit=1000) if event.rule is not None else [event.start]:
         end = occurrence_end(event, start)
         if isinstance(start, datetime) and isinstance(end, datetime):
-            first, last = start.date(), (end - timedelta(microseconds=1)).date()
+            first, last = start.date(), last_day(start, end)
         else:
             first, last = start, end
         days.append([first.isoformat(), last.isoformat()])

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..core.zones import zone_named
 from ..desk.accounts import AccountError, Accounts
 from ..desk.fetch import FetchPolicy
 from ..desk.importer import ImportOptions, import_calendar, read_source
@@ -87,7 +88,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.type is not None and args.type not in config.types:
         print(f"calendar-app import: --type must be one of {', '.join(config.types)}", file=sys.stderr)
         return 2
-    options = ImportOptions(type=args.type, assume_online=args.assume_online, dry_run=args.dry_run)
+    if args.zone is not None and zone_named(args.zone) is None:
+        print(f"calendar-app import: --zone {args.zone!r} is not a time zone; use an IANA name such as America/Chicago",
+              file=sys.stderr)
+        return 2
+    options = ImportOptions(type=args.type, assume_online=args.assume_online, dry_run=args.dry_run, zone=args.zone)
     if args.deadline <= 0:
         print("calendar-app import: --deadline must be a number of seconds above 0", file=sys.stderr)
         return 2
@@ -146,6 +151,9 @@ def register_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="FILE-OR-URL", help="an .ics file, or an http(s):// or webcal:// address")
     p.add_argument("--type", default=None, help="type for events whose categories and title name none")
     p.add_argument("--assume-online", action="store_true", help="treat events without a location as online")
+    p.add_argument("--zone", default=None, metavar="ZONE",
+                   help="IANA zone for times whose zone the calendar does not give or cannot be recognised,"
+                        " and for series in UTC (default: such events are refused)")
     p.add_argument("--dry-run", action="store_true", help="report what would be written; write nothing")
     p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                    help="let this host (as written in addresses) be on a private or loopback address; repeatable")

@@ -344,11 +344,11 @@ class Event:
     def last_date(self) -> date:
         """The last day the whole series touches (a far date for a rule without an end)."""
         if self.rule is None:
-            return self.end if self.all_day else (self.end - timedelta(microseconds=1)).date()  # type: ignore
+            return self.end if self.all_day else _last_day(self.start, self.end)  # type: ignore[arg-type]
         last = last_occurrence(self.rule)
         if last is None:
             return date.max
-        return (last + self.duration - timedelta(microseconds=1)).date() if not self.all_day else (
+        return _last_day(last, last + self.duration) if not self.all_day else (
             last.date() + self.duration - timedelta(days=1)
         )
 
@@ -373,7 +373,7 @@ class Event:
         """
         if self.rule is None:
             begin = as_instant(self.start, self.zone)
-            return (before is None or begin < before) and (after is None or begin + self.duration > after)
+            return (before is None or begin < before) and (after is None or _ends_after(begin, self.duration, after))
         parts = parts_of(self.rule)
         window_start = _naive(after - self.duration, self) if after is not None else parts.dtstart
         rule = tail_from(self.rule, window_start)
@@ -383,7 +383,7 @@ class Event:
         for start in self._own_starts(rule.xafter(window_start, inc=True)):
             if end is not None and _wall_time(start) >= end:
                 return False
-            if after is None or as_instant(start, self.zone) + self.duration > after:
+            if after is None or _ends_after(as_instant(start, self.zone), self.duration, after):
                 return True
         return False
 
@@ -394,6 +394,17 @@ class Event:
             start: When = naive.date() if self.all_day else naive.replace(tzinfo=self.zone)
             if start not in excluded:
                 yield start
+
+
+def _last_day(start: datetime, end: datetime) -> date:
+    """The last day a timed occurrence touches: an end at midnight belongs to the day before,
+    unless the occurrence is a moment at midnight."""
+    return (end - timedelta(microseconds=1)).date() if end > start else end.date()
+
+
+def _ends_after(begin: datetime, duration: timedelta, after: datetime) -> bool:
+    """Whether an occurrence is still on at `after`: a moment (no duration) counts at its start."""
+    return begin + duration > after or (not duration and begin >= after)
 
 
 def as_instant(value: When, zone: ZoneInfo) -> datetime:
@@ -463,10 +474,11 @@ def build_event(
             fail(("end",), f"ends before start ({end} < {start})")
         # Compared as instants: two times in one zone compare by the clock, blind to which of a
         # night's two 01:30s each is (the second 01:30 is after the first 01:31).
-        elif not all_day and as_instant(end, zone).astimezone(UTC) <= as_instant(start, zone).astimezone(UTC):
+        # An end equal to the start is a moment (a deadline, an announcement), as RFC 5545 allows.
+        elif not all_day and as_instant(end, zone).astimezone(UTC) < as_instant(start, zone).astimezone(UTC):
             same_offset = as_instant(end, zone).utcoffset() == as_instant(start, zone).utcoffset()
             shown = _show if same_offset else _show_with_offset
-            fail(("end",), f"ends before it starts ({shown(end)} <= {shown(start)})")
+            fail(("end",), f"ends before it starts ({shown(end)} < {shown(start)})")
     if fields.registration and fields.registration.deadline and start is not None:
         first_day = start.date() if isinstance(start, datetime) else start
         try:

@@ -16,24 +16,23 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
 from icalendar import Event as VEvent
-from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from ..core.config import SiteConfig
 from ..core.errors import CalendarError, EventFileError
 from ..core.loader import event_files, load_event_file, load_events
-from ..core.zones import zone_named
 from ..files.atomic import atomic_write
 from ..files.writer import render_event_file
 from .editing import slugify
 from .fetch import MAX_BYTES, FetchPolicy, fetch
+from .icsread import drop_unreadable, read_calendar, unreadable_dates, worded
+from .importzones import ZoneUnknown, calendar_zones, event_zone
 
 _NOT_CARRIED = ("ATTENDEE", "VALARM", "ATTACH", "RDATE", "EXRULE", "GEO", "RESOURCES", "CONTACT", "COMMENT")
 _ONLINE_PROPS = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL")
@@ -65,6 +64,8 @@ class ImportOptions:
     type: str | None = None  # the type when the categories and title say none
     assume_online: bool = False  # events with no location are online events
     dry_run: bool = False
+    zone: str | None = None  # --zone: for times whose zone cannot be found, and series in UTC
+    calendar_zones: dict[int, str] = field(default_factory=dict)  # X-WR-TIMEZONE, by id(VEVENT); import_calendar's
 
 
 def read_source(source: str, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None = None) -> bytes:
@@ -92,48 +93,99 @@ def import_calendar(data: bytes, events_dir: Path, config: SiteConfig, options: 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            calendars = Calendar.from_ical(data, multiple=True)
-        except (ValueError, IndexError, KeyError) as exc:
+            pieces, general = read_calendar(data)
+        except ValueError as exc:
             raise ImportFailed(f"not an iCalendar file ({exc})") from None
-    general = [str(w.message) for w in caught]
+    general += [str(w.message) for w in caught]
     known = {e.uid for e in load_events(events_dir, config).events} if events_dir.is_dir() else set()
     taken = {p.stem for p in event_files(events_dir)} if events_dir.is_dir() else set()
-    vevents = [c for cal in calendars for c in cal.walk("VEVENT") if isinstance(c, VEvent)]
+    vevents = [p.component for p in pieces if p.component is not None]
+    options = replace(options, calendar_zones=calendar_zones(data, [p.component for p in pieces]))
     overrides: dict[str, int] = {}
     for component in vevents:
         if "RECURRENCE-ID" in component:
             uid = str(component.get("UID", ""))
             overrides[uid] = overrides.get(uid, 0) + 1
+    own_uids = _own_uids(vevents)
     outcomes: list[Outcome] = []
-    for component in vevents:
-        if "RECURRENCE-ID" in component:
+    for piece in pieces:
+        event = piece.component
+        if event is None:
+            outcome = Outcome(piece.title, piece.uid, skipped=piece.reason)
+        elif "RECURRENCE-ID" in event:
             continue  # changes to one occurrence; counted on the series below
-        outcome = _import_one(component, events_dir, config, options, known, taken)
-        if overrides.get(outcome.uid):
-            outcome.notes.append(f"{overrides[outcome.uid]} changed occurrence(s) (RECURRENCE-ID) not carried over")
+        else:
+            original = str(event.get("UID", "")).strip()
+            outcome = _import_one(event, events_dir, config, options, known, taken, own_uids.get(id(event)))
+            outcome.notes[:0] = piece.notes
+            if overrides.get(original):
+                outcome.notes.append(f"{overrides[original]} changed occurrence(s) (RECURRENCE-ID) not carried over")
         if general and outcomes == []:
             outcome.notes.extend(general)
         outcomes.append(outcome)
     return outcomes
 
 
+def _own_uids(vevents: list[VEvent]) -> dict[int, str]:
+    """A UID of its own for each event that shares its UID with another series in the file.
+
+    Some exports give every talk of a conference one UID; RFC 5545 makes them one event, which
+    would keep one talk of 88. Each becomes `<uid>-<its start>` (`-2`, `-3` when two start
+    together), so importing the file again finds them. Changed occurrences (RECURRENCE-ID) are
+    not counted: they belong to their series.
+    """
+    masters = [c for c in vevents if "RECURRENCE-ID" not in c]
+    counts: dict[str, int] = {}
+    for component in masters:
+        uid = str(component.get("UID", "")).strip()
+        counts[uid] = counts.get(uid, 0) + 1
+    given: dict[int, str] = {}
+    used: set[str] = set()
+    for component in masters:
+        uid = str(component.get("UID", "")).strip()
+        if not uid or counts[uid] < 2:
+            continue
+        start = component.get("DTSTART")
+        when = getattr(start, "dt", None)
+        stamp = when.strftime("%Y%m%dT%H%M") if isinstance(when, datetime) else (
+            when.strftime("%Y%m%d") if isinstance(when, date) else "")
+        base = f"{uid}-{stamp}" if stamp else uid
+        candidate = next(c for n in range(1, len(masters) + 2) if (c := base if n == 1 else f"{base}-{n}") not in used)
+        used.add(candidate)
+        given[id(component)] = candidate
+    return given
+
+
 def _import_one(
-    component: VEvent, events_dir: Path, config: SiteConfig, options: ImportOptions, known: set[str], taken: set[str]
+    component: VEvent, events_dir: Path, config: SiteConfig, options: ImportOptions, known: set[str], taken: set[str],
+    own_uid: str | None = None,
 ) -> Outcome:
     title = _title_and_status(component)[0]
-    uid = str(component.get("UID", "")).strip()
+    uid = own_uid or str(component.get("UID", "")).strip()
     outcome = Outcome(title, uid)
     if uid and uid in known:
         outcome.skipped, outcome.present = "already on the site (same uid)", True
         return outcome
+    if own_uid:
+        outcome.notes.append(f"its UID {str(component.get('UID')).strip()!r} is shared by other events "
+                             f"in this calendar; given the UID {own_uid!r}")
+    if reason := unreadable_dates(component):
+        outcome.skipped = reason
+        return outcome
+    outcome.notes.extend(drop_unreadable(component))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             data, body = vevent_fields(component, config, options, outcome.notes)
         outcome.notes.extend(str(w.message) for w in caught)
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
-        outcome.skipped = f"cannot be read: {exc}"
+    except ZoneUnknown as exc:  # worded for a person already
+        outcome.skipped = str(exc)
         return outcome
+    except Exception as exc:  # noqa: BLE001 - one event icalendar cannot read is refused, the file goes on
+        outcome.skipped = f"cannot be read ({worded(exc)})"
+        return outcome
+    if own_uid:
+        data["uid"] = own_uid
     slug = _free_slug(title, str(data["start"])[:10], taken)
     path = events_dir / str(data["start"])[:4] / f"{slug}.md"
     text, problems = _validated(data, body, path, events_dir, config, outcome.notes)
@@ -188,8 +240,8 @@ def vevent_fields(
     categories = _categories(component)
     data["type"] = _type_of(categories, data["title"], config, options, notes)
     topics = [c for c in categories if c.casefold() != data["type"]]
-    named = component["DTSTART"].params.get("TZID")
-    zone = _zone(start, named, config, notes, recurring="RRULE" in component) if isinstance(start, datetime) else None
+    zone = event_zone(component, start, config.zone, notes, given=options.zone,
+                      calendar_zone=options.calendar_zones.get(id(component))) if isinstance(start, datetime) else None
     data.update(_when(component, start, zone))
     if "RRULE" in component:
         rules = component.get("RRULE")
@@ -201,8 +253,8 @@ def vevent_fields(
     data["status"] = status
     data.update(_place(component, options))
     url = str(component.get("URL", "")).strip()
-    if url and re.match(r"^https?://", url):
-        data["url"] = url
+    if url and _web_address(url):
+        data["url"] = _web_address(url)
     elif url:
         notes.append(f"URL {url!r} is not a web address; left out")
     data.update(_organizer(component))
@@ -232,8 +284,9 @@ def _place(component: VEvent, options: ImportOptions) -> dict[str, Any]:
     data: dict[str, Any] = {}
     location = " ".join(str(component.get("LOCATION", "")).split())
     online_url = next((str(component[p]) for p in _ONLINE_PROPS if p in component), "")
-    if re.match(r"^https?://\S+$", location):
-        online_url, location = online_url or location, ""
+    online_url = _web_address(online_url) or online_url
+    if re.match(r"^https?://\S+$", location, re.IGNORECASE):
+        online_url, location = online_url or _web_address(location) or location, ""
     location, platform = _online_in(location)
     if location:
         data["location"] = {"venue": location[:300]}
@@ -365,35 +418,6 @@ def _type_of(categories: list[str], title: str, config: SiteConfig, options: Imp
     return chosen
 
 
-def _zone(start: datetime, named: str | None, config: SiteConfig, notes: list[str], *, recurring: bool) -> ZoneInfo:
-    """The IANA zone of `start`: named by the calendar, recognised by name or offsets, or UTC."""
-    tz = start.tzinfo
-    if tz is None:
-        notes.append(f"time zone {named!r} unknown; read as {config.timezone}" if named else
-                     f"floating time read as {config.timezone}")
-        return config.zone
-    if isinstance(tz, ZoneInfo):
-        return tz
-    name = tzid_from_tzinfo(tz) or ""
-    candidates = [name] + [name[m.end():] for m in re.finditer(r"[/_\- ]", name)]
-    for candidate in [c for c in candidates if c] + [config.timezone]:
-        zone = zone_named(candidate)
-        if zone is None:
-            continue
-        if _same_offsets(tz, zone, start):
-            if candidate != name:
-                notes.append(f"time zone {name!r} read as {candidate}")
-            return zone
-    notes.append(f"time zone {name or start.tzname()!r} not recognised; times converted to UTC"
-                 + (" (a series keeps the UTC time of its first occurrence)" if recurring else ""))
-    return ZoneInfo("UTC")
-
-
-def _same_offsets(tz: tzinfo, zone: ZoneInfo, start: datetime) -> bool:
-    probes = [start.replace(tzinfo=None) + timedelta(days=d) for d in (0, 91, 182, 273)]
-    return all(tz.utcoffset(p) == zone.utcoffset(p) for p in probes)
-
-
 def _text(value: date | datetime, zone: ZoneInfo | None) -> str:
     if isinstance(value, datetime):
         local = value.astimezone(zone) if value.tzinfo and zone else value
@@ -406,8 +430,8 @@ def _when(component: VEvent, start: date | datetime, zone: ZoneInfo | None) -> d
         end = component.decoded("DTEND")
     elif "DURATION" in component:
         end = start + component.decoded("DURATION")
-    else:
-        end = None
+    else:  # RFC 5545: a timed event with neither ends at its start; an all-day one lasts its day
+        end = start if isinstance(start, datetime) else None
     if not isinstance(start, datetime):  # all-day: iCalendar's DTEND is the day after the last
         last = end - timedelta(days=1) if isinstance(end, date) and not isinstance(end, datetime) else None
         if last is None or last == start or end == start:  # DTEND equal to DTSTART: one day, as clients read it
@@ -446,9 +470,15 @@ def _organizer(component: VEvent) -> dict[str, Any]:
     organizer = component.get("ORGANIZER")
     if organizer is None:
         return {}
-    email = str(organizer).removeprefix("mailto:").removeprefix("MAILTO:").strip()
+    email = re.sub(r"^mailto:", "", str(organizer).strip(), flags=re.IGNORECASE).strip()  # schemes ignore case
     name = organizer.params.get("CN") if hasattr(organizer, "params") else None
     return {"organizer": {"name": str(name).strip('"') if name else None, "email": email if "@" in email else None}}
+
+
+def _web_address(text: str) -> str | None:
+    """An http(s) address with its scheme in lower case (schemes ignore case: HTTP:// is http://)."""
+    found = re.match(r"^(https?)(://\S*)$", text.strip(), re.IGNORECASE)
+    return found.group(1).lower() + found.group(2) if found else None
 
 
 def _free_slug(title: str, day: str, taken: set[str]) -> str:

@@ -221,11 +221,17 @@ def listing_when(event: Event, start: When, end: When) -> list[Part]:
 
 
 def full_when(event: Event, start: When, end: When) -> list[Part]:
-    """The event page's when: 'Tuesday, January 19, 2027, 2 - 3:30 p.m. ET'."""
+    """The event page's when: 'Tuesday, January 19, 2027, 2 - 3:30 p.m. ET' ('..., 2 p.m. ET' for a moment)."""
     first = start.date() if isinstance(start, datetime) else start
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         return date_range_parts(first, last_day(start, end), weekday=True)
     zone = " " + zone_abbreviation(start, event.zone)
+    if end == start:  # a moment (a deadline): its time, not a range
+        return [
+            Part(day_text(first, weekday=True), first.isoformat()),
+            Part(", "),
+            Part(clock_text(start) + zone, iso_value(start)),
+        ]
     if is_multi_day(start, end):
         return [
             Part(f"{day_text(first, weekday=True)}, {clock_text(start)}", iso_value(start)),

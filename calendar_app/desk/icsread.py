@@ -1,0 +1,279 @@
+"""The VEVENTs of an iCalendar file, so that one bad component costs only itself.
+
+icalendar reads a file whole, and one component it cannot read (a VTIMEZONE with two TZID lines,
+as a WordPress events plugin writes them; an alarm's TRIGGER that is not a duration) stops the
+whole file. When that happens the file is read again one component at a time: each VTIMEZONE
+on its own (repeated lines written once), each VEVENT with the zones that could be read, and an
+event icalendar still cannot read is kept as the reason why, for the importer to report.
+
+Within an event that was read, `unreadable_dates` words what stops its dates being read, and
+`drop_unreadable` leaves out (with a note) any other value icalendar kept as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from icalendar import Calendar, vBroken
+from icalendar import Event as VEvent
+
+# Not imported, so never a reason to refuse an event: left out when they stop it being read.
+_UNIMPORTED_COMPONENTS = ("VALARM",)
+_UNIMPORTED_PROPERTIES = ("ATTENDEE",)
+_FOLD = re.compile(r"\r?\n[ \t]")
+
+
+@dataclass
+class Piece:
+    """One VEVENT of the source: read (`component`), or the reason it could not be."""
+
+    component: VEvent | None
+    notes: list[str] = field(default_factory=list)
+    title: str = ""  # of an unreadable one: its SUMMARY as written
+    uid: str = ""
+    reason: str = ""
+
+
+def read_calendar(data: bytes) -> tuple[list[Piece], list[str]]:
+    """Every VEVENT of `data` in order, and notes on the file as a whole.
+
+    Raises ValueError, worded for a person, when `data` holds no calendar at all.
+    """
+    try:
+        calendars = Calendar.from_ical(data, multiple=True)
+    except Exception as exc:  # noqa: BLE001 - any failure of the whole is retried part by part
+        return _in_parts(data, exc)
+    return [Piece(c) for cal in calendars for c in cal.walk("VEVENT") if isinstance(c, VEvent)], []
+
+
+def _name(line: str) -> str:
+    return re.split(r"[;:]", line, maxsplit=1)[0].strip().upper()
+
+
+def _value(line: str) -> str:
+    return line.partition(":")[2].strip()
+
+
+def _in_parts(data: bytes, whole: Exception) -> tuple[list[Piece], list[str]]:
+    text = _FOLD.sub("", data.decode("utf-8", errors="replace").lstrip("\ufeff"))
+    calendars = _calendars(text.splitlines())
+    if not calendars:
+        detail = str(whole) if isinstance(whole, ValueError) else "no BEGIN:VCALENDAR line"
+        raise ValueError(detail)
+    pieces: list[Piece] = []
+    notes: list[str] = []
+    for header, blocks in calendars:
+        zones = [z for block in blocks if block[0].upper() == "VTIMEZONE" if (z := _zone(header, block[1], notes))]
+        for name, lines in blocks:
+            if name.upper() == "VEVENT":
+                pieces.append(_event(header, zones, lines))
+    return pieces, notes
+
+
+def _calendars(lines: list[str]) -> list[tuple[list[str], list[tuple[str, list[str]]]]]:
+    """Each VCALENDAR's own properties, and its components (name, lines) as written."""
+    found: list[tuple[list[str], list[tuple[str, list[str]]]]] = []
+    depth = 0
+    current: list[str] | None = None
+    for line in lines:
+        if not line.strip():
+            continue
+        name = _name(line)
+        if name == "BEGIN":
+            depth += 1
+            if depth == 1 and _value(line).upper() == "VCALENDAR":
+                found.append(([], []))
+            elif depth == 2 and found:
+                current = [line]
+                found[-1][1].append((_value(line), current))
+            elif current is not None:
+                current.append(line)
+        elif name == "END":
+            if current is not None and depth >= 2:
+                current.append(line)
+            if depth == 2:
+                current = None
+            depth = max(depth - 1, 0)
+        elif depth == 1 and found:
+            found[-1][0].append(line)
+        elif current is not None:
+            current.append(line)
+    return found
+
+
+def _parsed(header: list[str], parts: list[list[str]]) -> Calendar:
+    text = "\r\n".join(["BEGIN:VCALENDAR", *header, *(line for part in parts for line in part), "END:VCALENDAR", ""])
+    calendar = Calendar.from_ical(text.encode())
+    assert isinstance(calendar, Calendar)
+    return calendar
+
+
+def _zone(header: list[str], lines: list[str], notes: list[str]) -> list[str] | None:
+    """A VTIMEZONE's lines as icalendar reads them, or None (with a note) when it cannot."""
+    tzid = next((_value(line) for line in lines if _name(line) == "TZID"), "")
+    once = _top_level_once(lines)
+    for candidate in (lines, once):
+        try:
+            _parsed(header, [candidate])
+        except Exception:  # noqa: BLE001, S112 - tried once more below, then reported
+            continue
+        if candidate is once:
+            notes.append(f"the time zone {tzid!r} (VTIMEZONE) repeats lines such as TZID; read once")
+        return candidate
+    notes.append(f"the time zone {tzid!r} (VTIMEZONE) cannot be read; its events' times are read by the zone's name")
+    return None
+
+
+def _top_level_once(lines: list[str]) -> list[str]:
+    """The component's own lines written once each (its STANDARD and DAYLIGHT parts as they are)."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    depth = 0
+    for line in lines:
+        name = _name(line)
+        depth += name == "BEGIN"
+        if depth == 1 and name not in ("BEGIN", "END"):
+            if line in seen:
+                continue
+            seen.add(line)
+        kept.append(line)
+        depth -= name == "END"
+    return kept
+
+
+def _without_unimported(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The event without what is not imported (alarms, attendees), and the names of what was left out."""
+    kept: list[str] = []
+    left_out: list[str] = []
+    skipping = 0
+    for line in lines:
+        name = _name(line)
+        if skipping:
+            skipping += (name == "BEGIN") - (name == "END")
+        elif name == "BEGIN" and _value(line).upper() in _UNIMPORTED_COMPONENTS:
+            skipping = 1
+            left_out.append(_value(line).upper())
+        elif name in _UNIMPORTED_PROPERTIES:
+            left_out.append(name)
+        else:
+            kept.append(line)
+    return kept, sorted(set(left_out))
+
+
+def _event(header: list[str], zones: list[list[str]], lines: list[str]) -> Piece:
+    summary = next((_value(line) for line in lines if _name(line) == "SUMMARY"), "")
+    title = " ".join(re.sub(r"\\([\\;,])", r"\1", summary).replace("\\n", " ").split()) or "(no title)"
+    uid = next((_value(line) for line in lines if _name(line) == "UID"), "")
+    kept, left_out = _without_unimported(lines)
+    for candidate, notes in ((lines, []), (kept, [f"not carried over: {', '.join(left_out)}"])):
+        if candidate is kept and not left_out:
+            break
+        try:
+            found = _parsed(header, [*zones, candidate]).walk("VEVENT")
+        except Exception:  # noqa: BLE001, S112 - the reason is reported below
+            continue
+        if found and isinstance(found[0], VEvent):
+            return Piece(found[0], notes)
+    bad = _first_unreadable_line(header, zones, kept)
+    reason = f"the line {bad!r} cannot be read as iCalendar" if bad else "cannot be read as iCalendar"
+    return Piece(None, title=title, uid=uid, reason=reason)
+
+
+def _first_unreadable_line(header: list[str], zones: list[list[str]], lines: list[str]) -> str:
+    """The first of the event's lines icalendar stops at (for the reason given to a person)."""
+    for end in range(1, len(lines) - 1):
+        try:
+            _parsed(header, [*zones, [*lines[: end + 1], lines[-1]]])
+        except Exception:  # noqa: BLE001 - this line is the one
+            return lines[end][:120]
+    return ""
+
+
+# --- one event's values ---------------------------------------------------------------------------
+
+_DATE_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RECURRENCE-ID")
+
+
+def _written(value: Any) -> str:
+    """A property's value as the calendar wrote it."""
+    first = value[0] if isinstance(value, list) and value else value
+    try:
+        text = first.to_ical()
+    except Exception:  # noqa: BLE001 - shown as Python has it instead
+        return str(first)[:80]
+    return (text.decode(errors="replace") if isinstance(text, bytes) else str(text))[:80]
+
+
+def _when(value: Any) -> date | None:
+    dt = None if isinstance(value, vBroken) else getattr(value, "dt", None)
+    return dt if isinstance(dt, date) else None
+
+
+def _kind(value: date) -> str:
+    return "a date and time" if isinstance(value, datetime) else "a date"
+
+
+def unreadable_dates(component: VEvent) -> str | None:
+    """Why the event's dates cannot be read, worded for a person; None when they can."""
+    if "DTSTART" not in component:
+        return "no start (DTSTART)"
+    written = {name: _written(component[name]) for name in _DATE_PROPERTIES if name in component}
+    if isinstance(component["DTSTART"], list):
+        return "more than one start (DTSTART)"
+    start = _when(component["DTSTART"])
+    if start is None:
+        return f"its start (DTSTART {written['DTSTART']!r}) is not a date or a date and time"
+    if "DTEND" in component:
+        end = _when(component["DTEND"]) if not isinstance(component["DTEND"], list) else None
+        if end is None:
+            return f"its end (DTEND {written['DTEND']!r}) is not a date or a date and time"
+        if isinstance(end, datetime) != isinstance(start, datetime):
+            return (f"its end (DTEND {written['DTEND']!r}) is {_kind(end)} but its start "
+                    f"(DTSTART {written['DTSTART']!r}) is {_kind(start)}")
+        if _before(end, start):
+            return f"its end (DTEND {written['DTEND']!r}) is before its start (DTSTART {written['DTSTART']!r})"
+    elif "DURATION" in component:
+        length = None if isinstance(component["DURATION"], vBroken) else getattr(component["DURATION"], "dt", None)
+        if not isinstance(length, timedelta):
+            return f"its length (DURATION {written['DURATION']!r}) is not a duration such as PT1H30M"
+        if length < timedelta(0):
+            return f"its length (DURATION {written['DURATION']!r}) is negative: it would end before it starts"
+    rules = component.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        if isinstance(rule, vBroken) or not isinstance(rule, dict):
+            return f"its repeat rule (RRULE {_written(rule)!r}) cannot be read"
+    skipped = component.get("EXDATE")
+    for prop in skipped if isinstance(skipped, list) else [skipped] if skipped is not None else []:
+        if isinstance(prop, vBroken) or not hasattr(prop, "dts"):
+            return f"its skipped dates (EXDATE {_written(prop)!r}) are not dates or dates and times"
+    return None
+
+
+def _before(end: date, start: date) -> bool:
+    if isinstance(end, datetime) and isinstance(start, datetime):
+        if (end.tzinfo is None) != (start.tzinfo is None):  # a floating end is in the start's zone
+            end = end.replace(tzinfo=start.tzinfo)
+        return end < start
+    return end < start
+
+
+def drop_unreadable(component: VEvent) -> list[str]:
+    """Leave out the values (other than dates) icalendar could not read; a note for each."""
+    notes: list[str] = []
+    for name, message in list(getattr(component, "errors", [])):
+        if name is None:
+            notes.append(f"a line that is not iCalendar was left out ({message})")
+        elif name.upper() not in _DATE_PROPERTIES and name in component:
+            notes.append(f"{name.upper()} {_written(component[name])!r} cannot be read; left out")
+            del component[name]
+    return notes
+
+
+def worded(exc: Exception) -> str:
+    """What to tell a person when reading an event failed in a way not foreseen."""
+    if isinstance(exc, (ValueError, OverflowError)) and str(exc):
+        return f"a value is not as iCalendar writes it: {exc}"
+    return "a value is not as iCalendar writes it"
