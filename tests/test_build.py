@@ -535,3 +535,17 @@ def test_command_reports_bad_files_and_builds_the_rest(tmp_path: Path, capsys: p
 def test_command_refuses_a_bad_base_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, stderr = _run(capsys, str(tmp_path / "site"), "--base-url", "trainings.example.org")
     assert code == 2 and "--base-url: must start with http:// or https://" in stderr
+
+
+def test_a_series_with_changed_occurrences_builds_as_the_server_serves_it(tmp_path: Path, sample_config: SiteConfig) -> None:
+    events = tmp_path / "events"
+    events.mkdir()
+    shutil.copy(DATA / "valid" / "recurring-with-extra-and-changes.md", events / "wednesdays.md")
+    out = tmp_path / "site"
+    report = build_site(sample_config, events, out, today=date(2027, 2, 1))
+    assert report.problems == []
+    page = _text((out / "events" / "wednesdays" / "index.html").read_text(encoding="utf-8"))
+    assert "(moved from Wednesday, January 27, 2027, 1 p.m. ET)" in page and "(added)" in page
+    download = next((out / "events").glob("wednesdays*.ics")).read_bytes()
+    assert download.count(b"BEGIN:VEVENT") == 4 and download.count(b"RECURRENCE-ID;") == 3
+    assert (out / "calendar.ics").read_bytes().count(b"RECURRENCE-ID;") == 3

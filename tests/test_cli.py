@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -487,3 +488,25 @@ def test_version_names_the_installed_release() -> None:
 
     done = subprocess.run([sys.executable, "-m", "calendar_app", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == f"calendar-app {metadata.version('calendar-app')}"
+
+
+def test_a_today_that_is_not_a_date_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "CALENDAR_TODAY": "nope"}
+    done = subprocess.run([sys.executable, "-m", "calendar_app", "build", str(tmp_path / "site"), "--no-cache",
+                           "--events", str(ROOT / "events"), "--config", str(ROOT / "calendar.toml")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "CALENDAR_TODAY: 'nope' is not a date" in done.stderr and "YYYY-MM-DD" in done.stderr
+
+
+def test_a_build_without_base_url_says_what_its_feeds_will_name(tmp_path: Path) -> None:
+    config = tmp_path / "calendar.toml"  # the shipped one, which sets no base_url
+    config.write_text((ROOT / "calendar.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert "\nbase_url" not in config.read_text(encoding="utf-8")
+    argv = ["build", str(tmp_path / "site"), "--no-cache", "--today", "2026-11-23",
+            "--events", str(ROOT / "events"), "--config", str(config)]
+    done = subprocess.run([sys.executable, "-m", "calendar_app", *argv], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and "warning: no base_url is set" in done.stderr and "--base-url" in done.stderr
+    again = subprocess.run([sys.executable, "-m", "calendar_app", *argv, "--base-url", "https://trainings.example.org"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 0 and "no base_url" not in again.stderr

@@ -21,7 +21,9 @@ from calendar_app.desk.eventform import (
 
 def test_every_field_of_the_model_has_a_control() -> None:
     names = {f.name for f in FORM_FIELDS}
-    assert set(FIELD_NAMES) <= names | {"location", "registration", "organizer"}
+    # `changes` (one session moved, retitled or cancelled) is edited in the file for now; the form
+    # keeps it as it is (tests/test_roundtrip.py).
+    assert set(FIELD_NAMES) <= names | {"location", "registration", "organizer", "changes"}
     for group in ("location", "registration", "organizer", "online"):
         model = EventFields.model_fields[group].annotation
         parts = {f"{group}.{sub}" for sub in _sub_fields(model)}

@@ -13,6 +13,7 @@ from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 import recurring_ical_events
 from dateutil.rrule import rrulestr
@@ -24,7 +25,7 @@ from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.filters import Filters
 from calendar_app.core.loader import event_files, load_event_file
-from calendar_app.core.model import Event
+from calendar_app.core.model import Event, OccurrenceChange
 from calendar_app.files.site import Site
 from calendar_app.render.ical.ics import feed_path, render_feed, subscribe_links
 from calendar_app.render.ical.limits import feed_size_problems
@@ -104,7 +105,9 @@ VALID_FILES = event_files(VALID)
 @pytest.mark.parametrize("path", VALID_FILES, ids=[str(p.relative_to(VALID)) for p in VALID_FILES])
 def test_valid_file_round_trips_through_the_feed(path: Path, sample_config: SiteConfig) -> None:
     event = load_event_file(path, VALID, sample_config)
-    loose, strict = only_event(feed_of([event], sample_config))
+    loose, strict = parse_both(feed_of([event], sample_config))
+    # The series first, then one VEVENT per changed occurrence.
+    assert [e.get("RECURRENCE-ID") is None for e in loose.events] == [True] + [False] * len(event.changes)
     vevent, parsed = loose.events[0], strict.events[0]
     assert str(vevent["UID"]) == parsed.uid == event.uid
     assert parsed.summary.endswith(event.title)
@@ -122,27 +125,55 @@ def test_valid_file_round_trips_through_the_feed(path: Path, sample_config: Site
 
 
 def assert_same_occurrences(event: Event, loose, strict) -> None:  # type: ignore[no-untyped-def]
-    """recurring-ical-events and ical's timeline expand the feed as python-dateutil expands the file."""
-    expected = [as_utc(s) for s in dateutil_starts(event)]
+    """recurring-ical-events and ical's timeline expand the feed as python-dateutil expands the file
+    with its extra and changed occurrences, and as the model lists them: each at its own start and
+    end, a moved one at its new time, a cancelled one there and cancelled."""
+    expected = [(as_utc(s), as_utc(e), status) for s, e, status in dateutil_occurrences(event)]
+    assert [(as_utc(o.start), as_utc(_exclusive(o.end, event)), _status_of(event, o.change))
+            for o in event.occurrences()] == expected
     last = event.start_date + timedelta(days=3 * 366)
-    # The VEVENT, not the calendar: given a calendar, recurring-ical-events first rewrites UTC times
-    # into X-WR-TIMEZONE's wall time (how Google's own exports mean them), which RFC 5545 does not.
-    expanded = recurring_ical_events.of(loose.events[0]).between(date(1990, 1, 1), last)
-    assert [as_utc(o["DTSTART"].dt) for o in expanded] == expected
-    timeline = [as_utc(item.dtstart) for item in islice(strict.timeline, len(expected) + 5)]
+    # The calendar without X-WR-TIMEZONE: given one, recurring-ical-events first rewrites UTC times
+    # into its wall time (how Google's own exports mean them), which RFC 5545 does not.
+    calendar = icalendar.Calendar()
+    for component in loose.events:
+        calendar.add_component(component)
+    expanded = recurring_ical_events.of(calendar).between(date(1990, 1, 1), last)
+    found = sorted((as_utc(o["DTSTART"].dt), as_utc(o["DTEND"].dt), str(o["STATUS"])) for o in expanded)  # in no order
+    assert found == expected
+    timeline = [(as_utc(i.dtstart), as_utc(i.dtend), i.status.value) for i in islice(strict.timeline, len(expected) + 5)]
     assert timeline == expected
 
 
-def dateutil_starts(event: Event) -> list[date | datetime]:
-    """The starts of every occurrence, straight from python-dateutil and the file's own fields."""
+def _exclusive(end: date | datetime, event: Event) -> date | datetime:
+    return end + timedelta(days=1) if event.all_day else end
+
+
+def _status_of(event: Event, change: OccurrenceChange | None) -> str:
+    status = (change.status if change is not None else None) or event.status
+    return {"scheduled": "CONFIRMED", "postponed": "TENTATIVE"}.get(status.value, status.value.upper())
+
+
+def dateutil_occurrences(event: Event) -> list[tuple[date | datetime, date | datetime, str]]:
+    """Every occurrence's start, (exclusive) end and STATUS, straight from python-dateutil and the
+    file's own fields."""
+    length = _exclusive(event.end, event) - event.start  # type: ignore[operator]
     if event.fields.repeat is None:
-        return [event.start]
+        return [(event.start, event.start + length, _status_of(event, None))]
     naive = event.start if event.all_day else event.start.replace(tzinfo=None)  # type: ignore[union-attr]
     if event.all_day:
         naive = datetime.combine(naive, datetime.min.time())  # type: ignore[arg-type]
     rule = rrulestr(event.fields.repeat, dtstart=naive, ignoretz=True)
     starts = [s.date() if event.all_day else s.replace(tzinfo=event.zone) for s in rule]
-    return [s for s in starts if s not in event.exdates]
+    starts = [s for s in starts if s not in event.exdates] + list(event.extra)
+    changes = {as_utc(c.occurrence): c for c in event.changes}
+    found = []
+    for start in starts:
+        change = changes.get(as_utc(start))
+        if change is None:
+            found.append((start, start + length, _status_of(event, None)))
+        else:
+            found.append((change.start, _exclusive(change.end, event), _status_of(event, change)))
+    return sorted(found, key=lambda o: as_utc(o[0]))
 
 
 # --- edge cases, as a subscriber's calendar shows them ---------------------------------------------
@@ -523,3 +554,23 @@ def test_validate_prints_the_size_warning(tmp_path: Path, capsys: pytest.Capture
     assert status == 0  # a warning, not an error
     assert "warning: the full feed holds 3 events, more than feed_max_events (2)" in out.out
     assert cli.main(["validate", "--strict", "--events", str(events_dir), "--config", str(config_file)]) == 1
+
+
+def test_extra_dates_and_changed_occurrences_keep_dtstarts_form(tmp_path: Path, sample_config: SiteConfig) -> None:
+    """RDATE and RECURRENCE-ID as DTSTART is written (a date, or the zone's time); each changed
+    occurrence's VEVENT has the series' UID and SEQUENCE."""
+    write_online(tmp_path, "all-day", "2027-01-04", "repeat: FREQ=WEEKLY;COUNT=3\nsequence: 2\nstatus: tentative\n"
+                 "extra: [2027-02-01]\nchanges:\n  - occurrence: 2027-01-11\n    status: cancelled\n")
+    data = feed_of([load_event_file(tmp_path / "all-day.md", tmp_path, sample_config)], sample_config)
+    loose, strict = parse_both(data)
+    assert b"RDATE;VALUE=DATE:20270201\r\n" in data and b"RECURRENCE-ID;VALUE=DATE:20270111\r\n" in data
+    assert [(e.uid, e.sequence, e.status.value) for e in strict.events] == [
+        ("all-day@calendar.example.org", 2, "TENTATIVE"), ("all-day@calendar.example.org", 2, "CANCELLED")
+    ]
+    assert str(loose.events[1]["SUMMARY"]) == "Cancelled: Case Review"
+    write_online(tmp_path, "timed", "2027-01-04 09:00", "repeat: FREQ=WEEKLY;COUNT=3\ntimezone: America/Chicago\n"
+                 "extra: [2027-02-01 09:00]\nchanges:\n  - occurrence: 2027-01-11 09:00\n    start: 2027-01-12 10:00\n")
+    data = feed_of([load_event_file(tmp_path / "timed.md", tmp_path, sample_config)], sample_config)
+    assert b"RDATE;TZID=America/Chicago:20270201T090000\r\n" in data
+    assert b"RECURRENCE-ID;TZID=America/Chicago:20270111T090000\r\nDTSTAMP" in data
+    assert b"DTSTART;TZID=America/Chicago:20270112T100000\r\nDTEND;TZID=America/Chicago:20270112T110000\r\n" in data

@@ -472,3 +472,15 @@ def test_a_draft_is_kept_out_of_the_site_and_deleted_to_the_trash(site: DeskSite
     trashed = list((site.root / "trash").glob("*.md"))
     assert len(trashed) == 1 and "Labor Trafficking Indicators" in trashed[0].read_text()
     assert "Nothing is waiting." in site.client.get("/manage/pending").text
+
+
+def test_extra_dates_of_a_series_are_added_from_the_form(site: DeskSite) -> None:
+    form = form_of(site.client, "/manage/events/screening-youth-webinar/edit")
+    data = {**form, "repeat": "FREQ=WEEKLY;COUNT=3", "extra": "2027-04-01 14:00", "action": "save"}
+    response = site.client.post("/manage/events/screening-youth-webinar/edit", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    text = site.text("screening-youth-webinar")
+    assert "repeat: FREQ=WEEKLY;COUNT=3\n" in text and "2027-04-01 14:00" in text
+    feed = site.client.get("/events/screening-youth-webinar.ics").text
+    assert "RDATE;TZID=America/New_York:20270401T140000" in feed
+    assert form_of(site.client, "/manage/events/screening-youth-webinar/edit")["extra"] == "2027-04-01 14:00"

@@ -210,7 +210,9 @@ def test_windows_line_endings_and_byte_order_mark() -> None:
 def test_every_field_is_read() -> None:
     event = load("every-field.md")
     written = {name for name in FIELD_NAMES if getattr(event.fields, name.replace("except", "except_"))}
-    assert written == set(FIELD_NAMES) - {"except", "recording"}  # no skipped dates; recording is false
+    # No skipped, extra or changed dates (a yearly series of one: recurring-with-extra-and-changes.md
+    # has them); recording is false.
+    assert written == set(FIELD_NAMES) - {"except", "extra", "changes", "recording"}
     assert event.fields.organizer is not None and event.fields.organizer.email == "nhtc@example.org"
     assert event.status is Status.TENTATIVE
     assert event.fields.featured and event.fields.recording is False
@@ -258,3 +260,61 @@ def test_event_built_from_files_in_another_place(tmp_path: Path) -> None:
     path.write_bytes((VALID / "hybrid.md").read_bytes())
     event = load_event_file(path, tmp_path, SiteConfig())
     assert event.slug == "copied" and event.path == str(path)
+
+
+# --- extra dates and changed occurrences -----------------------------------------------------------
+
+def test_occurrences_hold_extra_dates_and_changes_at_their_new_times() -> None:
+    event = load("recurring-with-extra-and-changes.md")
+    zone = ZoneInfo("America/New_York")
+    found = [
+        (o.start.strftime("%m-%d %H:%M"), o.end.strftime("%H:%M"),  # type: ignore[union-attr]
+         o.moved_from, o.change.status if o.change else None, o.extra)
+        for o in event.occurrences()
+    ]
+    assert found == [
+        ("01-06 13:00", "14:00", None, None, False),
+        ("01-13 13:00", "14:00", None, None, False),
+        ("01-28 14:00", "15:00", datetime(2027, 1, 27, 13, tzinfo=zone), None, False),  # moved
+        ("02-03 13:00", "14:00", None, Status.CANCELLED, False),  # still an occurrence, cancelled
+        ("02-10 13:00", "14:00", None, None, False),
+        ("02-25 13:00", "15:00", None, None, True),  # extra, and made longer
+    ]
+    assert event.last_date == date(2027, 2, 25) and event.first_date == date(2027, 1, 6)
+
+    def on(day: date) -> bool:
+        after = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        return event.occurs_between(after, after + timedelta(days=1))
+
+    assert [on(date(2027, 1, d)) for d in (20, 27, 28)] == [False, False, True]  # skipped, moved away, moved to
+    assert on(date(2027, 2, 25)) and on(date(2027, 2, 3)) and not on(date(2027, 3, 3))
+
+
+def test_a_moved_occurrence_may_leave_the_series_span(tmp_path: Path) -> None:
+    """Moved before the first or after the last occurrence: the first and last days follow it."""
+    path = tmp_path / "moved.md"
+    path.write_text(
+        "---\ntitle: T\ntype: meeting\nstart: 2027-01-04\nonline: true\nrepeat: FREQ=WEEKLY;COUNT=3\n"
+        "changes:\n  - occurrence: 2027-01-04\n    start: 2026-12-30\n"
+        "  - occurrence: 2027-01-18\n    start: 2027-03-01\n    end: 2027-03-02\n---\n",
+        encoding="utf-8",
+    )
+    event = load_event_file(path, tmp_path, SiteConfig())
+    assert list(event.starts()) == [date(2026, 12, 30), date(2027, 1, 11), date(2027, 3, 1)]
+    assert (event.first_date, event.last_date) == (date(2026, 12, 30), date(2027, 3, 2))
+
+
+def test_a_change_far_into_an_endless_series_is_found_without_walking_to_it(tmp_path: Path) -> None:
+    path = tmp_path / "endless.md"
+    path.write_text(
+        "---\ntitle: T\ntype: meeting\nstart: 2027-01-04 09:00\nonline: true\nrepeat: FREQ=DAILY\n"
+        "changes:\n  - occurrence: 2199-06-01 09:00\n    start: 2199-06-02 07:00\n---\n",
+        encoding="utf-8",
+    )
+    event = load_event_file(path, tmp_path, SiteConfig())
+    zone = SiteConfig().zone
+    at = datetime(2199, 6, 1, tzinfo=zone)
+    assert event.occurs_between(at, at + timedelta(days=2))
+    assert event.last_date == date.max
+    (change,) = event.changes
+    assert change.moved and change.start == datetime(2199, 6, 2, 7, tzinfo=zone)

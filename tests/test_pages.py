@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import date
 from html import unescape
@@ -18,6 +19,7 @@ from calendar_app.core.config import SiteConfig
 from calendar_app.web.app import create_app
 
 from .conftest import ROOT, SAMPLE_EVENTS, SAMPLE_STATE
+from .feedcheck import parse_both
 
 NOVEMBER = date(2026, 11, 23)
 JANUARY = date(2027, 1, 5)
@@ -542,3 +544,40 @@ def test_no_suggest_link_when_suggestions_are_off(tmp_path: Path) -> None:
     client = sample_client(config=config)
     for path in ("/", "/?q=nothing-matches-this", "/subscribe"):
         assert "/suggest" not in client.get(path).text, path
+
+
+# --- a series with extra dates and changed sessions --------------------------------------------------
+
+
+def test_moved_cancelled_and_extra_sessions_on_the_page_the_listing_the_feed_and_the_api(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    events.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "valid" / "recurring-with-extra-and-changes.md", events / "wednesdays.md")
+    client = tmp_client(events, today=date(2027, 2, 1))
+
+    page = client.get("/events/wednesdays")
+    assert page.status_code == 200
+    shown = text(page.text)
+    assert ("Thursday, January 28, 2027, 2 - 3 p.m. ET: Special session: Labor Trafficking "
+            "(moved from Wednesday, January 27, 2027, 1 p.m. ET) (over)") in shown
+    assert "Wednesday, February 3, 2027, 1 - 2 p.m. ET cancelled: The presenter is ill." in shown
+    assert "<s>" in page.text.split("February 3, 2027")[0].rsplit("<li", 1)[1]  # struck through
+    assert "Thursday, February 25, 2027, 1 - 3 p.m. ET (added)" in shown
+    assert "No session on Wednesday, January 20, 2027" in shown
+    # The next session is not the cancelled one of February 3 but the one after it.
+    assert "February 10, 2027" in text(client.get("/").text).split("Wednesday Webinars")[1][:80]
+    assert "When Wednesday, February 10, 2027" in shown
+
+    feed = client.get("/calendar.ics").content
+    loose, _ = parse_both(feed)
+    assert [str(e.get("RECURRENCE-ID").dt) if e.get("RECURRENCE-ID") else None for e in loose.events] == [
+        None, "2027-01-27 13:00:00-05:00", "2027-02-03 13:00:00-05:00", "2027-02-25 13:00:00-05:00"
+    ]
+    assert client.get("/events/wednesdays.ics").content.count(b"BEGIN:VEVENT") == 4
+
+    detail = client.get("/api/events/wednesdays").json()
+    assert detail["start"] == "2027-02-10T13:00:00-05:00"
+    assert "2027-01-28T14:00:00-05:00" in detail["sessions"] and "2027-01-27T13:00:00-05:00" not in detail["sessions"]
+    assert [(c["occurrence"], c["status"]) for c in detail["changed_sessions"]] == [
+        ("2027-01-27T13:00:00-05:00", None), ("2027-02-03T13:00:00-05:00", "cancelled"), ("2027-02-25T13:00:00-05:00", None)
+    ]

@@ -74,3 +74,31 @@ def test_the_body_is_kept_byte_for_byte_unless_changed() -> None:
 def test_a_file_without_front_matter_cannot_be_kept() -> None:
     with pytest.raises(CannotKeepLayout, match="no front matter"):
         rewrite_event_file("just text\n", {}, {"title": "x"})
+
+
+SERIES_WITH_CHANGES = """\
+---
+title: Wednesday Webinars
+type: webinar
+start: 2027-01-06 13:00
+end: "14:00"
+online: true
+repeat: FREQ=WEEKLY;BYDAY=WE;COUNT=6
+except: ["2027-01-20 13:00"]
+extra: ["2027-02-25 13:00"]   # an extra session
+changes:
+  - occurrence: "2027-01-27 13:00"
+    start: "2027-01-28 14:00"
+    title: "Special session: Labor Trafficking"
+  - occurrence: 2027-02-03 13:00
+    status: cancelled
+    status_note: The presenter is ill.
+---
+Weekly.
+"""
+
+
+def test_extra_dates_and_changes_the_form_does_not_edit_are_kept() -> None:
+    assert edit(SERIES_WITH_CHANGES) == SERIES_WITH_CHANGES  # saved unchanged: byte for byte
+    retitled = edit(SERIES_WITH_CHANGES, title="Wednesday Webinars 2027")
+    assert retitled == SERIES_WITH_CHANGES.replace("title: Wednesday Webinars\n", "title: Wednesday Webinars 2027\n")

@@ -17,6 +17,7 @@ from jinja2 import Template
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.model import Event
+from ..core.recurrence import MAX_OCCURRENCES
 from ..render.entries import entry, group_by_month, occurrence_end, sessions
 from ..render.phrasing import last_day
 from ..render.urls import StaticUrls
@@ -59,7 +60,7 @@ def client_record(
 def session_days(event: Event) -> list[list[str]]:
     """The first and last day of each session, in the event's own zone (for the date filters)."""
     days = []
-    for start in sessions(event, limit=1000) if event.rule is not None else [event.start]:
+    for start in sessions(event, limit=MAX_OCCURRENCES + len(event.extra)) if event.rule is not None else [event.start]:
         end = occurrence_end(event, start)
         if isinstance(start, datetime) and isinstance(end, datetime):
             first, last = start.date(), last_day(start, end)

@@ -53,7 +53,7 @@ from ..render.errorpage import not_found_context
 from ..render.eventpage import event_context
 from ..render.frame import site_context
 from ..render.ical.ics import assemble, feed_header, feed_names
-from ..render.ical.vevent import build_vevent
+from ..render.ical.vevent import vevent_bytes
 from ..render.listing import (
     ListingResults,
     listing_context,
@@ -268,7 +268,7 @@ class _Builder:
         config, catalog, today = self.config, self.catalog, self.today
         urls = self.urls.for_file(files[0])
         self.page(files[0], "event.html", {**event_context(catalog, config, event, today, urls), "current": ""}, urls)
-        vevent = build_vevent(event, config).to_ical(sorted=False)
+        vevent = vevent_bytes(event, config)
         header = feed_header(config, name=None, description=None, source=None)  # as the server's download
         self.tree.put(files[1], assemble(header, [event], [vevent], config, today).decode("utf-8"))
         detail = event_detail(catalog, config, event, today, self.urls).model_dump(mode="json")

@@ -213,8 +213,11 @@ def _ask_again(answers: dict[str, str], body: str, config: SiteConfig, after: st
             questions = _questions_for(problem)
             hint = "give a venue or a city, or an online URL" if questions == _PLACE_QUESTIONS else problem.hint
             print(f"  {problem.field}: {problem.message}" + (f" Hint: {hint}" if hint else ""), file=sys.stderr)
+        # A wrong answer is not offered again as the default (Enter would send it back); within a
+        # group (the place's four questions) the other answers are, as they may be right.
+        wrong = {qs[0] for p in problems if len(qs := _questions_for(p)) == 1}
         for name in dict.fromkeys(q for p in problems for q in _questions_for(p)):
-            value = _ask(name, config, answers.get(name))
+            value = _ask(name, config, None if name in wrong else answers.get(name))
             if value is None:
                 answers.pop(name, None)
             else:
@@ -282,6 +285,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = read_config(args)
     if args.base_url is not None:
         config = with_base_url(config, args.base_url)
+    elif not config.base_url_set:
+        # Feeds, subscribe links and the sitemap need full addresses: without a base_url they name
+        # the address a local server would have, which is wrong on any host the build is put on.
+        print(
+            f"warning: no base_url is set, so feeds, subscribe links and the sitemap name {config.base_url}; "
+            "set base_url in the configuration or pass --base-url with the address the site will have",
+            file=sys.stderr,
+        )
     cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     report = build_site(
         config, Path(args.events), Path(args.out), today=args.today, absolute=args.base_url is not None,

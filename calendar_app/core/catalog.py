@@ -60,8 +60,9 @@ class Catalog:
         last = self._last = {id(e): e.last_date for e in self.events}
         self._by_last = sorted(self.events, key=lambda e: last[id(e)])
         self._last_keys = [last[id(e)] for e in self._by_last]
-        # And one on each first day, so a date range is the smaller of two slices, not a scan.
-        first = self._first = {id(e): e.start_date for e in self.events}
+        # And one on each first day (a moved occurrence may come before `start`), so a date range is the
+        # smaller of two slices, not a scan.
+        first = self._first = {id(e): e.first_date for e in self.events}
         self._by_first = sorted(self.events, key=lambda e: first[id(e)])
         self._first_keys = [first[id(e)] for e in self._by_first]
         self._rank = {id(e): i for i, e in enumerate(self.events)}

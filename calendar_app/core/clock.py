@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from .errors import ConfigError, Problem
+
 ENV_VAR = "CALENDAR_TODAY"
 
 
@@ -23,7 +25,12 @@ class Clock:
     def from_env(cls, zone: ZoneInfo, today: date | None = None) -> Clock:
         """A clock fixed at `today`, else at $CALENDAR_TODAY, else following the real date."""
         if today is None and os.environ.get(ENV_VAR):
-            today = date.fromisoformat(os.environ[ENV_VAR])
+            value = os.environ[ENV_VAR]
+            try:
+                today = date.fromisoformat(value.strip())
+            except ValueError:
+                problem = Problem(ENV_VAR, None, None, f"{value!r} is not a date", hint="write it as YYYY-MM-DD")
+                raise ConfigError([problem]) from None
         return cls(zone, today)
 
     def today(self) -> date:

@@ -160,10 +160,14 @@ def _model_problems(exc: EventInvalid, front: FrontMatter, shown: str) -> list[P
 # Fields that the cross-field checks read together: when one is invalid, checking the others
 # against a stand-in would only report noise.
 _DEPENDENTS: dict[str, tuple[str, ...]] = {
-    "start": ("end", "repeat", "except", "registration"),
-    "timezone": ("start", "end", "repeat", "except", "registration"),
-    "repeat": ("except",),
-    "status": ("status_note",),
+    "start": ("end", "repeat", "except", "extra", "changes", "registration"),
+    "end": ("changes",),  # a change's end is the series' duration unless it gives its own
+    "timezone": ("start", "end", "repeat", "except", "extra", "changes", "registration"),
+    "repeat": ("except", "extra", "changes"),
+    "except": ("extra", "changes"),
+    "extra": ("changes",),
+    "title": ("changes",),  # a change must differ from the event, stand-ins included
+    "status": ("status_note", "changes"),
     "type": ("location", "online"),
     "location": ("type",),  # a stand-in type then asks for no place, which the file did give
     "online": ("type",),
@@ -250,10 +254,11 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 
 
 def _siblings(parent: tuple[str | int, ...]) -> list[str]:
-    from .model import Location, Online, Organizer, Registration
+    from .model import Location, OccurrenceChangeFields, Online, Organizer, Registration
 
     parts: dict[str, type[BaseModel]] = {
-        "location": Location, "online": Online, "registration": Registration, "organizer": Organizer
+        "location": Location, "online": Online, "registration": Registration, "organizer": Organizer,
+        "changes": OccurrenceChangeFields,
     }
     if not parent:
         return list(FIELD_NAMES)

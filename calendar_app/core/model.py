@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import heapq
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
@@ -35,7 +37,7 @@ from pydantic import (
 )
 
 from .config import SiteConfig
-from .recurrence import last_occurrence, parse_rule, parts_of, skips_every_occurrence, tail_from
+from .recurrence import MAX_OCCURRENCES, parse_rule, parts_of, skips_every_occurrence, tail_from
 from .zones import check_zone_name
 
 # ---------------------------------------------------------------------------------------------
@@ -166,6 +168,24 @@ class Organizer(_Part):
     phone: Line | None = None
 
 
+class OccurrenceChangeFields(_Part):
+    """One entry of `changes`: an occurrence of the series, named by its start, and what becomes of it."""
+
+    occurrence: WhenText = Field(description="The start of the occurrence changed, as the repeat rule gives it.")
+    start: WhenText | None = Field(default=None, description="Its new start, the same kind as the event's.")
+    end: WhenText | None = Field(default=None, description="Its new end; the series' duration when absent.")
+    title: Title | None = Field(default=None, description="Its own title.")
+    status: Status | None = Field(default=None, description="scheduled, tentative or cancelled.")
+    status_note: Annotated[str, StringConstraints(max_length=1000), AfterValidator(_one_line)] | None = Field(
+        default=None, description="Why this occurrence is cancelled or tentative."
+    )
+
+    @field_validator("occurrence", "start", "end")
+    @classmethod
+    def _readable_time(cls, value: str | None) -> str | None:
+        return _readable_when(value)
+
+
 class EventFields(BaseModel):
     """The front matter of an event file. Field order here is the order files are written in."""
 
@@ -198,6 +218,12 @@ class EventFields(BaseModel):
     observances: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]] = []
     repeat: Line | None = Field(default=None, description="An RFC 5545 RRULE, such as FREQ=WEEKLY;BYDAY=TU;COUNT=6.")
     except_: list[WhenText] = Field(default=[], alias="except", description="Skipped occurrences, as `start`.")
+    extra: list[WhenText] = Field(
+        default=[], max_length=MAX_OCCURRENCES, description="Occurrences besides the rule's, as `start`."
+    )
+    changes: list[OccurrenceChangeFields] = Field(
+        default=[], max_length=MAX_OCCURRENCES, description="Occurrences moved, retitled or cancelled."
+    )
     uid: Line | None = Field(default=None, description="Stable identity in feeds; derived from the slug if absent.")
     sequence: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
         default=0, description="Revision number calendar apps compare; raised when time, place or status change."
@@ -242,14 +268,18 @@ class EventFields(BaseModel):
     @field_validator("start", "end")
     @classmethod
     def _readable_time(cls, value: str | None) -> str | None:
-        if value is not None and not (_TIME.match(value.strip()) or _DATE.match(value.strip())):
-            try:
-                datetime.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError(
-                    f"{value!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)"
-                ) from None
-        return value
+        return _readable_when(value)
+
+
+def _readable_when(value: str | None) -> str | None:
+    if value is not None and not (_TIME.match(value.strip()) or _DATE.match(value.strip())):
+        try:
+            datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)"
+            ) from None
+    return value
 
 
 def _config(info: ValidationInfo) -> SiteConfig | None:
@@ -286,6 +316,37 @@ class EventInvalid(Exception):
 When = date | datetime
 
 
+@dataclass(frozen=True, slots=True)
+class OccurrenceChange:
+    """One entry of `changes`, checked: the occurrence it changes and what that occurrence becomes."""
+
+    occurrence: When  # its start as the rule (or `extra`) gives it: the feed's RECURRENCE-ID
+    start: When
+    end: When  # for all-day events the last day, inclusive, as the event's own `end`
+    title: str | None = None  # None: the event's
+    status: Status | None = None  # None: the event's
+    status_note: str | None = None
+
+    @property
+    def moved(self) -> bool:
+        return _key(self.start) != _key(self.occurrence)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One occurrence of an event as it happens: where it starts and ends, and what changed it."""
+
+    start: When
+    end: When  # for all-day events the last day, inclusive
+    change: OccurrenceChange | None = None
+    extra: bool = False  # one of the file's `extra` dates
+
+    @property
+    def moved_from(self) -> When | None:
+        """The start the rule gave it, when it has moved."""
+        return self.change.occurrence if self.change is not None and self.change.moved else None
+
+
 @dataclass(frozen=True)
 class Event:
     """One validated event. Times are aware datetimes in the event's zone; all-day ends are inclusive."""
@@ -304,6 +365,8 @@ class Event:
     content_hash: str
     language: str
     rule: rrule | None = field(default=None, compare=False, repr=False)
+    extra: tuple[When, ...] = ()  # the file's `extra` dates, in order
+    changes: tuple[OccurrenceChange, ...] = ()  # in the order of the occurrences they change
 
     @property
     def title(self) -> str:
@@ -340,17 +403,24 @@ class Event:
     def start_date(self) -> date:
         return self.start.date() if isinstance(self.start, datetime) else self.start
 
-    @property
+    @cached_property
+    def first_date(self) -> date:
+        """The first day an occurrence starts on: `start`'s, or a moved occurrence's before it."""
+        return min([self.start_date, *(_day(o.start) for o in self._listed)])
+
+    @cached_property
     def last_date(self) -> date:
         """The last day the whole series touches (a far date for a rule without an end)."""
         if self.rule is None:
-            return self.end if self.all_day else _last_day(self.start, self.end)  # type: ignore[arg-type]
-        last = last_occurrence(self.rule)
-        if last is None:
+            return self._last_day(self.start, self.end)
+        if parts_of(self.rule).endless:
             return date.max
-        return _last_day(last, last + self.duration) if not self.all_day else (
-            last.date() + self.duration - timedelta(days=1)
-        )
+        # A bounded series has at most MAX_OCCURRENCES from its rule (counted when it was read),
+        # and as many extra dates: walked whole, since its last may be moved, skipped or extra.
+        return max(self._last_day(o.start, o.end) for o in self.occurrences())
+
+    def _last_day(self, start: When, end: When) -> date:
+        return end if isinstance(end, date) and not isinstance(end, datetime) else _last_day(start, end)  # type: ignore[arg-type]
 
     @cached_property
     def search_text(self) -> str:
@@ -361,19 +431,54 @@ class Event:
         return " ".join(words).casefold()
 
     def starts(self) -> Iterator[When]:
-        """The start of every occurrence in order, skipped ones left out, in the event's own form
-        (a date, or an aware datetime in its zone): the series walked from its first session."""
-        return self._own_starts(self.rule) if self.rule is not None else iter((self.start,))
+        """The start of every occurrence in order, skipped ones left out, moved ones at their new
+        time, in the event's own form (a date, or an aware datetime in its zone)."""
+        return (o.start for o in self.occurrences())
+
+    def occurrences(self) -> Iterator[Occurrence]:
+        """Every occurrence in order of its start: the rule's (skipped and changed ones left out)
+        walked from the first, merged with the extra dates and changed occurrences (a short list)."""
+        if self.rule is None:
+            return iter((Occurrence(self.start, self.end),))
+        ruled = (self._plain(start) for start in self._own_starts(self.rule))
+        return heapq.merge(ruled, self._listed, key=lambda o: _key(o.start))
+
+    def occurrence_at(self, start: When) -> Occurrence:
+        """The occurrence starting at `start` (one of `starts()`), with its own end and change."""
+        found = self._listed_by_start.get(_key(start))
+        return found if found is not None else self._plain(start)
+
+    def _plain(self, start: When) -> Occurrence:
+        if self.all_day:
+            return Occurrence(start, start + self.duration - timedelta(days=1))
+        return Occurrence(start, start + self.duration)
+
+    @cached_property
+    def _listed(self) -> list[Occurrence]:
+        """The extra dates not changed, and every changed occurrence at its new time, in order."""
+        changed = {_key(c.occurrence) for c in self.changes}
+        listed = [
+            Occurrence(d, self._plain(d).end, extra=True) for d in self.extra if _key(d) not in changed
+        ]
+        extra = {_key(d) for d in self.extra}
+        listed += [Occurrence(c.start, c.end, c, extra=_key(c.occurrence) in extra) for c in self.changes]
+        return sorted(listed, key=lambda o: _key(o.start))
+
+    @cached_property
+    def _listed_by_start(self) -> dict[float, Occurrence]:
+        return {_key(o.start): o for o in self._listed}
 
     def occurs_between(self, after: datetime | None, before: datetime | None) -> bool:
         """Whether an occurrence overlaps [after, before) (None: no bound on that side).
 
         Stops at the first one, and starts looking near `after` (see `recurrence`): what it
         costs does not grow with how far apart the two are, or how far from the series' start.
+        The extra dates and changed occurrences are a short list, looked at one by one.
         """
         if self.rule is None:
-            begin = as_instant(self.start, self.zone)
-            return (before is None or begin < before) and (after is None or _ends_after(begin, self.duration, after))
+            return self._overlaps(Occurrence(self.start, self.end), after, before)
+        if any(self._overlaps(o, after, before) for o in self._listed):
+            return True
         parts = parts_of(self.rule)
         window_start = _naive(after - self.duration, self) if after is not None else parts.dtstart
         rule = tail_from(self.rule, window_start)
@@ -387,13 +492,32 @@ class Event:
                 return True
         return False
 
+    def _overlaps(self, occurrence: Occurrence, after: datetime | None, before: datetime | None) -> bool:
+        begin = as_instant(occurrence.start, self.zone)
+        if isinstance(occurrence.end, datetime):
+            duration = occurrence.end.astimezone(UTC) - begin.astimezone(UTC)
+        else:
+            duration = as_instant(occurrence.end + timedelta(days=1), self.zone) - begin
+        return (before is None or begin < before) and (after is None or _ends_after(begin, duration, after))
+
     def _own_starts(self, naive_starts: Iterable[datetime]) -> Iterator[When]:
-        """The rule's starts (naive, in the event's wall time) in the event's own form, skipped ones left out."""
-        excluded = set(self.exdates)
+        """The rule's starts (naive, in the event's wall time) in the event's own form, skipped and
+        changed ones left out."""
+        excluded = {_key(d) for d in self.exdates} | {_key(c.occurrence) for c in self.changes}
         for naive in naive_starts:
             start: When = naive.date() if self.all_day else naive.replace(tzinfo=self.zone)
-            if start not in excluded:
+            if _key(start) not in excluded:
                 yield start
+
+
+def _key(value: When) -> float:
+    """What orders and identifies a start: its instant (two 01:30s of the night the clocks go
+    back are two times), or its day."""
+    return value.timestamp() if isinstance(value, datetime) else float(value.toordinal())
+
+
+def _day(value: When) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _last_day(start: datetime, end: datetime) -> date:
@@ -490,36 +614,25 @@ def build_event(
                 fail(("registration", "deadline"), f"is after the event starts ({deadline} > {first_day})")
 
     rule: rrule | None = None
-    exdates: list[When] = []
     if fields.repeat is not None and start is not None:
         try:
             rule = parse_rule(fields.repeat, start)
         except ValueError as exc:
             fail(("repeat",), str(exc), "write an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=TU;COUNT=6")
-    if fields.except_ and fields.repeat is None:
-        fail(("except",), "skipped occurrences need a `repeat` rule")
-    for i, text in enumerate(fields.except_):
-        if start is None or rule is None:
-            break
-        try:
-            skipped = _parse_when(text, zone, explicit_zone=True, site_zone=config.zone)
-        except ValueError as exc:
-            fail(("except", i), str(exc))
-            continue
-        if isinstance(skipped, datetime) != (not all_day):
-            fail(("except", i), "must be the same kind as start (a date, or a date and time)")
-            continue
-        probe = (
-            skipped.astimezone(zone).replace(tzinfo=None) if isinstance(skipped, datetime)
-            else datetime.combine(skipped, time(0))
-        )
-        if probe not in rule.between(probe - timedelta(seconds=1), probe + timedelta(seconds=1), inc=True):
-            fail(("except", i), f"{text} is not an occurrence of the repeat rule")
-            continue
-        exdates.append(skipped)
-    if rule is not None and exdates and skips_every_occurrence(rule, exdates, zone):
-        fail(("except",), "skips every occurrence of the repeat rule",
-             "remove a date from `except`, or cancel the event with `status: cancelled`")
+    exdates: list[When] = []
+    extra: list[When] = []
+    changes: list[OccurrenceChange] = []
+    for name, given in (("except", fields.except_), ("extra", fields.extra), ("changes", fields.changes)):
+        if given and fields.repeat is None:
+            fail((name,), _NEEDS_RULE[name])
+    if start is not None and end is not None and rule is not None:
+        series = _Series(fields, start, end, rule, zone, config, fail)
+        exdates = series.dates("except")
+        extra = series.dates("extra", skipped={_key(d) for d in exdates})
+        if exdates and not extra and skips_every_occurrence(rule, exdates, zone):
+            fail(("except",), "skips every occurrence of the repeat rule",
+                 "remove a date from `except`, or cancel the event with `status: cancelled`")
+        changes = series.changes(exdates, extra)
 
     if problems:
         raise EventInvalid(problems)
@@ -539,7 +652,171 @@ def build_event(
         content_hash=content_hash,
         language=fields.language or config.language,
         rule=rule,
+        extra=tuple(sorted(extra, key=_key)),
+        changes=tuple(sorted(changes, key=lambda c: _key(c.occurrence))),
     )
+
+
+_NEEDS_RULE = {
+    "except": "skipped occurrences need a `repeat` rule",
+    "extra": "extra occurrences need a `repeat` rule",
+    "changes": "changed occurrences need a `repeat` rule",
+}
+_SAME_KIND = "must be the same kind as start (a date, or a date and time)"
+Fail = Callable[..., None]
+
+
+@dataclass
+class _Series:
+    """The checks of a series' `except`, `extra` and `changes`, against its rule."""
+
+    fields: EventFields
+    start: When
+    end: When
+    rule: rrule
+    zone: ZoneInfo
+    config: SiteConfig
+    fail: Fail
+
+    def when(self, path: tuple[str | int, ...], text: str) -> When | None:
+        """`text` read as a start of this series, or None once its problem is reported."""
+        try:
+            value = _parse_when(text, self.zone, explicit_zone=True, site_zone=self.config.zone)
+        except ValueError as exc:
+            self.fail(path, str(exc))
+            return None
+        if isinstance(value, datetime) != isinstance(self.start, datetime):
+            self.fail(path, _SAME_KIND.replace("start", "the event's start") if path[-1] == "start" else _SAME_KIND)
+            return None
+        return value
+
+    def of_rule(self, value: When) -> bool:
+        """Whether `value` is an occurrence of the rule; looked for near it, not walked to."""
+        probe = _wall_time(value.astimezone(self.zone) if isinstance(value, datetime) else value)
+        near = tail_from(self.rule, probe)
+        return probe in near.between(probe - timedelta(seconds=1), probe + timedelta(seconds=1), inc=True)
+
+    def dates(self, name: Literal["except", "extra"], skipped: AbstractSet[float] = frozenset()) -> list[When]:
+        """The dates of `except` (occurrences of the rule) or of `extra` (dates the rule does not
+        give, none of them `skipped`)."""
+        found: dict[float, tuple[int, When]] = {}
+        texts = self.fields.except_ if name == "except" else self.fields.extra
+        for i, text in enumerate(texts):
+            value = self.when((name, i), text)
+            if value is None:
+                continue
+            if name == "except" and not self.of_rule(value):
+                self.fail((name, i), f"{text} is not an occurrence of the repeat rule")
+            elif name == "extra" and _key(value) in skipped:
+                self.fail((name, i), f"{text} is skipped in `except`", "remove it from `except` instead")
+            elif name == "extra" and self.of_rule(value):
+                self.fail((name, i), f"{text} is already an occurrence of the repeat rule")
+            elif name == "extra" and _key(value) < _key(self.start):
+                self.fail(
+                    (name, i), f"{text} is before the series' first occurrence ({self.fields.start.strip()})",
+                    "publish it as an event of its own, or move the first occurrence there with `changes`",
+                )
+            elif _key(value) in found:
+                self.fail((name, i), f"{text} is given twice (first as {name}[{found[_key(value)][0]}])")
+            else:
+                found[_key(value)] = (i, value)
+        return [value for _, value in found.values()]
+
+    def changes(self, exdates: list[When], extra: list[When]) -> list[OccurrenceChange]:
+        """Each entry of `changes` checked alone, then their new starts against the other occurrences."""
+        skipped, extras = {_key(d) for d in exdates}, {_key(d) for d in extra}
+        changed: dict[float, int] = {}
+        checked: dict[int, OccurrenceChange] = {}
+        for i, item in enumerate(self.fields.changes):
+            original = self.when(("changes", i, "occurrence"), item.occurrence)
+            if original is None:
+                continue
+            key, shown = _key(original), item.occurrence.strip()
+            if key in skipped:
+                self.fail(("changes", i, "occurrence"), f"{shown} is skipped in `except`",
+                          "remove it from `except` to change it instead")
+            elif key not in extras and not self.of_rule(original):
+                self.fail(("changes", i, "occurrence"), f"{shown} is not an occurrence of the repeat rule or `extra`")
+            elif key in changed:
+                self.fail(("changes", i, "occurrence"), f"{shown} is changed already in changes[{changed[key]}]",
+                          "give one entry per occurrence, with all of its changes")
+            else:
+                changed[key] = i
+                change = self.change(i, item, original)
+                if change is not None:
+                    checked[i] = change
+        self.check_moves(checked, set(changed), skipped, extras)
+        return list(checked.values())
+
+    def change(self, i: int, item: OccurrenceChangeFields, original: When) -> OccurrenceChange | None:
+        """One entry of `changes` for the occurrence at `original`, or None once its problems are reported."""
+        problems = 0
+
+        def fail(path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+            nonlocal problems
+            problems += 1
+            self.fail(("changes", i, *path), message, hint)
+
+        start = original if item.start is None else self.when(("changes", i, "start"), item.start)
+        if item.start is not None and start is None:
+            problems += 1
+        if item.status is Status.POSTPONED:
+            fail(("status",), "an occurrence may be scheduled, tentative or cancelled, not postponed",
+                 "give its new `start` to move it, or `status: cancelled`")
+        if item.status_note and item.status not in (Status.CANCELLED, Status.TENTATIVE):
+            fail(("status_note",), "a status note needs `status: cancelled` or `tentative` in the same change")
+        if start is None:
+            return None
+        duration = (
+            self.end - self.start if not isinstance(self.start, datetime)  # type: ignore[operator]
+            else as_instant(self.end, self.zone).astimezone(UTC) - self.start.astimezone(UTC)
+        )
+        if item.end is None:
+            end = start + duration
+        else:
+            try:
+                end = _parse_end(item.end, start, self.zone, self.config)
+            except ValueError as exc:
+                fail(("end",), str(exc))
+                return None
+            if _key(end) < _key(start):
+                fail(("end",), f"ends before it starts ({_show(end)} < {_show(start)})")
+        if problems:
+            return None
+        change = OccurrenceChange(original, start, end, item.title, item.status, item.status_note)
+        same_end = _key(end) == _key(original + duration)
+        if (not change.moved and same_end and item.title in (None, self.fields.title)
+                and item.status in (None, self.fields.status)):
+            self.fail(("changes", i), "changes nothing",
+                      "give the occurrence's new `start`, `end`, `title` or `status`, or remove the entry")
+            return None
+        return change
+
+    def check_moves(
+        self, checked: dict[int, OccurrenceChange], changed: set[float], skipped: set[float], extras: set[float]
+    ) -> None:
+        """No occurrence moves onto another one's start: a calendar would show two sessions as one."""
+        moved_from = {_key(c.occurrence) for c in checked.values() if c.moved}
+        new_starts: dict[float, int] = {}
+        for i, change in checked.items():
+            if not change.moved:
+                new_starts[_key(change.start)] = i
+        for i, change in checked.items():
+            if not change.moved:
+                continue
+            key = _key(change.start)
+            stays = key not in moved_from and key not in skipped
+            if key in new_starts:
+                other = f"changes[{new_starts[key]}]"
+            elif stays and key in extras:
+                other = "an `extra` date"
+            elif stays and self.of_rule(change.start):
+                other = "the repeat rule"
+            else:
+                new_starts[key] = i
+                continue
+            self.fail(("changes", i, "start"), f"another occurrence starts at {_show(change.start)} ({other})",
+                      "move this one elsewhere, or cancel the other")
 
 
 def _show(value: When) -> str:

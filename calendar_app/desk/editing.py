@@ -372,7 +372,7 @@ def _schedule(event: Event) -> tuple[object, ...]:
     online = event.online
     return (
         event.start, event.end, event.all_day, event.zone.key, str(event.rule) if event.rule else None,
-        event.exdates, event.location.one_line() if event.location else None,
+        event.exdates, event.extra, event.changes, event.location.one_line() if event.location else None,
         online is not None, online.url if online else None, event.status,
     )
 

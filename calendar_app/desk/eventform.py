@@ -61,6 +61,7 @@ FORM_FIELDS: tuple[FormField, ...] = (
     ),
     FormField("repeat", "Repeat", help="An RFC 5545 rule, such as FREQ=WEEKLY;BYDAY=WE;COUNT=4.", group="When"),
     FormField("except", "Skipped occurrences", "lines", help="One start per line, written like Start.", group="When"),
+    FormField("extra", "Extra dates", "lines", help="Sessions the rule does not give, one a line.", group="When"),
     FormField("location.venue", "Venue", group="Where"),
     FormField("location.address", "Street address", group="Where"),
     FormField("location.city", "City", group="Where"),

@@ -190,8 +190,10 @@ def _connect(url: str, host: str, port: int, policy: FetchPolicy, deadline: floa
             address = _address(str(sockaddr[0]))
             kind = _not_global(address)
             if kind:
+                where = f"{host} is" if host == str(address) else f"{host} is at {address},"
                 raise FetchFailed(
-                    url, f"refused: {host} is at {address}, a {kind} address",
+                    url,
+                    f"refused: {where} a {kind} address",
                     hint=f"if this calendar is on your own network, add --allow-host {host}",
                 )
     last: OSError | None = None

@@ -17,6 +17,7 @@ from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.filters import Filters
 from ..core.model import Event
+from ..core.recurrence import MAX_OCCURRENCES
 from .entries import entry, sessions
 from .eventpage import calendar_links, json_ld
 from .listing import paginate, sort_upcoming
@@ -94,10 +95,25 @@ class EventSummary(BaseModel):
     links: EventLinks
 
 
+class SessionChange(BaseModel):
+    occurrence: datetime | date = Field(description="The session's start as the series' rule gives it.")
+    start: datetime | date = Field(description="Its start now (moved when it differs from `occurrence`).")
+    end: datetime | date = Field(description="Its end; for all-day events the last day, inclusive.")
+    title: str | None = Field(default=None, description="Its own title, if it has one.")
+    status: str | None = Field(default=None, description="Its own status: scheduled, tentative or cancelled.")
+    status_note: str | None = None
+
+
 class EventDetail(EventSummary):
     description: str = Field(description="The description as written, in Markdown.")
     description_html: str = Field(description="The description as sanitised HTML.")
-    sessions: list[datetime | date] = Field(description="Every session of a series (the start alone otherwise).")
+    sessions: list[datetime | date] = Field(
+        description="Every session of a series, extra and moved ones included, cancelled ones too (see "
+        "`changed_sessions`); the start alone otherwise."
+    )
+    changed_sessions: list[SessionChange] = Field(
+        default=[], description="The sessions of a series moved, retitled or cancelled, one by one."
+    )
     json_ld: dict[str, Any] = Field(description="The schema.org Event data the page carries.")
 
 
@@ -260,6 +276,13 @@ def event_detail(
         **data,
         description=event.body,
         description_html=str(description_html(event)),
-        sessions=sessions(event, limit=1000),
+        sessions=sessions(event, limit=MAX_OCCURRENCES + len(event.extra)),
+        changed_sessions=[
+            SessionChange(
+                occurrence=c.occurrence, start=c.start, end=c.end, title=c.title,
+                status=c.status.value if c.status else None, status_note=c.status_note,
+            )
+            for c in event.changes
+        ],
         json_ld=json_ld(event, config, data["start"]),
     )

@@ -51,37 +51,47 @@ class Entry:
         return language_name(self.event.language)
 
 
+SESSIONS_SHOWN = 60  # the sessions a page lists; a longer series is "Repeating series"
+
+
 def occurrence_end(event: Event, start: When) -> When:
-    """Where the occurrence starting at `start` ends (inclusive last day for all-day events)."""
-    if event.all_day:
-        return start + event.duration - timedelta(days=1)
-    return start + event.duration
+    """Where the occurrence starting at `start` ends (inclusive last day for all-day events): its
+    own end when it was changed, else the series' duration after it."""
+    return event.occurrence_at(start).end
 
 
-def sessions(event: Event, limit: int = 60) -> list[When]:
-    """Every occurrence start of a series (the first `limit`), skipped ones left out."""
+def sessions(event: Event, limit: int = SESSIONS_SHOWN) -> list[When]:
+    """Every occurrence start of a series (the first `limit`), skipped ones left out, moved ones
+    at their new time, cancelled ones kept."""
     return list(islice(event.starts(), limit))
 
 
 def next_session(event: Event, today: date) -> When:
-    """The start of the first occurrence not over by the start of `today` (the last one if all are).
+    """The start of the first occurrence not over by the start of `today` and not cancelled (else
+    the first not over, cancelled; the last one if all are over).
 
     Walks the series from its start rather than asking for every occurrence up to a far date, so
     an endless weekly series costs as many steps as it has had sessions so far.
     """
     threshold = as_instant(today, event.zone)
     last: When = event.start
-    for start in event.starts():
-        last = start
-        if as_instant(start, event.zone) + event.duration > threshold:
-            return start
-    return last
+    cancelled: When | None = None
+    for occurrence in event.occurrences():
+        last = occurrence.start
+        end = occurrence.end + timedelta(days=1) if event.all_day else occurrence.end
+        if as_instant(end, event.zone) > threshold:
+            change = occurrence.change
+            if change is None or change.status is not Status.CANCELLED:
+                return occurrence.start
+            if cancelled is None:
+                cancelled = occurrence.start
+    return cancelled if cancelled is not None else last
 
 
 def series_note(event: Event) -> str | None:
     if event.rule is None:
         return None
-    limit = 60
+    limit = SESSIONS_SHOWN
     found = sessions(event, limit)
     if len(found) >= limit:
         return "Repeating series"

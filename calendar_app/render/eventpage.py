@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 from urllib.parse import urlencode
 
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
-from ..core.model import Event, Status, When
-from .entries import STATUS_LABELS, next_session, occurrence_end, sessions
+from ..core.model import Event, Occurrence, Status, When
+from .entries import SESSIONS_SHOWN, STATUS_LABELS, next_session, occurrence_end
 from .markdown import description_html, description_paragraph, host_label, summary
 from .phrasing import (
     Part,
@@ -52,8 +53,35 @@ class CalendarLinks:
 
 @dataclass(frozen=True)
 class Session:
+    """One session of a series as the page lists it."""
+
     parts: list[Part]
     over: bool
+    title: str | None = None  # its own title, when it has one
+    moved_from: str | None = None  # "January 27, 2027 | 1 p.m.": where the rule had it
+    status_label: str | None = None  # "Cancelled", "Tentative"
+    status_note: str | None = None
+    extra: bool = False
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status_label == STATUS_LABELS[Status.CANCELLED]
+
+
+def session_of(event: Event, occurrence: Occurrence, today: date) -> Session:
+    """`occurrence` as the page's list of sessions shows it."""
+    change = occurrence.change
+    moved_from = occurrence.moved_from
+    return Session(
+        full_when(event, occurrence.start, occurrence.end),
+        occurrence.end < _today_like(occurrence.start, today),
+        title=change.title if change is not None else None,
+        # Its start alone ("Wednesday, January 27, 2027, 1 p.m. ET"), as the moment form writes it.
+        moved_from=text_of(full_when(event, moved_from, moved_from)) if moved_from is not None else None,
+        status_label=STATUS_LABELS.get(change.status) if change is not None and change.status else None,
+        status_note=change.status_note if change is not None else None,
+        extra=occurrence.extra,
+    )
 
 
 def _utc_stamp(value: datetime) -> str:
@@ -175,10 +203,7 @@ def event_context(
     end = occurrence_end(event, start)
     when = full_when(event, start, end)
     moment = start if isinstance(start, datetime) else None
-    series = [
-        Session(full_when(event, s, occurrence_end(event, s)), occurrence_end(event, s) < _today_like(s, today))
-        for s in sessions(event)
-    ] if event.rule is not None else []
+    series = [session_of(event, o, today) for o in islice(event.occurrences(), SESSIONS_SHOWN)] if event.rule else []
     skipped = [text_of(full_when(event, s, occurrence_end(event, s))) for s in event.exdates]
     deadline = date.fromisoformat(f.registration.deadline) if f.registration and f.registration.deadline else None
     sponsors = []

@@ -33,7 +33,7 @@ from ..render.ical.ics import (
     feed_names,
     feed_path,
 )
-from ..render.ical.vevent import build_vevent, component_key
+from ..render.ical.vevent import component_key, vevent_bytes
 from ..render.urls import SiteUrls
 
 _REMEMBERED_FEEDS = 256
@@ -132,7 +132,7 @@ class FeedCache:
             key = component_key(event)
             cached = old.get(key)
             if cached is None:
-                cached = build_vevent(event, self.config).to_ical(sorted=False)
+                cached = vevent_bytes(event, self.config)
                 self.components_built += 1
             components[key] = cached
         self._singles = {k: v for k, v in self._singles.items() if k in components}
@@ -252,7 +252,7 @@ class FeedCache:
         if found is not None:
             return found
         state = self._current()
-        component = state.components.get(key) or build_vevent(event, self.config).to_ical(sorted=False)
+        component = state.components.get(key) or vevent_bytes(event, self.config)
         header = feed_header(self.config, name=None, description=None, source=None)
         body = assemble(header, [event], [component], self.config, state.day)
         found = self._singles[key] = FeedBytes.of(body, event.last_modified, 1)

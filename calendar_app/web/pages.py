@@ -295,7 +295,9 @@ def atom_feed(request: Request) -> Response:
 
     def build(site: Site, today: date) -> Rendered:
         try:
-            f = Filters.from_query(items, site.config, known=site.catalog.known)
+            # Like the iCalendar feed, and for the same reason: a news reader subscribed to a topic whose
+            # events are all gone gets an empty feed, not an error.
+            f = Filters.from_query(items, site.config)
         except FilterError as exc:
             text = f"{exc.parameter}: {exc.message}" + (
                 f"\nValid choices: {', '.join(exc.choices)}" if exc.choices else ""

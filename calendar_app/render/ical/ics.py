@@ -40,7 +40,7 @@ from ...core.model import Event
 from ..phrasing import filters_text
 from ..urls import feed_subscription, with_query
 from .timezones import vtimezone_bytes
-from .vevent import Text, build_vevent
+from .vevent import Text, vevent_bytes
 
 Component = bytes | memoryview  # a VEVENT's bytes, or a view of them inside the full feed
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -122,7 +122,7 @@ def zone_spans(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
     for event in events:
         if event.all_day:
             continue
-        first = event.start_date.year
+        first = event.first_date.year
         last_day = event.last_date
         last = first + _OPEN_SERIES_YEARS if last_day == date.max else last_day.year
         key = event.zone.key
@@ -158,7 +158,7 @@ def render_feed(
         description=config.description if description is None else description,
         source=config.base_url + FEED_PATH if source is None else source,
     )
-    components = [build_vevent(e, config).to_ical(sorted=False) for e in chosen]
+    components = [vevent_bytes(e, config) for e in chosen]
     return assemble(header, chosen, components, config, today)
 
 

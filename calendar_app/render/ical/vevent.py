@@ -6,7 +6,11 @@ until the event's file changes (`component_key` says when). The feed module join
 - Times: DTSTART/DTEND with the event's TZID; an all-day event as VALUE=DATE with the day
   after its last day as DTEND (RFC 5545 ends are exclusive; the file's `end` is inclusive).
 - `repeat` as RRULE (UNTIL in UTC for timed events, as a date for all-day ones), `except`
-  as EXDATE in the same form as DTSTART.
+  as EXDATE and `extra` as RDATE, both in the same form as DTSTART.
+- Each of `changes` as a VEVENT of its own after the series' (`build_vevents`): the same UID
+  and SEQUENCE, RECURRENCE-ID the occurrence's original start in DTSTART's form, and its own
+  DTSTART, DTEND, SUMMARY and STATUS; every other property as the series has it, since apps
+  take an occurrence's VEVENT whole.
 - Status: scheduled is CONFIRMED, tentative TENTATIVE, postponed TENTATIVE with "Postponed: "
   before the title, cancelled CANCELLED with "Cancelled: " (apps that ignore STATUS still say
   it) and TRANSP:TRANSPARENT. A cancelled event stays in the feed until it would have left it.
@@ -34,7 +38,7 @@ from icalendar import vCalAddress, vCategory, vRecur, vText
 from icalendar.parser_tools import DEFAULT_ENCODING
 
 from ...core.config import SiteConfig
-from ...core.model import Event, Status
+from ...core.model import Event, OccurrenceChange, Status, When
 from ...core.recurrence import parts_of
 from ..plaintext import markdown_to_text
 from ..urls import SiteUrls
@@ -76,29 +80,44 @@ class _Categories(vCategory):
 
 
 
-def build_vevent(event: Event, config: SiteConfig) -> VEvent:
-    """The VEVENT of `event`: every property derived from the event and the configuration alone."""
+def build_vevents(event: Event, config: SiteConfig) -> list[VEvent]:
+    """Every VEVENT of `event`: the event (a series with its rule), then one per changed occurrence."""
+    return [build_vevent(event, config), *(build_vevent(event, config, change) for change in event.changes)]
+
+
+def vevent_bytes(event: Event, config: SiteConfig) -> bytes:
+    """The VEVENTs of `event` as a feed holds them, one after another."""
+    return b"".join(v.to_ical(sorted=False) for v in build_vevents(event, config))
+
+
+def build_vevent(event: Event, config: SiteConfig, change: OccurrenceChange | None = None) -> VEvent:
+    """The VEVENT of `event`, or of its occurrence that `change` changes (same UID, RECURRENCE-ID
+    the occurrence's original start): every property derived from the event and the configuration alone."""
     f = event.fields
     stamp = event.last_modified.astimezone(UTC)
+    status = (change.status if change is not None else None) or event.status
     vevent = VEvent()
     vevent.add("UID", Text(event.uid))
+    if change is not None:
+        vevent.add("RECURRENCE-ID", _as_dtstart(event, change.occurrence))
     vevent.add("DTSTAMP", stamp)
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("SEQUENCE", published_sequence(event))
     language = {"LANGUAGE": event.language} if event.language != config.language else {}
-    vevent.add("SUMMARY", Text(_TITLE_PREFIX.get(event.status, "") + event.title), parameters=language)
-    if event.all_day:
-        vevent.add("DTSTART", event.start)
-        vevent.add("DTEND", event.end + timedelta(days=1))  # RFC 5545: DTEND is exclusive
-    else:
-        vevent.add("DTSTART", _unambiguous(event.start))  # type: ignore[arg-type]
-        vevent.add("DTEND", _unambiguous(event.end))  # type: ignore[arg-type]
-    if event.rule is not None and f.repeat:
+    title = (change.title if change is not None else None) or event.title
+    vevent.add("SUMMARY", Text(_TITLE_PREFIX.get(status, "") + title), parameters=language)
+    start, end = (change.start, change.end) if change is not None else (event.start, event.end)
+    vevent.add("DTSTART", _as_dtstart(event, start))
+    # RFC 5545: an all-day DTEND is exclusive, the day after the last.
+    vevent.add("DTEND", end + timedelta(days=1) if event.all_day else _as_dtstart(event, end))
+    if change is None and event.rule is not None and f.repeat:
         vevent.add("RRULE", _recurrence(event))
-    if event.exdates:
-        vevent.add("EXDATE", [_unambiguous(d) if isinstance(d, datetime) else d for d in event.exdates])
-    vevent.add("STATUS", _STATUS[event.status])
-    if event.status is Status.CANCELLED or event.type == "observance":
+        if event.extra:
+            vevent.add("RDATE", [_as_dtstart(event, d) for d in event.extra])
+    if change is None and event.exdates:
+        vevent.add("EXDATE", [_as_dtstart(event, d) for d in event.exdates])
+    vevent.add("STATUS", _STATUS[status])
+    if status is Status.CANCELLED or event.type == "observance":
         vevent.add("TRANSP", "TRANSPARENT")  # nothing to attend: never shown as busy
     place = location_line(event)
     if place:
@@ -115,9 +134,17 @@ def build_vevent(event: Event, config: SiteConfig) -> VEvent:
         address = vCalAddress(f"mailto:{config.publisher_email}")
         address.params["CN"] = config.publisher_name
     vevent.add("ORGANIZER", address)
-    vevent.add("DESCRIPTION", Text(description_text(event, config)), parameters=language)
+    note = (change.status_note if change is not None and change.status is not None else None) or (
+        f.status_note if status is event.status else None
+    )
+    vevent.add("DESCRIPTION", Text(description_text(event, config, status, note)), parameters=language)
     _add_import_fields(vevent, event, language)
     return vevent
+
+
+def _as_dtstart(event: Event, value: When) -> When:
+    """A start in DTSTART's form: a date for all-day events, else the zone's time (see `_unambiguous`)."""
+    return _unambiguous(value) if isinstance(value, datetime) else value
 
 
 def published_sequence(event: Event) -> int:
@@ -171,13 +198,19 @@ def location_line(event: Event) -> str:
     return f"{place}, and {web[0].lower()}{web[1:]}" if place else web
 
 
-def description_text(event: Event, config: SiteConfig) -> str:
-    """The description as plain text: status, body, then the practical details with their links."""
+def description_text(
+    event: Event, config: SiteConfig, status: Status | None = None, note: str | None = None
+) -> str:
+    """The description as plain text: status, body, then the practical details with their links.
+
+    `status` and `note` are an occurrence's own (the event's by default)."""
     f = event.fields
+    if status is None:
+        status, note = event.status, f.status_note
     parts: list[str] = []
-    if event.status is not Status.SCHEDULED:
-        label = event.status.value.capitalize()
-        parts.append(f"{label}: {f.status_note}" if f.status_note else f"This event is {event.status.value}.")
+    if status is not Status.SCHEDULED:
+        label = status.value.capitalize()
+        parts.append(f"{label}: {note}" if note else f"This event is {status.value}.")
     body = markdown_to_text(event.body)
     if body:
         parts.append(body)
