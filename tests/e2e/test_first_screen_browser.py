@@ -45,6 +45,11 @@ def top(page: Any, selector: str) -> float:
     return float(box["y"])
 
 
+def nav_line_tops(page: Any) -> set[int]:
+    """The distinct tops of the navigation's links: one when the navigation holds one line."""
+    return {round(box["y"]) for box in (a.bounding_box() for a in page.locator(".site-nav a").all())}
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_january_home_shows_search_and_events_on_the_first_screen(
     live_server: Any, new_page: Any, screenshot: Any, size: str
@@ -67,8 +72,7 @@ def test_january_home_shows_search_and_events_on_the_first_screen(
     if size == "desktop":
         first = page.locator(".month .entry").first.bounding_box()
         assert first["y"] + first["height"] < height, f"first event ends at {first['y'] + first['height']}"
-    # the navigation holds one line
-    tops = {round(box["y"]) for box in (a.bounding_box() for a in page.locator(".site-nav a").all())}
+    tops = nav_line_tops(page)
     assert len(tops) == 1, tops
     assert page.locator(".site-nav").bounding_box()["x"] >= 0
     assert page.evaluate(LINE_STARTING_SEPARATORS) == []
@@ -78,7 +82,7 @@ def test_january_home_shows_search_and_events_on_the_first_screen(
 def test_phone_navigation_holds_one_line_without_scripts(live_server: Any, new_page: Any) -> None:
     page = new_page(viewport=SIZES["phone"], java_script_enabled=False)
     page.goto(live_server(today=JANUARY).url + "/")
-    tops = {round(box["y"]) for box in (a.bounding_box() for a in page.locator(".site-nav a").all())}
+    tops = nav_line_tops(page)
     assert len(tops) == 1, tops
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
