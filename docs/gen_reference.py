@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout: the package is
 from calendar_app.cli.main import build_parser  # noqa: E402
 from calendar_app.core.config import settings_table  # noqa: E402
 from calendar_app.core.model import json_schema  # noqa: E402
+from calendar_app.core.sources import sources_table  # noqa: E402
 
 REFRESH = "make docs-reference"
 HELP_WIDTH = 88  # fixed, so the pages do not depend on the width of the terminal that made them
@@ -44,6 +45,11 @@ def settings_page() -> str:
         "`calendar-app config-doc` prints them. How the file is laid out, sponsors and observances:\n"
         "[Configuration](../configuration.md).\n\n"
         + settings_table()
+        + "\n\n## Partner calendars: `[[sources]]`\n\n"
+        "The keys of each `[[sources]]` table, the partner calendars `calendar-app sync` brings in\n"
+        "(declared in `calendar_app/core/sources.py`). What a sync does with them:\n"
+        "[Partner calendars](../sync.md).\n\n"
+        + sources_table()
         + "\n"
     )
 

@@ -41,7 +41,8 @@ SAMPLE_STATE = Path(_SAMPLE_STATE.name)
 # What a site keeps beside its configuration: a test that builds the app over the sample events
 # without a state folder of its own would leave these in the checkout.
 PRIVATE_STATE = (".session-key", "coordinators.toml", "pending", "trash", "changes.log",
-                 ".attempts.sqlite", ".sessions.sqlite")
+                 ".attempts.sqlite", ".sessions.sqlite", "sources", ".sync-runs.json", ".calendar-sync.lock",
+                 ".calendar-sync-schedule.lock")
 
 
 @pytest.fixture(scope="session", autouse=True)

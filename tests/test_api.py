@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from datetime import date
@@ -129,3 +130,40 @@ def test_no_api_explorer_pages_that_would_load_scripts_from_elsewhere() -> None:
     client = sample_client()
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404
+
+
+def test_an_event_whose_next_session_is_changed_says_how(tmp_path: Path) -> None:
+    write_event(
+        tmp_path, "wednesdays",
+        'title: Wednesday Webinars\ntype: webinar\nstart: "2027-01-06 13:00"\nonline: true\nrepeat: FREQ=WEEKLY;COUNT=3\n'
+        'changes:\n  - occurrence: "2027-01-13 13:00"\n    start: "2027-01-14 15:00"\n    title: "Special session: Labor Trafficking"\n'
+        '  - occurrence: "2027-01-20 13:00"\n    status: cancelled\n    status_note: The presenter is ill.',
+    )
+    (moved,) = tmp_client(tmp_path, today=date(2027, 1, 7)).get("/api/events").json()["events"]
+    assert (moved["title"], moved["start"]) == ("Wednesday Webinars", "2027-01-14T15:00:00-05:00")
+    assert moved["session_change"] == {
+        "occurrence": "2027-01-13T13:00:00-05:00", "start": "2027-01-14T15:00:00-05:00",
+        "end": "2027-01-14T16:00:00-05:00", "title": "Special session: Labor Trafficking", "status": None, "status_note": None,
+    }
+    assert "text=Special+session%3A+Labor+Trafficking" in moved["links"]["google"]
+    (cancelled,) = tmp_client(tmp_path, today=date(2027, 1, 15)).get("/api/events").json()["events"]
+    assert cancelled["start"] == "2027-01-20T13:00:00-05:00"
+    assert (cancelled["session_change"]["status"], cancelled["session_change"]["status_note"]) == (
+        "cancelled", "The presenter is ill."
+    )
+    assert (cancelled["links"]["google"], cancelled["links"]["outlook"]) == (None, None)
+    assert cancelled["links"]["ics"] == "http://127.0.0.1:8000/events/wednesdays.ics"
+
+
+def test_the_json_ld_of_an_event_is_the_one_its_page_carries(tmp_path: Path) -> None:
+    write_event(
+        tmp_path, "autumn-calls",
+        'title: Calls\ntype: meeting\nstart: "2026-10-07 13:00"\nonline: true\nrepeat: FREQ=WEEKLY;COUNT=3\n'
+        'changes:\n  - occurrence: "2026-10-07 13:00"\n    start: "2026-10-09 15:00"',
+    )
+    client = tmp_client(tmp_path)
+    detail = client.get("/api/events/autumn-calls").json()
+    assert detail["start"] == "2026-10-09T15:00:00-04:00"  # over: the first session, moved, as the past listing shows it
+    page = client.get("/events/autumn-calls").text
+    carried = json.loads(page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0])
+    assert detail["json_ld"] == carried

@@ -100,16 +100,19 @@ def test_replace_needs_the_version_it_started_from(site: DeskSite, token: str) -
     assert again.status_code == 412
 
 
-def test_replace_keeps_uid_and_sequence_when_left_out(site: DeskSite, token: str) -> None:
-    made = create(site, token, {**EVENT, "fields": {**EVENT["fields"], "sequence": 4}}).json()
+def test_replace_keeps_uid_sequence_and_source_when_left_out(site: DeskSite, token: str) -> None:
+    synced = {"id": "ovc-ttac", "uid": "webinar@ovc.example.org"}  # as `calendar-app sync` writes it
+    made = create(site, token, {**EVENT, "fields": {**EVENT["fields"], "sequence": 4, "source": synced}}).json()
     uid_line = next(line for line in site.text(made["slug"]).splitlines() if line.startswith("uid: "))
+    source_lines = "source:\n  id: ovc-ttac\n  uid: webinar@ovc.example.org\n"
+    assert source_lines in site.text(made["slug"])
     fields = {k: v for k, v in EVENT["fields"].items()}
     fields["title"] = "Renamed"
     response = site.client.put(f"/api/events/{made['slug']}", json={"fields": fields},
                                headers=bearer(token, **{"If-Match": made["version"]}))
     assert response.status_code == 200, response.text
     text = site.text(made["slug"])
-    assert uid_line in text and "sequence: 4\n" in text and "title: Renamed\n" in text
+    assert uid_line in text and "sequence: 4\n" in text and "title: Renamed\n" in text and source_lines in text
 
 
 def test_cancel_through_the_api(site: DeskSite, token: str) -> None:

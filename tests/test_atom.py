@@ -43,3 +43,29 @@ def test_filtered_atom_names_itself(tmp_path: Path) -> None:
     root = ET.fromstring(render_atom(catalog, Filters(types=("webinar",)), today=date(2026, 11, 23)))
     assert root.find(f"{ATOM}title").text == "Human Trafficking Trainings: webinars"  # type: ignore[union-attr]
     assert root.findall(f"{ATOM}entry") == []
+
+
+def test_atom_entries_follow_the_next_session_as_changed(tmp_path: Path) -> None:
+    # The series began before the single webinar, but its next session comes after it; that
+    # session has its own title, and every session left of the other series is cancelled.
+    write(
+        tmp_path, "wednesdays",
+        'title: Wednesday Webinars\ntype: webinar\nstart: "2026-11-04 13:00"\nonline: true\nrepeat: FREQ=WEEKLY;COUNT=6\n'
+        'changes:\n  - occurrence: "2026-11-25 13:00"\n    start: "2026-11-26 15:00"\n    title: "Special session: Labor Trafficking"',
+        "",
+    )
+    write(tmp_path, "single", 'title: Single\ntype: webinar\nstart: "2026-11-24 10:00"\nonline: true', "")
+    write(
+        tmp_path, "called-off-calls",
+        'title: Calls\ntype: meeting\nstart: "2026-11-02 10:00"\nonline: true\nrepeat: FREQ=WEEKLY;COUNT=4\n'
+        'changes:\n  - occurrence: "2026-11-23 10:00"\n    status: cancelled',
+        "",
+    )
+    config = SiteConfig(base_url="https://trainings.example.gov")
+    catalog = Catalog(config, load_events(tmp_path, config).events)
+    root = ET.fromstring(render_atom(catalog, Filters(), today=date(2026, 11, 23)))
+    entries = {e.find(f"{ATOM}title").text: e for e in root.findall(f"{ATOM}entry")}  # type: ignore[union-attr]
+    assert list(entries) == ["Cancelled: Calls", "Single", "Wednesday Webinars"]
+    assert entries["Wednesday Webinars"].find(f"{ATOM}summary").text == (  # type: ignore[union-attr]
+        "November 26, 2026 | 3 p.m. ET | Online. This session: Special session: Labor Trafficking."
+    )

@@ -430,7 +430,8 @@ def test_config_prints_every_setting_in_effect_and_loads_back(
         code, out, _err = run(capsys, *argv)
         assert code == 0
         printed = tomllib.loads(out)
-        assert set(printed["site"]) | {"base_url", "smtp_host", "smtp_username", "sponsors", "observances"} == set(
+        assert set(printed["site"]) | {"base_url", "smtp_host", "smtp_username", "sponsors", "observances",
+                                       "sources"} == set(
             SiteConfig.model_fields
         )  # every setting, defaults included; the unset ones as comments
         (site / "printed.toml").write_text(out, encoding="utf-8")

@@ -199,3 +199,81 @@ def test_the_manual_shows_each_setting_with_its_default() -> None:
     rows = dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]*) \|", _settings_page(), re.MULTILINE))
     assert rows["timezone"] == "`America/New_York`"
     assert rows["default_duration_minutes"] == "`60`"
+
+
+# --- partner calendars ([[sources]]) -----------------------------------------------------------
+
+
+def test_sources_are_read_with_their_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "calendar.toml"
+    path.write_text(
+        '[[sources]]\nid = "ovc-ttac"\nname = "OVC TTAC"\nurl = "webcal://www.example.org/ovc.ics"\n'
+        'match = ["trafficking"]\n\n  [sources.defaults]\n  type = "webinar"\n  sponsors = ["OVC"]\n'
+        '  location = {region = "SC"}\n\n'
+        '[[sources]]\nid = "task-force"\nname = "Task Force"\npath = "feeds/task-force.ics"\nmode = "publish"\n'
+        'authority = "source"\n', encoding="utf-8")
+    first, second = load_config(path).sources
+    assert (first.mode, first.authority, first.format, first.allow_private) == ("review", "fields", "ics", False)
+    assert first.defaults.front_matter() == {"type": "webinar", "sponsors": ["OVC"], "location": {"region": "SC"}}
+    assert (second.where, second.mode, second.authority) == ("feeds/task-force.ics", "publish", "source")
+    assert SiteConfig().sources == [] and SiteConfig().sync_dir == "sources"
+
+
+def test_source_problems_by_key_with_their_lines(tmp_path: Path) -> None:
+    text = """\
+[site]
+name = "Trainings"
+
+[[sources]]
+id = "ovc-ttac"
+name = "OVC TTAC"
+url = "https://www.example.org/ovc.ics"
+mode = "automatic"
+
+[[sources]]
+id = "ovc-ttac"
+name = "Task Force"
+url = "https://www.example.org/tf.ics"
+path = "feeds/tf.ics"
+format = "csv"
+
+  [sources.defaults]
+  type = "webinars"
+  colour = "red"
+  accessibility = ["captions", "braille"]
+
+[[sources]]
+id = "nowhere"
+name = "Nowhere"
+url = "ftp://www.example.org/x.ics"
+"""
+    assert problems_of(tmp_path, text) == [
+        "8: sources[0].mode: must be 'review' or 'publish'",
+        "11: sources[1].id: 'ovc-ttac' is the id of sources[0] too; give each source its own",
+        "14: sources[1].path: give url or path, not both",
+        "15: sources[1].format: 'csv' is not a format sync reads; only 'ics' (iCalendar) is",
+        "18: sources[1].defaults.type: unknown type 'webinars'; use one of webinar, seminar, training, conference, "
+        "workshop, meeting, observance",
+        "19: sources[1].defaults.colour: unknown setting",
+        "20: sources[1].defaults.accessibility[1]: unknown feature 'braille'; use captions, asl, interpretation, "
+        "transcript, wheelchair",
+        "25: sources[2].url: must be an http://, https:// or webcal:// address, not 'ftp://www.example.org/x.ics'",
+    ]
+
+
+def test_a_source_names_a_calendar_once(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, '[[sources]]\nid = "a"\nname = "A"\n') == [
+        "1: sources[0]: give the calendar's url, or the path of a file"
+    ]
+    inline = '[[sources]]\nid = "a"\nname = "A"\nurl = "https://a.example.org/a.ics"\n' \
+             'defaults = {region = "SC", location = {region = "NC"}}\n'
+    assert problems_of(tmp_path, inline) == ["5: sources[0].defaults.location: give the region once: `region` or "
+                                             "`location.region`"]
+
+
+def test_the_site_types_decide_a_default_type(tmp_path: Path) -> None:
+    text = '[site]\ntypes = ["briefing"]\n\n[[sources]]\nid = "a"\nname = "A"\nurl = "https://a.example.org/a.ics"\n' \
+           'defaults = {type = "briefing"}\n'
+    path = tmp_path / "calendar.toml"
+    path.write_text(text, encoding="utf-8")
+    assert load_config(path).sources[0].defaults.type == "briefing"

@@ -117,3 +117,22 @@ def test_results_text() -> None:
     assert results_text(2, "events in SC", past=False, filtered=True) == "2 upcoming events in SC"
     assert results_text(1, "webinars for prosecutors", past=True, filtered=True) == "1 past event: webinars for prosecutors"
     assert results_text(0, "webinars", past=False, filtered=True) == "No upcoming events: webinars"
+
+
+def test_past_listing_shows_and_orders_a_series_by_its_first_session_as_moved(tmp_path: Path) -> None:
+    (tmp_path / "calls.md").write_text(
+        '---\ntitle: Calls\ntype: meeting\nstart: "2026-10-07 13:00"\nend: "14:00"\nonline: true\n'
+        "repeat: FREQ=WEEKLY;COUNT=3\nchanges:\n"
+        '  - occurrence: "2026-10-07 13:00"\n    start: "2026-10-09 15:00"\n---\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "between.md").write_text(
+        '---\ntitle: Between\ntype: webinar\nstart: "2026-10-08 10:00"\nonline: true\n---\n', encoding="utf-8"
+    )
+    config = SiteConfig()
+    catalog = Catalog(config, load_events(tmp_path, config).events)
+    context = listing_context(catalog, config, [], today=NOVEMBER, past=True)
+    assert [(e.event.slug, e.line_text) for e in context["entries"]] == [
+        ("calls", "October 9, 2026 | 3 p.m. ET | Online"),
+        ("between", "October 8, 2026 | 10 a.m. ET | Online"),
+    ]

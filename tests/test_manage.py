@@ -66,7 +66,7 @@ def manage_routes(client: TestClient) -> list[tuple[str, str]]:
 def test_every_manage_route_sends_anonymous_requests_to_the_login_page(tmp_path: Path) -> None:
     site = make_site(tmp_path, login=False)
     routes = manage_routes(site.client)
-    assert len(routes) == 14  # the walk found them all (a new route changes the count)
+    assert len(routes) == 16  # the walk found them all (a new route changes the count)
     before = site.files()
     for method, path in routes:
         response = site.client.request(method, path, data={"title": "x"}, follow_redirects=False)
@@ -484,3 +484,197 @@ def test_extra_dates_of_a_series_are_added_from_the_form(site: DeskSite) -> None
     feed = site.client.get("/events/screening-youth-webinar.ics").text
     assert "RDATE;TZID=America/New_York:20270401T140000" in feed
     assert form_of(site.client, "/manage/events/screening-youth-webinar/edit")["extra"] == "2027-04-01 14:00"
+
+
+# --- changed sessions ----------------------------------------------------------------------------
+
+SERIES = """\
+---
+title: "Wednesday Webinars"
+type: webinar
+start: "2027-03-03 13:00"
+end: "14:00"
+timezone: America/Chicago
+online: true
+repeat: FREQ=WEEKLY;BYDAY=WE;COUNT=6
+except: ["2027-03-17 13:00"]
+changes:
+  - occurrence: "2027-03-10 13:00"   # moved for the holiday
+    start: "2027-03-11 15:00"
+    title: "Special session: Labor Trafficking"
+  - occurrence: 2027-03-24 13:00
+    status: cancelled
+    status_note: The presenter is ill.
+---
+Weekly.
+"""
+SERIES_EDIT = "/manage/events/wednesday-webinars/edit"
+
+
+@pytest.fixture
+def series(tmp_path: Path) -> DeskSite:
+    from datetime import date
+
+    site = make_site(tmp_path, today=date(2027, 3, 5))
+    (site.events / "2027" / "wednesday-webinars.md").write_text(SERIES, encoding="utf-8")
+    site.client.app.state.site.refresh()  # type: ignore[attr-defined]
+    return site
+
+
+def test_every_key_of_a_changed_session_has_a_labelled_control() -> None:
+    from calendar_app.desk.eventform import CHANGE_KEYS
+    from calendar_app.web.formview import CHANGE_LABELS
+
+    assert set(CHANGE_LABELS) == set(CHANGE_KEYS)
+
+
+def _options(html: str, name: str) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of each option of the select called `name`."""
+    select = re.search(rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, name
+    return [(v, label, bool(chosen)) for v, chosen, label in
+            re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))]
+
+
+def test_changed_sessions_are_rows_filled_in_with_one_empty_row_to_add_another(series: DeskSite) -> None:
+    page = series.client.get(SERIES_EDIT).text
+    assert "<legend>Changed sessions</legend>" in page
+    assert re.findall(r'<legend>Session change (\d)', page) == ["1", "2", "3"]
+    # The session chosen from the series' sessions not over by today, in words; skipped ones left out.
+    sessions = _options(page, "changes.0.occurrence.choice")
+    assert sessions[0] == ("", "Choose a session", False)
+    assert [v for v, _, _ in sessions[1:]] == ["2027-03-10 13:00", "2027-03-24 13:00", "2027-03-31 13:00",
+                                              "2027-04-07 13:00"]
+    assert ("2027-03-10 13:00", "Wednesday, March 10, 2027, 1 p.m.", True) in sessions
+    assert ("2027-03-24 13:00", "Wednesday, March 24, 2027, 1 p.m.", True) in _options(
+        page, "changes.1.occurrence.choice")
+    assert 'name="changes.0.start.date" value="2027-03-11"' in page and 'name="changes.0.start.time" value="15:00"' in page
+    assert 'name="changes.0.title" value="Special session: Labor Trafficking"' in page
+    assert ("cancelled", "Cancelled", True) in _options(page, "changes.1.status")
+    assert 'name="changes.1.status_note" value="The presenter is ill."' in page
+    assert 'name="changes.0.remove"' in page and 'name="changes.2.remove"' not in page  # an empty row has none
+    assert not any(chosen for _, _, chosen in _options(page, "changes.2.occurrence.choice"))
+    assert '<button type="submit" name="action" value="add-change"' in page
+
+
+def test_a_series_saved_without_touching_its_changes_keeps_them_byte_for_byte(series: DeskSite) -> None:
+    form = form_of(series.client, SERIES_EDIT)
+    unchanged = series.client.post(SERIES_EDIT, data={**form, "action": "save"}, follow_redirects=False)
+    assert unchanged.status_code == 303 and series.text("wednesday-webinars") == SERIES
+    assert "Nothing changed" in flash_of(series.client.get(SERIES_EDIT).text)
+    retitled = series.client.post(SERIES_EDIT, data={**form, "title": "Wednesday Webinars 2027", "action": "save"},
+                                  follow_redirects=False)
+    assert retitled.status_code == 303
+    assert series.text("wednesday-webinars") == SERIES.replace('title: "Wednesday Webinars"',
+                                                               'title: "Wednesday Webinars 2027"')
+
+
+def test_a_session_is_moved_and_another_cancelled_from_the_form(series: DeskSite) -> None:
+    form = form_of(series.client, SERIES_EDIT)
+    data = {
+        **form,
+        "changes.0.remove": "on",  # the holiday move is called off
+        "changes.2.occurrence.choice": "2027-03-31 13:00",
+        "changes.2.start.date": "2027-04-01", "changes.2.start.time": "10:00", "changes.2.end.time": "11:30",
+        "action": "save",
+    }
+    data["changes.1.status_note"] = "The presenter is ill; the recording of March 3 is posted instead."
+    response = series.client.post(SERIES_EDIT, data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text[:3000]
+    text = series.text("wednesday-webinars")
+    assert text.split("changes:\n", 1)[1].split("---\n", 1)[0] == (
+        "  - occurrence: 2027-03-24 13:00\n"
+        "    status: cancelled\n"
+        "    status_note: The presenter is ill; the recording of March 3 is posted instead.\n"
+        "  - occurrence: 2027-03-31 13:00\n"
+        "    start: 2027-04-01 10:00\n"
+        "    end: 11:30\n"
+        "sequence: 1\n"  # the schedule changed: calendar apps replace their copy
+    )
+    assert text.startswith(SERIES.split("changes:", 1)[0])  # the rest of the front matter as it was
+    assert "Edited wednesday-webinars: changes (sequence 1)" in series.client.get(
+        "/manage/events/wednesday-webinars/history").text
+    page = series.client.get("/events/wednesday-webinars").text
+    assert "moved from" in page and "April 1, 2027" in page and "The presenter is ill;" in page
+    cancelled = re.search(r'<li class="cancelled">(.*?)</li>', page, re.S)
+    assert cancelled and "March 24, 2027" in cancelled.group(1) and "cancelled" in cancelled.group(1)
+    feed = Calendar.from_ical(series.client.get("/events/wednesday-webinars.ics").content)
+    moved = [v for v in feed.walk("VEVENT") if "RECURRENCE-ID" in v]
+    assert {str(v["RECURRENCE-ID"].dt) for v in moved} == {"2027-03-24 13:00:00-05:00", "2027-03-31 13:00:00-05:00"}
+    # Opened again: the rows as saved.
+    again = series.client.get(SERIES_EDIT).text
+    assert ("2027-03-31 13:00", "Wednesday, March 31, 2027, 1 p.m.", True) in _options(
+        again, "changes.1.occurrence.choice")
+
+
+def test_add_another_session_change_shows_one_more_empty_row_and_saves_nothing(series: DeskSite) -> None:
+    before = series.files()
+    form = form_of(series.client, SERIES_EDIT)
+    data = {**form, "title": "Typed, not saved", "changes.2.occurrence.choice": "2027-04-07 13:00",
+            "changes.2.status": "tentative", "action": "add-change"}
+    page = series.client.post(SERIES_EDIT, data=data)
+    assert page.status_code == 200 and series.files() == before
+    assert re.findall(r'<legend>Session change (\d)', page.text) == ["1", "2", "3", "4"]
+    assert 'value="Typed, not saved"' in page.text
+    assert ("2027-04-07 13:00", "Wednesday, April 7, 2027, 1 p.m.", True) in _options(
+        page.text, "changes.2.occurrence.choice")
+    assert ("tentative", "Tentative", True) in _options(page.text, "changes.2.status")
+    # Two empty rows posted: three come back, and a new event's form answers the same button.
+    more = series.client.post(SERIES_EDIT, data={**form_of(series.client, SERIES_EDIT), "changes.3.title": "",
+                                                 "action": "add-change"})
+    assert re.findall(r'<legend>Session change (\d)', more.text) == ["1", "2", "3", "4", "5"]
+    assert series.files() == before
+
+
+def test_a_problem_with_a_changed_session_is_told_beside_its_row(series: DeskSite) -> None:
+    before = series.files()
+    form = form_of(series.client, SERIES_EDIT)
+    data = {**form, "changes.2.occurrence": "2027-03-18 13:00", "changes.2.status": "cancelled",
+            "changes.0.status_note": "Moved for the holiday", "action": "save"}
+    response = series.client.post(SERIES_EDIT, data=data)
+    assert response.status_code == 422 and series.files() == before
+    beside = dict(re.findall(r'<ul class="field-errors" id="([^"]+)"><li>(.*?)</li>', response.text))
+    assert beside == {
+        "f-changes-0-status-note-error": "a status note needs status Cancelled or Tentative in the same change",
+        "f-changes-2-occurrence-error": "2027-03-18 13:00 is not an occurrence of the repeat rule or Extra dates",
+    }
+    assert "2 problems: nothing was saved" in response.text
+    assert ('<a href="#f-changes-2-occurrence">Session change 3, session</a>: 2027-03-18 13:00 is not an '
+            "occurrence") in response.text
+    assert "changes[" not in response.text and "`" not in response.text.split('class="error-summary"')[1][:2000]
+    assert 'aria-describedby="f-changes-2-occurrence-help f-changes-2-occurrence-error" aria-invalid="true"' in (
+        response.text)
+    # A row with no session is told so, beside the list of sessions.
+    missing = series.client.post(SERIES_EDIT, data={**form, "changes.2.title": "Guest speaker", "action": "save"})
+    assert re.search(r'id="f-changes-2-occurrence-error"><li>is required', missing.text)
+
+
+def test_changed_sessions_are_out_of_the_way_until_an_event_repeats(site: DeskSite) -> None:
+    before = site.files()
+    page = site.client.get("/manage/new").text
+    assert '<details class="changes-folded"><summary>Changed sessions of a repeating event</summary>' in page
+    assert "<legend>Changed sessions</legend>" in page and "Session change" not in page
+    assert 'value="add-change" class="secondary">Add a session change</button>' in page
+    # Enter in a text box still previews: the form's first button is Preview, not the rows' own.
+    assert page.index('<button type="submit" name="action" value="preview" hidden>') < page.index('value="add-change"')
+    # A new series, and the button: a row, with the sessions of the rule typed so far to choose from.
+    asked = site.client.post("/manage/new", data=new_event(site, repeat="FREQ=WEEKLY;COUNT=3", action="add-change"))
+    assert asked.status_code == 200 and re.findall(r'<legend>Session change (\d)', asked.text) == ["1"]
+    assert [v for v, _, _ in _options(asked.text, "changes.0.occurrence.choice")] == [
+        "", "2027-04-06 13:00", "2027-04-13 13:00", "2027-04-20 13:00"]
+    # Without the rule, the row takes the session typed out.
+    plain = site.client.post("/manage/new", data=new_event(site, action="add-change"))
+    assert 'id="f-changes-0-occurrence-text"' in plain.text and "changes.0.occurrence.choice" not in plain.text
+    assert site.files() == before
+    suggestion = site.client.get("/suggest").text
+    assert "changes." not in suggestion and "Changed sessions" not in suggestion
+
+
+def test_a_new_series_is_published_with_a_session_moved(site: DeskSite) -> None:
+    data = new_event(site, repeat="FREQ=WEEKLY;COUNT=3", title="Three Tuesdays")
+    data.update({"changes.0.occurrence.choice": "2027-04-13 13:00", "changes.0.start.date": "2027-04-15",
+                 "changes.0.start.time": "13:00"})
+    response = site.client.post("/manage/new", data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text[:2000]
+    text = site.text("three-tuesdays")
+    assert "changes:\n- occurrence: 2027-04-13 13:00\n  start: 2027-04-15 13:00\n" in text

@@ -318,3 +318,11 @@ def test_a_change_far_into_an_endless_series_is_found_without_walking_to_it(tmp_
     assert event.last_date == date.max
     (change,) = event.changes
     assert change.moved and change.start == datetime(2199, 6, 2, 7, tzinfo=zone)
+
+
+def test_a_synced_event_names_its_source_and_uid_there() -> None:
+    source = load("every-field.md").fields.source
+    assert source is not None and (source.id, source.uid) == ("national-consortium", "nhtc-2027@partner.example.org")
+    assert load("hybrid.md").fields.source is None
+    schema = json_schema()["$defs"]["SourceRef"]
+    assert schema["required"] == ["id", "uid"] and schema["additionalProperties"] is False

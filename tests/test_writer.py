@@ -103,3 +103,14 @@ def test_rewriting_a_valid_file_keeps_its_meaning(path: Path, tmp_path: Path) ->
     again = load_event_file(copy, tmp_path, config)
     assert again.fields == original.fields
     assert (again.start, again.end, again.uid, again.body) == (original.start, original.end, original.uid, original.body)
+
+
+def test_where_a_synced_event_came_from_is_written_last_and_read_back(tmp_path: Path) -> None:
+    data = {**EXAMPLE, "source": {"id": "ovc-ttac", "uid": "cst-ler@ovc.example.org"}, "sequence": 2}
+    text = render_event_file(data, "")
+    assert text.endswith("uid: cst-ler-2027@calendar.example.org\nsequence: 2\nsource:\n  id: ovc-ttac\n"
+                          "  uid: cst-ler@ovc.example.org\n---\n")
+    path = tmp_path / "cst-ler.md"
+    path.write_text(text, encoding="utf-8")
+    source = load_event_file(path, tmp_path, SiteConfig()).fields.source
+    assert source is not None and (source.id, source.uid) == ("ovc-ttac", "cst-ler@ovc.example.org")

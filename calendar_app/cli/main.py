@@ -23,12 +23,14 @@ from ..core.configtoml import config_toml
 from ..core.errors import CalendarError, ConfigError, EventFileError, Problem, Severity
 from ..core.loader import SLUG, event_files, load_event_file, load_events
 from ..core.model import json_schema
+from ..core.sources import sources_table
 from ..desk.editing import slugify
 from ..files.atomic import atomic_write
 from ..files.writer import render_event_file
 from ..render.ical.limits import feed_size_problems
 from .coordinators import register_commands
 from .options import config_path, read_config
+from .sync import register_sync
 
 # --- validate --------------------------------------------------------------------------------
 
@@ -275,6 +277,8 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def cmd_config_doc(args: argparse.Namespace) -> int:
     print(settings_table())
+    print("\nThe keys of each [[sources]] table (partner calendars for `calendar-app sync`):\n")
+    print(sources_table())
     return 0
 
 
@@ -458,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     register_commands(sub, common)
+    register_sync(sub, common)
     return parser
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError, Problem, dotted
 from .readfile import read_regular_text
+from .sources import SyncSource, source_problems
 from .zones import check_zone_name
 
 DEFAULT_CONFIG_NAME = "calendar.toml"
@@ -199,6 +200,23 @@ class SiteConfig(_Strict):
     trash_dir: str = Field(
         default="trash", description="Where deleted drafts are moved, relative to the configuration's folder."
     )
+    sync_dir: str = Field(
+        default="sources",
+        description=(
+            "What `calendar-app sync` remembers of each partner calendar (`<id>.json`), relative to the "
+            "configuration's folder; keep it with the events in git."
+        ),
+    )
+    sync_interval_minutes: float = Field(
+        default=0,
+        ge=0,
+        le=7 * 24 * 60,
+        description=(
+            "Minutes between syncs of the partner calendars by the running server, such as 30 (one worker "
+            "syncs, the others see the changes); 0: only when asked (Sync now at /manage/sources, or "
+            "`calendar-app sync`)."
+        ),
+    )
     change_log: str = Field(
         default="changes.log",
         description="Append-only log of changes made on the web when the events folder is not in git.",
@@ -223,6 +241,9 @@ class SiteConfig(_Strict):
         description="Accessibility features an event may list.",
     )
     observances: list[Observance] = Field(default=[PREVENTION_MONTH], description="Highlighted observances.")
+    sources: list[SyncSource] = Field(
+        default=[], description="Partner calendars `calendar-app sync` brings in (`[[sources]]` tables; see below)."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -277,6 +298,10 @@ class SiteConfig(_Strict):
 
     def observance(self, observance_id: str) -> Observance | None:
         return next((o for o in self.observances if o.id == observance_id), None)
+
+    def source(self, source_id: str) -> SyncSource | None:
+        """The partner calendar of `[[sources]]` with this id, if it is still configured."""
+        return next((s for s in self.sources if s.id == source_id), None)
 
 
 def served_url(host: str, port: int) -> str:
@@ -353,7 +378,7 @@ def load_config(path: Path | None) -> SiteConfig:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError([Problem(str(path), int(match.group(1)) if match else None, None, str(exc))]) from None
     data = dict(raw.pop("site", {}))
-    for key in ("observances", "sponsors"):
+    for key in _ARRAY_TABLES:
         if key in raw:
             data[key] = raw.pop(key)
     problems = [
@@ -370,12 +395,17 @@ def load_config(path: Path | None) -> SiteConfig:
                 message = "unknown setting"
             line = _line_of(text, loc) if loc else None
             problems.append(Problem(str(path), line, dotted(loc) or None, message[:1].lower() + message[1:]))
+    types, features = data.get("types"), data.get("accessibility")
+    types = types if isinstance(types, list) else DEFAULT_TYPES
+    features = features if isinstance(features, list) else SiteConfig().accessibility
+    for loc, message in source_problems(data.get("sources"), types, features):
+        problems.append(Problem(str(path), _line_of(text, loc), dotted(loc), message))
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
     return config
 
 
-_ARRAY_TABLES = ("observances", "sponsors")
+_ARRAY_TABLES = ("observances", "sponsors", "sources")
 
 
 def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") -> int | None:
@@ -401,14 +431,23 @@ def _line_of(text: str, loc: tuple[str | int, ...], table: str | None = "site") 
         begin = headers[index].end()
         end = headers[index + 1].start() if index + 1 < len(headers) else end
         prefix = name + "."
-    key = next((p for p in parts if isinstance(p, str)), None)
-    if key is not None:
+    keys = [p for p in parts if isinstance(p, str)]
+    line = None
+    for key in keys:
         pattern = re.compile(
             rf"^[ \t]*(\[+\s*)?{re.escape(prefix + key)}\s*(=|\])|^[ \t]*{re.escape(key)}\s*=", re.MULTILINE
         )
         match = pattern.search(text, begin, end)
-        if match:
-            return text.count("\n", 0, match.start()) + 1
+        if not match:
+            break
+        line = text.count("\n", 0, match.start()) + 1
+        if match.group(1) is None:  # `key = ...`: a value, or an inline table, on this line
+            break
+        # A table of its own (`[sources.defaults]`): its keys are on the lines below its header.
+        following = re.compile(r"^[ \t]*\[", re.MULTILINE).search(text, match.end(), end)
+        begin, end, prefix = match.end(), following.start() if following else end, prefix + key + "."
+    if line is not None:
+        return line
     return text.count("\n", 0, begin) + 1 if begin else None
 
 

@@ -13,7 +13,7 @@ import tomlkit
 
 from .config import SiteConfig
 
-_ARRAYS_OF_TABLES = ("sponsors", "observances")
+_ARRAYS_OF_TABLES = ("sponsors", "observances", "sources")
 
 
 def config_toml(config: SiteConfig, source: str | None) -> str:
@@ -45,12 +45,16 @@ def config_toml(config: SiteConfig, source: str | None) -> str:
 
 
 def _table(item: dict[str, Any]) -> tomlkit.items.Table:
-    """One sponsor or observance; its own lists of tables (links, key dates) nested under it."""
+    """One sponsor, observance or source; its own tables (links, key dates, defaults) nested under it."""
     table = tomlkit.table()
     for key, value in item.items():
         if value is None:
             continue
-        if isinstance(value, list) and value and isinstance(value[0], dict):
+        if isinstance(value, dict):  # a source's defaults: only those it sets
+            given = {k: v for k, v in value.items() if v not in (None, [], {})}
+            if given:
+                table.add(key, _table(given))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
             nested = tomlkit.aot()
             for entry in value:
                 nested.append(_table(entry))

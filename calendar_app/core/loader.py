@@ -254,11 +254,11 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 
 
 def _siblings(parent: tuple[str | int, ...]) -> list[str]:
-    from .model import Location, OccurrenceChangeFields, Online, Organizer, Registration
+    from .model import Location, OccurrenceChangeFields, Online, Organizer, Registration, SourceRef
 
     parts: dict[str, type[BaseModel]] = {
         "location": Location, "online": Online, "registration": Registration, "organizer": Organizer,
-        "changes": OccurrenceChangeFields,
+        "changes": OccurrenceChangeFields, "source": SourceRef,
     }
     if not parent:
         return list(FIELD_NAMES)
@@ -287,6 +287,8 @@ def _message(err: Any, data: dict[str, Any], loc: tuple[str | int, ...]) -> str:
         return f"{value!r} is not a date (YYYY-MM-DD)"
     if kind == "string_pattern_mismatch" and loc and loc[0] == "observances":
         return f"{value!r} is not an observance id"
+    if kind == "string_pattern_mismatch" and loc[:2] == ("source", "id"):
+        return f"{value!r} is not a source id (lowercase letters, digits and hyphens, as in calendar.toml)"
     if kind == "string_pattern_mismatch" and loc and loc[0] == "language":
         return f"{value!r} is not a language tag such as en or es"
     if kind == "enum":

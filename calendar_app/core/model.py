@@ -168,6 +168,15 @@ class Organizer(_Part):
     phone: Line | None = None
 
 
+class SourceRef(_Part):
+    """Where an event brought in by `calendar-app sync` came from: the partner calendar and its UID there."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)] = Field(
+        description="The id of the source in calendar.toml (`[[sources]]`)."
+    )
+    uid: Line = Field(description="The event's UID in that calendar.")
+
+
 class OccurrenceChangeFields(_Part):
     """One entry of `changes`: an occurrence of the series, named by its start, and what becomes of it."""
 
@@ -184,6 +193,22 @@ class OccurrenceChangeFields(_Part):
     @classmethod
     def _readable_time(cls, value: str | None) -> str | None:
         return _readable_when(value)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _occurrence_status(cls, value: object) -> object:
+        """A misspelt status, answered with what one occurrence may be (`postponed` itself passes,
+        to be refused with its own hint when the event is built)."""
+        allowed = ("scheduled", "tentative", "cancelled")
+        if not isinstance(value, str) or value.strip() in (*allowed, Status.POSTPONED.value):
+            return value
+        message = f"{value.strip()!r} is not one of 'scheduled', 'tentative' or 'cancelled'"
+        close = difflib.get_close_matches(value.strip(), [*allowed, Status.POSTPONED.value], n=1)
+        if close == [Status.POSTPONED.value]:
+            message += "; to postpone an occurrence, give its new `start`"
+        elif close:
+            message += f"; did you mean {close[0]!r}?"
+        raise ValueError(message)
 
 
 class EventFields(BaseModel):
@@ -227,6 +252,9 @@ class EventFields(BaseModel):
     uid: Line | None = Field(default=None, description="Stable identity in feeds; derived from the slug if absent.")
     sequence: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
         default=0, description="Revision number calendar apps compare; raised when time, place or status change."
+    )
+    source: SourceRef | None = Field(
+        default=None, description="The partner calendar a synced event comes from; written by `calendar-app sync`."
     )
 
 

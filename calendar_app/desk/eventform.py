@@ -4,10 +4,19 @@
 so a field added to `EventFields` cannot be forgotten here. Form values are plain text keyed
 by dotted names (`location.city`), as a browser posts them; `values_from_data` and
 `data_from_values` convert between them and front matter as written in files.
+
+`changes` (sessions of a series moved, retitled or cancelled) is a list of small mappings: the
+form shows it as rows of controls (`changes.0.occurrence`, `changes.0.start.date`...), and its
+value is the list as JSON, so that it passes through every place a form value goes as one text.
+
+`source` (where `calendar-app sync` brought the event from) is shown, never edited: its value is
+the mapping as JSON too, but `values_from_form` never reads it from a posted form. The routes that
+save a file or a queued item carry it over from what is on disk, so a save keeps it as it was.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,7 +24,7 @@ from typing import Any
 
 from ..core.config import SiteConfig
 from ..core.errors import Problem
-from ..core.model import FIELD_NAMES, Status, trim_edges
+from ..core.model import FIELD_NAMES, OccurrenceChangeFields, Status, trim_edges
 
 BODY = "description"
 
@@ -25,7 +34,8 @@ class FormField:
     name: str
     label: str
     # text, textarea, select, tags, lines, choices, check, tristate, number; `when` (a date, a time,
-    # or both, and a text for anything else a file takes) and `date` (a day, or the text typed)
+    # or both, and a text for anything else a file takes), `date` (a day, or the text typed),
+    # `changes` (rows of `CHANGE_KEYS`, one per session changed) and `kept` (shown, never posted)
     kind: str = "text"
     help: str = ""
     required: bool = False
@@ -42,6 +52,8 @@ class FormField:
 
 
 FORM_FIELDS: tuple[FormField, ...] = (
+    # First, so the form opens with where the event came from and who wins when both change it.
+    FormField("source", "Imported from", "kept", group="Imported"),
     FormField("title", "Title", required=True, help="As it should appear in the listing; one line.", group="What"),
     FormField("type", "Type", "select", required=True, group="What"),
     FormField("url", "Event web page", help="https://...", group="What"),
@@ -62,6 +74,14 @@ FORM_FIELDS: tuple[FormField, ...] = (
     FormField("repeat", "Repeat", help="An RFC 5545 rule, such as FREQ=WEEKLY;BYDAY=WE;COUNT=4.", group="When"),
     FormField("except", "Skipped occurrences", "lines", help="One start per line, written like Start.", group="When"),
     FormField("extra", "Extra dates", "lines", help="Sessions the rule does not give, one a line.", group="When"),
+    FormField(
+        "changes",
+        "Changed sessions",
+        "changes",
+        help="One session of the series moved, given its own title, or cancelled: one row each. "
+        "A row left empty adds nothing.",
+        group="When",
+    ),
     FormField("location.venue", "Venue", group="Where"),
     FormField("location.address", "Street address", group="Where"),
     FormField("location.city", "City", group="Where"),
@@ -156,6 +176,8 @@ def _lookup(data: Mapping[str, Any], name: str) -> Any:
 
 
 def _as_text(field: FormField, raw: Any) -> str:
+    if field.kind in ("changes", "kept"):
+        return changes_text(raw)
     if raw is None:
         return ""
     if isinstance(raw, list):
@@ -176,6 +198,11 @@ def values_from_form(items: Mapping[str, Any]) -> FormValues:
             values[field.name] = ", ".join(str(v) for v in items.getlist(field.name))
         elif field.kind == "when":
             values[field.name] = joined_when(items, field.name)
+        elif field.kind == "changes":
+            rows = _posted_change_rows(items)
+            values[field.name] = changes_text([row for row, removed in rows if row and not removed])
+        elif field.kind == "kept":
+            continue  # not the form's to set: the route carries it over from the file or the queued item
         else:
             raw = items.get(field.name, "")
             values[field.name] = raw if isinstance(raw, str) else ""
@@ -259,7 +286,19 @@ def _from_text(field: FormField, text: str) -> Any:
         return True if text.lower() in _TRUE else False if text.lower() in _FALSE else text
     if field.kind == "number":
         return int(text) if text.isdigit() else text
+    if field.kind == "changes":
+        return _changes_data(text)
+    if field.kind == "kept":
+        return _kept_data(text)
     return text
+
+
+def _kept_data(text: str) -> Any:
+    """A kept value (`source`) as front matter: the mapping its JSON holds, as the file had it."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # not made by the form: written as it is, for the validator to name
 
 
 def changed_fields(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
@@ -273,7 +312,133 @@ def _compared(field: FormField, text: str) -> Any:
         # lists them in another (`accessibility: [asl, captions]`) would otherwise be rewritten
         # when it is opened and saved unchanged.
         return sorted(_from_text(field, text) or [])
+    if field.kind in ("changes", "kept"):
+        # What the rows say, not how the JSON is spaced: a file's keys in another order than the
+        # form posts them are the same change, and saving it unchanged must not rewrite it.
+        return _from_text(field, text)
     return text.strip()
+
+
+# --- changed sessions --------------------------------------------------------------------------
+
+CHANGE_KEYS: tuple[str, ...] = tuple(OccurrenceChangeFields.model_fields)  # occurrence, start, end, title...
+CHANGE_WHEN_KEYS = ("start", "end")  # shown as a date, a time, and a text, as Start and End are
+_CHANGE_ROW = re.compile(r"^changes\.(\d{1,4})\.")
+
+
+def changes_text(raw: Any) -> str:
+    """The value of the `changes` control: the list as JSON, or empty."""
+    if raw in (None, "", [], {}):
+        return ""
+    return json.dumps(raw, ensure_ascii=False)
+
+
+def _changes_data(text: str) -> Any:
+    """The `changes` list as front matter: each entry without its empty keys, its values trimmed."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return text  # not made by the form: written as it is, for the validator to name
+    if not isinstance(raw, list):
+        return raw if raw not in (None, "", {}) else None
+    entries = []
+    for entry in raw:
+        if isinstance(entry, dict):
+            entry = {
+                key: trim_edges(value) if isinstance(value, str) else value
+                for key, value in entry.items()
+                if value is not None and not (isinstance(value, str) and not trim_edges(value))
+            }
+        entries.append(entry)  # kept even when empty: problems name entries by their place in the list
+    return entries or None
+
+
+def change_rows(value: str) -> list[dict[str, str]]:
+    """The `changes` control's value as rows of text, one per entry, keyed by `CHANGE_KEYS`
+    (and any other key an entry of a file has)."""
+    data = _changes_data(trim_edges(value)) if trim_edges(value) else None
+    if not isinstance(data, list):
+        return []
+
+    def text(value: Any) -> str:
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    rows = []
+    for entry in data:
+        if isinstance(entry, dict):
+            rows.append({str(k): text(v) for k, v in entry.items()})
+        elif entry is None:
+            rows.append({})
+        else:  # a bare value where a mapping belongs: most likely the session meant
+            rows.append({"occurrence": text(entry)})
+    return rows
+
+
+def _posted_change_rows(items: Mapping[str, Any]) -> list[tuple[dict[str, str], bool]]:
+    """Each row of the posted form in order, as (its filled-in keys, whether Remove is ticked).
+
+    A row's session is its text when typed out, else the one chosen from the list; its new start
+    and end are posted as Start and End are (`joined_when`).
+    """
+    def posted(key: str) -> str:
+        raw = items.get(key, "")
+        return trim_edges(raw) if isinstance(raw, str) else ""
+
+    indices = sorted({int(m.group(1)) for key in items.keys() if (m := _CHANGE_ROW.match(str(key)))})
+    rows = []
+    for index in indices:
+        name = f"changes.{index}"
+        row: dict[str, str] = {}
+        for key in CHANGE_KEYS:
+            if key in CHANGE_WHEN_KEYS:
+                text = trim_edges(joined_when(items, f"{name}.{key}"))
+            elif key == "occurrence":
+                text = posted(f"{name}.occurrence") or posted(f"{name}.occurrence.choice")
+            else:
+                text = posted(f"{name}.{key}")
+            if text:
+                row[key] = text
+        rows.append((row, posted(f"{name}.remove").lower() in _TRUE))
+    return rows
+
+
+def blank_change_rows(items: Mapping[str, Any]) -> int:
+    """How many rows of the posted form were left empty (and so are not in its value)."""
+    return sum(1 for row, removed in _posted_change_rows(items) if not row and not removed)
+
+
+_CHANGE_FIELD = re.compile(r"^changes\[(\d+)\](?:\.(\w+))?")
+
+
+def change_row_of(problem: Problem) -> tuple[int, str] | None:
+    """(row, key) of a problem with one entry of `changes` (`changes[1].occurrence`: (1, "occurrence");
+    `changes[1]`: (1, "")), or None for any other problem."""
+    match = _CHANGE_FIELD.match(problem.field or "")
+    return (int(match.group(1)), match.group(2) or "") if match else None
+
+
+# The keys of an event file that messages about changes name, in the form's words.
+_FORM_WORDS = {
+    "except": "Skipped occurrences",
+    "extra": "Extra dates",
+    "repeat": "Repeat",
+    "status: cancelled": "status Cancelled",
+    "tentative": "Tentative",
+}
+_FORM_PHRASES = {
+    "skipped in `except`": "listed in Skipped occurrences",
+    "the entry": "the row",
+    "one entry per occurrence": "one row per session",
+}
+
+
+def in_form_words(text: str) -> str:
+    """A message about `changes` as the form says it: rows rather than places in a list, the
+    form's names rather than the file's keys in backquotes."""
+    text = re.sub(r"changes\[(\d+)\]", lambda m: f"session change {int(m.group(1)) + 1}", text)
+    for phrase, words in _FORM_PHRASES.items():
+        text = text.replace(phrase, words)
+    return re.sub(r"`([^`]+)`", lambda m: _FORM_WORDS.get(m.group(1), m.group(1)), text)
 
 
 def field_for_problem(problem: Problem, body_line: int | None = None) -> str | None:

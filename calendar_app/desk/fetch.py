@@ -17,6 +17,10 @@ A `webcal://` address names no protocol of its own: calendar apps read it as htt
 It is tried over https first and, when the site does not answer there (nothing listens, or
 nothing speaks TLS, or its certificate is refused), over http within the same deadline and checks.
 
+`fetch_if_changed` asks as a calendar app does when it looks again: with the ETag and
+Last-Modified of the copy it has (If-None-Match, If-Modified-Since), and a `304 Not Modified`
+answer means there is nothing new to read.
+
 Built on the standard library's `http.client` and `ssl` (certificates checked as
 `ssl.create_default_context` does) and `ipaddress` for what counts as global. Proxy settings
 in the environment are not used: the address checked must be the address connected to.
@@ -70,24 +74,63 @@ class FetchPolicy:
         return self.allow_private or _host_key(host) in {_host_key(h) for h in self.allowed_hosts}
 
 
+@dataclass(frozen=True)
+class Validators:
+    """What identifies the copy of a calendar fetched last: the server's ETag and Last-Modified."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The headers of a conditional request (none when nothing is known)."""
+        given = {"If-None-Match": self.etag, "If-Modified-Since": self.last_modified}
+        return {name: value for name, value in given.items() if value}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """An answer: the body of a 200, or None for a 304 (the copy known is current); its validators."""
+
+    data: bytes | None
+    validators: Validators = Validators()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.data is None
+
+
 def fetch(url: str, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None = None) -> bytes:
     """The body of a 200 answer for `url`, following redirects as the policy allows.
 
     A `webcal://` (or `webcals://`) address is fetched over https; `webcal://` falls back to
     http when the site does not answer over https, and says so in `notes`.
     """
+    data = fetch_if_changed(url, Validators(), policy, notes).data
+    assert data is not None  # no validators were sent, so a 304 was refused as an answer
+    return data
+
+
+def fetch_if_changed(
+    url: str, known: Validators, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None = None
+) -> Fetched:
+    """`url` fetched as `fetch` does, asking for it only if it changed since the copy `known` names.
+
+    A `304 Not Modified` is an answer only to a request that named a copy (else it is refused
+    like any other status but 200).
+    """
     deadline = time.monotonic() + policy.deadline_seconds
+    conditions = known.headers()
     scheme, _, rest = url.partition("://")
     if scheme.lower() not in ("webcal", "webcals"):
-        return _follow(url, policy, deadline)
+        return _follow(url, policy, deadline, conditions)
     try:
-        return _follow(f"https://{rest}", policy, deadline)
+        return _follow(f"https://{rest}", policy, deadline, conditions)
     except FetchFailed as exc:
         if not exc.unanswered or scheme.lower() == "webcals":
             raise
         secure = exc
     try:
-        data = _follow(f"http://{rest}", policy, deadline)
+        fetched = _follow(f"http://{rest}", policy, deadline, conditions)
     except FetchFailed as exc:
         plain = exc.reason if not exc.redirected_from else (
             f"{exc.url} (redirected from {exc.redirected_from}): {exc.reason}")
@@ -96,16 +139,16 @@ def fetch(url: str, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None
     if notes is not None:
         notes.append(f"fetched over http, which anyone on the way can read and change: "
                      f"the site did not answer over https ({secure.reason})")
-    return data
+    return fetched
 
 
-def _follow(url: str, policy: FetchPolicy, deadline: float) -> bytes:
-    """The body of a 200 answer for `url`, following redirects as the policy allows, by `deadline`."""
+def _follow(url: str, policy: FetchPolicy, deadline: float, conditions: dict[str, str]) -> Fetched:
+    """The answer (200, or 304 to `conditions`) for `url`, following redirects as the policy allows, by `deadline`."""
     source, current = url, url
     for _hop in range(policy.max_redirects + 1):
         came_from = None if current == source else source
         try:
-            status, location, data = _get(current, policy, deadline)
+            location, fetched = _get(current, policy, deadline, conditions)
         except FetchFailed as exc:
             raise FetchFailed(exc.url, exc.reason, redirected_from=came_from, hint=exc.hint,
                               unanswered=exc.unanswered and came_from is None) from None
@@ -113,13 +156,13 @@ def _follow(url: str, policy: FetchPolicy, deadline: float) -> bytes:
             raise FetchFailed(current, f"no complete answer within the deadline of {policy.deadline_seconds:g} s",
                               redirected_from=came_from, hint="--deadline SECONDS gives it longer") from None
         if location is None:
-            return data
+            return fetched
         current = urljoin(current, location)
     raise FetchFailed(url, f"more than {policy.max_redirects} redirects (the last to {current})")
 
 
-def _get(url: str, policy: FetchPolicy, deadline: float) -> tuple[int, str | None, bytes]:
-    """One request: (status, the redirect's target or None, the body of a 200)."""
+def _get(url: str, policy: FetchPolicy, deadline: float, conditions: dict[str, str]) -> tuple[str | None, Fetched]:
+    """One request: the redirect's target (or None), and the answer of a 200 or a 304 to `conditions`."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
@@ -141,16 +184,21 @@ def _get(url: str, policy: FetchPolicy, deadline: float) -> tuple[int, str | Non
     try:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request("GET", target, headers={
-            "User-Agent": "calendar-app import", "Accept": "text/calendar, */*;q=0.5", "Accept-Encoding": "identity"})
+            "User-Agent": "calendar-app import", "Accept": "text/calendar, */*;q=0.5", "Accept-Encoding": "identity",
+            **conditions})
         response = connection.getresponse()
         if response.status in _REDIRECTS:
             location = response.getheader("Location")
             if not location:
                 raise FetchFailed(url, f"the server answered {response.status} without saying where to")
-            return response.status, location.strip(), b""
+            return location.strip(), Fetched(b"")
+        validators = Validators(_header(response, "ETag"), _header(response, "Last-Modified"))
+        if response.status == 304 and conditions:
+            return None, Fetched(None, Validators(validators.etag or conditions.get("If-None-Match"),
+                                                  validators.last_modified or conditions.get("If-Modified-Since")))
         if response.status != 200:
             raise FetchFailed(url, f"the server answered {response.status} {response.reason}".rstrip())
-        return response.status, None, _body(url, response, policy.max_bytes)
+        return None, Fetched(_body(url, response, policy.max_bytes), validators)
     except TimeoutError:
         raise  # the deadline: told by `fetch`, which knows it
     except (http.client.HTTPException, OSError) as exc:
@@ -159,6 +207,12 @@ def _get(url: str, policy: FetchPolicy, deadline: float) -> tuple[int, str | Non
         if response is not None:
             response.close()  # it holds the socket too (the connection hands it over on a closing answer)
         connection.close()
+
+
+def _header(response: http.client.HTTPResponse, name: str) -> str | None:
+    """A validator the server gave, if it is one line of reasonable length (it is sent back as given)."""
+    value = (response.getheader(name) or "").strip()
+    return value if value and len(value) <= 200 and value.isprintable() else None
 
 
 def _body(url: str, response: http.client.HTTPResponse, limit: int) -> bytes:

@@ -34,9 +34,15 @@ class Change:
     author_email: str
     summary: str  # what changed, in words: "start, end, location.city"
     paths: tuple[Path, ...]  # every path touched (a move names both ends)
+    # Files of the site's own committed with the events, when the repository holds them and does
+    # not ignore them (what `calendar-app sync` remembers); never named in the change log.
+    kept: tuple[Path, ...] = ()
+    subject: str | None = None  # the whole message, when the action and a slug do not say it ("Sync: ...")
 
     @property
     def message(self) -> str:
+        if self.subject:
+            return self.subject
         return f"{self.action.capitalize()} {self.slug}: {self.summary}" if self.summary else (
             f"{self.action.capitalize()} {self.slug}"
         )
@@ -96,6 +102,7 @@ class History:
     def _commit(self, repo: Path, change: Change) -> None:
         # Only event files are history; the trash and the pending queue are the site's own state.
         paths = [_real(p) for p in change.paths if _inside(p, self.events_dir)]
+        paths += [_real(p) for p in change.kept if _inside(p, repo) and not _ignored(repo, p)]
         present = [str(p) for p in paths if p.exists()]
         gone = [str(p) for p in paths if not p.exists()]
         if present:
@@ -184,6 +191,13 @@ def _git(repo: Path, *args: str, check: bool = True, env: dict[str, str] | None 
         ["git", "-C", str(repo), *args], capture_output=True, text=True, check=check, timeout=60, env=env
     )
     return result.stdout
+
+
+def _ignored(repo: Path, path: Path) -> bool:
+    """Whether git ignores `path` (`git add` would refuse it)."""
+    done = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", "--", str(_real(path))],
+                          capture_output=True, timeout=60, check=False)
+    return done.returncode == 0
 
 
 def _real(path: Path) -> Path:

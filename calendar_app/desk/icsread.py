@@ -35,6 +35,7 @@ class Piece:
     title: str = ""  # of an unreadable one: its SUMMARY as written
     uid: str = ""
     reason: str = ""
+    changes_session: bool = False  # of an unreadable one: it has a RECURRENCE-ID (one session of a series)
 
 
 def read_calendar(data: bytes) -> tuple[list[Piece], list[str]]:
@@ -179,7 +180,8 @@ def _event(header: list[str], zones: list[list[str]], lines: list[str]) -> Piece
             return Piece(found[0], notes)
     bad = _first_unreadable_line(header, zones, kept)
     reason = f"the line {bad!r} cannot be read as iCalendar" if bad else "cannot be read as iCalendar"
-    return Piece(None, title=title, uid=uid, reason=reason)
+    changes_session = any(_name(line) == "RECURRENCE-ID" for line in lines)
+    return Piece(None, title=title, uid=uid, reason=reason, changes_session=changes_session)
 
 
 def _first_unreadable_line(header: list[str], zones: list[list[str]], lines: list[str]) -> str:
@@ -194,10 +196,10 @@ def _first_unreadable_line(header: list[str], zones: list[list[str]], lines: lis
 
 # --- one event's values ---------------------------------------------------------------------------
 
-_DATE_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RECURRENCE-ID")
+_DATE_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID")
 
 
-def _written(value: Any) -> str:
+def as_written(value: Any) -> str:
     """A property's value as the calendar wrote it."""
     first = value[0] if isinstance(value, list) and value else value
     try:
@@ -220,7 +222,7 @@ def unreadable_dates(component: VEvent) -> str | None:
     """Why the event's dates cannot be read, worded for a person; None when they can."""
     if "DTSTART" not in component:
         return "no start (DTSTART)"
-    written = {name: _written(component[name]) for name in _DATE_PROPERTIES if name in component}
+    written = {name: as_written(component[name]) for name in _DATE_PROPERTIES if name in component}
     if isinstance(component["DTSTART"], list):
         return "more than one start (DTSTART)"
     start = _when(component["DTSTART"])
@@ -241,14 +243,27 @@ def unreadable_dates(component: VEvent) -> str | None:
             return f"its length (DURATION {written['DURATION']!r}) is not a duration such as PT1H30M"
         if length < timedelta(0):
             return f"its length (DURATION {written['DURATION']!r}) is negative: it would end before it starts"
+    return _unreadable_series(component)
+
+
+def _unreadable_series(component: VEvent) -> str | None:
+    """Why the event's rule, skipped or added dates, or the session it changes cannot be read."""
     rules = component.get("RRULE")
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
         if isinstance(rule, vBroken) or not isinstance(rule, dict):
-            return f"its repeat rule (RRULE {_written(rule)!r}) cannot be read"
-    skipped = component.get("EXDATE")
-    for prop in skipped if isinstance(skipped, list) else [skipped] if skipped is not None else []:
-        if isinstance(prop, vBroken) or not hasattr(prop, "dts"):
-            return f"its skipped dates (EXDATE {_written(prop)!r}) are not dates or dates and times"
+            return f"its repeat rule (RRULE {as_written(rule)!r}) cannot be read"
+    for name, what in (("EXDATE", "skipped dates"), ("RDATE", "added dates")):
+        values = component.get(name)
+        for prop in values if isinstance(values, list) else [values] if values is not None else []:
+            if isinstance(prop, vBroken) or not hasattr(prop, "dts"):
+                return f"its {what} ({name} {as_written(prop)!r}) are not dates or dates and times"
+    if "RECURRENCE-ID" in component:
+        changed = component["RECURRENCE-ID"]
+        if isinstance(changed, list):
+            return "it names more than one session it changes (RECURRENCE-ID)"
+        if _when(changed) is None:
+            return (f"the session it changes (RECURRENCE-ID {as_written(changed)!r}) is not a date "
+                    "or a date and time")
     return None
 
 
@@ -267,7 +282,7 @@ def drop_unreadable(component: VEvent) -> list[str]:
         if name is None:
             notes.append(f"a line that is not iCalendar was left out ({message})")
         elif name.upper() not in _DATE_PROPERTIES and name in component:
-            notes.append(f"{name.upper()} {_written(component[name])!r} cannot be read; left out")
+            notes.append(f"{name.upper()} {as_written(component[name])!r} cannot be read; left out")
             del component[name]
     return notes
 

@@ -2,7 +2,9 @@
 
 Each VEVENT becomes an event file written the way people write them: times in the event's own
 zone (an IANA name), all-day spans with the inclusive last day (DTEND is exclusive in
-iCalendar), RRULE and EXDATE, location, URL, status, organizer, the description as the body.
+iCalendar), RRULE and EXDATE, location, URL, status, organizer, the description as the body;
+RDATE and the changed sessions of a series (VEVENTs with its UID and a RECURRENCE-ID) as its
+`extra` and `changes`, or the series refused with the reason (see `overrides`, `importseries`).
 A feed of this project's own says more, and all of it is restored: the description (the
 DESCRIPTION without the status and details around it, as the plain text the feed carries), the
 status note, sponsors, audience and accessibility (`X-CALENDAR-*`), the language
@@ -31,10 +33,12 @@ from ..files.atomic import atomic_write
 from ..files.writer import render_event_file
 from .editing import slugify
 from .fetch import MAX_BYTES, FetchPolicy, fetch
-from .icsread import drop_unreadable, read_calendar, unreadable_dates, worded
-from .importzones import ZoneUnknown, calendar_zones, event_zone
+from .icsread import Piece, drop_unreadable, read_calendar, unreadable_dates, worded
+from .importseries import SeriesRefused, as_own_event, assign, own_uids
+from .importzones import ZoneUnknown, calendar_zones, event_zone, floating_zone, named_zone
+from .overrides import Said, SourceZones, add_sessions, when_text
 
-_NOT_CARRIED = ("ATTENDEE", "VALARM", "ATTACH", "RDATE", "EXRULE", "GEO", "RESOURCES", "CONTACT", "COMMENT")
+_NOT_CARRIED = ("ATTENDEE", "VALARM", "ATTACH", "EXRULE", "GEO", "RESOURCES", "CONTACT", "COMMENT")
 _ONLINE_PROPS = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL")
 # "Cancelled: " (or "Canceled - ") before a cancelled event's title, "Postponed: " before a postponed one's.
 _STATUS_PREFIX = re.compile(r"^(cancell?ed|postponed)\s*[:\-–—]\s*", re.IGNORECASE)
@@ -66,6 +70,7 @@ class ImportOptions:
     dry_run: bool = False
     zone: str | None = None  # --zone: for times whose zone cannot be found, and series in UTC
     calendar_zones: dict[int, str] = field(default_factory=dict)  # X-WR-TIMEZONE, by id(VEVENT); import_calendar's
+    changed_sessions: dict[int, list[VEvent]] = field(default_factory=dict)  # by id(series' VEVENT); import_calendar's
 
 
 def read_source(source: str, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None = None) -> bytes:
@@ -100,65 +105,55 @@ def import_calendar(data: bytes, events_dir: Path, config: SiteConfig, options: 
     known = {e.uid for e in load_events(events_dir, config).events} if events_dir.is_dir() else set()
     taken = {p.stem for p in event_files(events_dir)} if events_dir.is_dir() else set()
     vevents = [p.component for p in pieces if p.component is not None]
-    options = replace(options, calendar_zones=calendar_zones(data, [p.component for p in pieces]))
-    overrides: dict[str, int] = {}
-    for component in vevents:
-        if "RECURRENCE-ID" in component:
-            uid = str(component.get("UID", ""))
-            overrides[uid] = overrides.get(uid, 0) + 1
-    own_uids = _own_uids(vevents)
+    series, alone = assign(vevents)
+    options = replace(options, calendar_zones=calendar_zones(data, [p.component for p in pieces]),
+                      changed_sessions=series)
+    uids = own_uids(vevents)
+    unread = {p.uid.strip() for p in pieces if p.component is None and p.changes_session}
     outcomes: list[Outcome] = []
     for piece in pieces:
         event = piece.component
         if event is None:
             outcome = Outcome(piece.title, piece.uid, skipped=piece.reason)
-        elif "RECURRENCE-ID" in event:
-            continue  # changes to one occurrence; counted on the series below
+        elif "RECURRENCE-ID" in event and id(event) not in alone:
+            continue  # one changed session: written with its series
         else:
-            original = str(event.get("UID", "")).strip()
-            outcome = _import_one(event, events_dir, config, options, known, taken, own_uids.get(id(event)))
-            outcome.notes[:0] = piece.notes
-            if overrides.get(original):
-                outcome.notes.append(f"{overrides[original]} changed occurrence(s) (RECURRENCE-ID) not carried over")
+            outcome = _import_piece(piece, event, alone, unread, uids, (events_dir, config, options, known, taken))
         if general and outcomes == []:
             outcome.notes.extend(general)
         outcomes.append(outcome)
     return outcomes
 
 
-def _own_uids(vevents: list[VEvent]) -> dict[int, str]:
-    """A UID of its own for each event that shares its UID with another series in the file.
-
-    Some exports give every talk of a conference one UID; RFC 5545 makes them one event, which
-    would keep one talk of 88. Each becomes `<uid>-<its start>` (`-2`, `-3` when two start
-    together), so importing the file again finds them. Changed occurrences (RECURRENCE-ID) are
-    not counted: they belong to their series.
-    """
-    masters = [c for c in vevents if "RECURRENCE-ID" not in c]
-    counts: dict[str, int] = {}
-    for component in masters:
-        uid = str(component.get("UID", "")).strip()
-        counts[uid] = counts.get(uid, 0) + 1
-    given: dict[int, str] = {}
-    used: set[str] = set()
-    for component in masters:
-        uid = str(component.get("UID", "")).strip()
-        if not uid or counts[uid] < 2:
-            continue
-        start = component.get("DTSTART")
-        when = getattr(start, "dt", None)
-        stamp = when.strftime("%Y%m%dT%H%M") if isinstance(when, datetime) else (
-            when.strftime("%Y%m%d") if isinstance(when, date) else "")
-        base = f"{uid}-{stamp}" if stamp else uid
-        candidate = next(c for n in range(1, len(masters) + 2) if (c := base if n == 1 else f"{base}-{n}") not in used)
-        used.add(candidate)
-        given[id(component)] = candidate
-    return given
+def _import_piece(
+    piece: Piece, event: VEvent, alone: dict[int, str | None], unread: set[str], uids: dict[int, str],
+    where: tuple[Path, SiteConfig, ImportOptions, set[str], set[str]],
+) -> Outcome:
+    """A series or single event, or a changed session without its series (`importseries.as_own_event`)."""
+    events_dir, config, options, known, taken = where
+    uid = str(event.get("UID", "")).strip()
+    title = _title_and_status(event)[0]
+    if "RECURRENCE-ID" in event:
+        if alone[id(event)] is not None:
+            return Outcome(title, uid, skipped=alone[id(event)], notes=piece.notes)
+        try:
+            own_uid, note = as_own_event(event)
+        except SeriesRefused as exc:
+            return Outcome(title, uid, skipped=str(exc), notes=piece.notes)
+        outcome = _import_one(event, events_dir, config, options, known, taken, own_uid, note)
+    elif uid and uid in unread and uid not in known:
+        return Outcome(title, uid, notes=piece.notes, skipped=(
+            "one of its changed sessions (RECURRENCE-ID) cannot be read (reported on its own), so its sessions "
+            "cannot all be written as the calendar gives them"))
+    else:
+        outcome = _import_one(event, events_dir, config, options, known, taken, uids.get(id(event)))
+    outcome.notes[:0] = piece.notes
+    return outcome
 
 
 def _import_one(
     component: VEvent, events_dir: Path, config: SiteConfig, options: ImportOptions, known: set[str], taken: set[str],
-    own_uid: str | None = None,
+    own_uid: str | None = None, why_own_uid: str | None = None,
 ) -> Outcome:
     title = _title_and_status(component)[0]
     uid = own_uid or str(component.get("UID", "")).strip()
@@ -167,8 +162,8 @@ def _import_one(
         outcome.skipped, outcome.present = "already on the site (same uid)", True
         return outcome
     if own_uid:
-        outcome.notes.append(f"its UID {str(component.get('UID')).strip()!r} is shared by other events "
-                             f"in this calendar; given the UID {own_uid!r}")
+        outcome.notes.append(why_own_uid or f"its UID {str(component.get('UID')).strip()!r} is shared by other "
+                             f"events in this calendar; given the UID {own_uid!r}")
     if reason := unreadable_dates(component):
         outcome.skipped = reason
         return outcome
@@ -178,7 +173,7 @@ def _import_one(
             warnings.simplefilter("always")
             data, body = vevent_fields(component, config, options, outcome.notes)
         outcome.notes.extend(str(w.message) for w in caught)
-    except ZoneUnknown as exc:  # worded for a person already
+    except (ZoneUnknown, SeriesRefused) as exc:  # worded for a person already
         outcome.skipped = str(exc)
         return outcome
     except Exception as exc:  # noqa: BLE001 - one event icalendar cannot read is refused, the file goes on
@@ -276,7 +271,17 @@ def vevent_fields(
     if details.get("join"):
         online = data.get("online")
         data["online"] = {**(online if isinstance(online, dict) else {}), "url": details["join"]}
+    zones = SourceZones(floating_zone(options.zone, options.calendar_zones.get(id(component))),
+                        lambda name, when: named_zone(name, when, notes, given=options.zone))
+    add_sessions(component, options.changed_sessions.get(id(component), []), data, zone, _said, zones, notes)
     return data, body
+
+
+def _said(component: VEvent) -> Said:
+    """What a VEVENT says besides its times: title (None without SUMMARY), status, status note, description."""
+    title, status = _title_and_status(component)
+    body, details = _description(component, status)
+    return (title if str(component.get("SUMMARY", "")).strip() else None), status, details.get("status_note"), body
 
 
 def _place(component: VEvent, options: ImportOptions) -> dict[str, Any]:
@@ -418,13 +423,6 @@ def _type_of(categories: list[str], title: str, config: SiteConfig, options: Imp
     return chosen
 
 
-def _text(value: date | datetime, zone: ZoneInfo | None) -> str:
-    if isinstance(value, datetime):
-        local = value.astimezone(zone) if value.tzinfo and zone else value
-        return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
-    return value.isoformat()
-
-
 def _when(component: VEvent, start: date | datetime, zone: ZoneInfo | None) -> dict[str, Any]:
     if "DTEND" in component:
         end = component.decoded("DTEND")
@@ -438,9 +436,9 @@ def _when(component: VEvent, start: date | datetime, zone: ZoneInfo | None) -> d
             return {"start": start.isoformat()}
         return {"start": start.isoformat(), "end": last.isoformat()}  # before the start: refused by the validator
     assert zone is not None
-    data = {"start": _text(start, zone), "timezone": zone.key}
+    data = {"start": when_text(start, zone), "timezone": zone.key}
     if isinstance(end, datetime):
-        end_text = _text(end if end.tzinfo else end.replace(tzinfo=start.tzinfo), zone)
+        end_text = when_text(end if end.tzinfo else end.replace(tzinfo=start.tzinfo), zone)
         data["end"] = end_text[11:] if end_text[:10] == data["start"][:10] else end_text
     return data
 
@@ -462,7 +460,7 @@ def _exdates(component: VEvent, zone: ZoneInfo | None) -> list[str]:
     values = component.get("EXDATE")
     found: list[str] = []
     for prop in values if isinstance(values, list) else [values] if values is not None else []:
-        found.extend(_text(d.dt, zone) for d in prop.dts)
+        found.extend(when_text(d.dt, zone) for d in prop.dts)
     return list(dict.fromkeys(found))
 
 

@@ -102,9 +102,7 @@ def event_zone(
         source = "--zone" if chosen else "the calendar's X-WR-TIMEZONE" if own else "the site's zone"
         notes.append(f"floating time read as {zone.key} ({source})")
     elif tz is None:  # a TZID neither known nor defined in the calendar
-        zone = _named_zone(str(named), start) or _fallback(chosen, str(named), notes, (
-            f"its time zone {named!r} is not one this calendar knows, and the calendar does not define it"
-            f" (no VTIMEZONE); {REMEDY}"))
+        zone = named_zone(str(named), start, notes, given=given)
         if zone is not chosen:
             notes.append(f"time zone {named!r} read as {zone.key}")
     elif isinstance(tz, ZoneInfo):
@@ -133,6 +131,21 @@ def event_zone(
 def is_utc(zone: ZoneInfo) -> bool:
     """Whether `zone` is UTC under one of its names (`UTC`, `Etc/UTC`, `GMT`, `Zulu`, ...)."""
     return zone.key.removeprefix("Etc/").casefold() in _UTC_NAMES
+
+
+def floating_zone(given: str | None, calendar_zone: str | None) -> ZoneInfo | None:
+    """The zone the import reads floating times in, when it names one: `--zone`, else the calendar's
+    X-WR-TIMEZONE (as Google Calendar reads them)."""
+    return (zone_named(given) if given else None) or _calendar_zone(calendar_zone)
+
+
+def named_zone(name: str, when: datetime, notes: list[str], *, given: str | None = None) -> ZoneInfo:
+    """The zone of a TZID the calendar does not define (no VTIMEZONE), a time `when` being given in it:
+    the zone its name stands for, else `given` (`--zone`, with a note); else `ZoneUnknown`."""
+    chosen = zone_named(given) if given else None
+    return _named_zone(name, when) or _fallback(chosen, name, notes, (
+        f"its time zone {name!r} is not one this calendar knows, and the calendar does not define it"
+        f" (no VTIMEZONE); {REMEDY}"))
 
 
 def _fallback(chosen: ZoneInfo | None, named: str, notes: list[str], refusal: str) -> ZoneInfo:

@@ -1,5 +1,5 @@
 """Where a site keeps its private state: accounts, the pending queue, the trash, the change log,
-the counts of failed attempts, the coordinators' sessions.
+the counts of failed attempts, the coordinators' sessions, the runs of `calendar-app sync`.
 
 All of it sits beside the site configuration (relative paths in the settings are taken from
 the configuration file's folder, or the working folder when there is none), outside the
@@ -20,6 +20,7 @@ from .atomic import atomic_write
 
 SECRET_ENV = "CALENDAR_SECRET_KEY"
 SECRET_FILE = ".session-key"
+SYNC_RUNS_FILE = ".sync-runs.json"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,21 @@ class Workspace:
     @property
     def change_log(self) -> Path:
         return self._at(self.config.change_log)
+
+    @property
+    def sync_dir(self) -> Path:
+        """What `calendar-app sync` remembers of each source; not private: it is kept in git with the events."""
+        return self._at(self.config.sync_dir)
+
+    @property
+    def sync_runs_file(self) -> Path:
+        """When each source was last synced and what it did (see `desk.syncstate.last_runs`)."""
+        return self.base / SYNC_RUNS_FILE
+
+    @property
+    def sync_lock_file(self) -> Path:
+        """Held by the sync under way: a second one (cron and the server's schedule) waits its turn."""
+        return self.base / ".calendar-sync.lock"
 
     @property
     def attempts_file(self) -> Path:

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.filters import Filters
-from ..core.model import Event
+from ..core.model import Event, OccurrenceChange
 from ..core.recurrence import MAX_OCCURRENCES
-from .entries import entry, sessions
+from .entries import entry, next_session, sessions
 from .eventpage import calendar_links, json_ld
-from .listing import paginate, sort_upcoming
+from .listing import paginate, sort_past, sort_upcoming
 from .markdown import description_html
 from .phrasing import filters_text, language_name
 from .urls import SiteUrls
@@ -57,8 +57,21 @@ class OrganizerDetails(BaseModel):
 class EventLinks(BaseModel):
     page: str = Field(description="The event's page on this site.")
     ics: str = Field(description="The event as an iCalendar file (every session of a series).")
-    google: str = Field(description="Google Calendar's add-event page, filled in.")
-    outlook: str = Field(description="Outlook.com's add-event page, filled in.")
+    google: str | None = Field(
+        description="Google Calendar's add-event page for the session at `start`, filled in; null when it is cancelled."
+    )
+    outlook: str | None = Field(
+        description="Outlook.com's add-event page for the session at `start`, filled in; null when it is cancelled."
+    )
+
+
+class SessionChange(BaseModel):
+    occurrence: datetime | date = Field(description="The session's start as the series' rule gives it.")
+    start: datetime | date = Field(description="Its start now (moved when it differs from `occurrence`).")
+    end: datetime | date = Field(description="Its end; for all-day events the last day, inclusive.")
+    title: str | None = Field(default=None, description="Its own title, if it has one.")
+    status: str | None = Field(default=None, description="Its own status: scheduled, tentative or cancelled.")
+    status_note: str | None = None
 
 
 class EventSummary(BaseModel):
@@ -68,7 +81,9 @@ class EventSummary(BaseModel):
     type: str
     status: str = Field(description="scheduled, tentative, postponed or cancelled.")
     status_note: str | None = None
-    start: datetime | date = Field(description="The next session not yet over (a date for all-day events).")
+    start: datetime | date = Field(
+        description="The next session not yet over, or a past event's first (a date for all-day events)."
+    )
     end: datetime | date = Field(description="Its end; for all-day events the last day, inclusive.")
     all_day: bool
     timezone: str
@@ -93,15 +108,10 @@ class EventSummary(BaseModel):
     sequence: int
     last_modified: datetime
     links: EventLinks
-
-
-class SessionChange(BaseModel):
-    occurrence: datetime | date = Field(description="The session's start as the series' rule gives it.")
-    start: datetime | date = Field(description="Its start now (moved when it differs from `occurrence`).")
-    end: datetime | date = Field(description="Its end; for all-day events the last day, inclusive.")
-    title: str | None = Field(default=None, description="Its own title, if it has one.")
-    status: str | None = Field(default=None, description="Its own status: scheduled, tentative or cancelled.")
-    status_note: str | None = None
+    session_change: SessionChange | None = Field(
+        default=None,
+        description="How the session at `start` differs from the series, when it was moved, retitled or cancelled.",
+    )
 
 
 class EventDetail(EventSummary):
@@ -163,6 +173,7 @@ def summary_of(
     full = (urls or SiteUrls(config.base_url)).full
     item = entry(catalog, event, today, upcoming=upcoming, urls=full)
     add = calendar_links(event, item.start, config, full)
+    change = event.occurrence_at(item.start).change
     loc = event.location
     return {
         "slug": event.slug,
@@ -203,7 +214,15 @@ def summary_of(
         "sequence": event.sequence,
         "last_modified": event.last_modified,
         "links": EventLinks(page=full.event(event.slug), ics=add.ics, google=add.google, outlook=add.outlook),
+        "session_change": _session_change(change) if change is not None else None,
     }
+
+
+def _session_change(change: OccurrenceChange) -> SessionChange:
+    return SessionChange(
+        occurrence=change.occurrence, start=change.start, end=change.end, title=change.title,
+        status=change.status.value if change.status else None, status_note=change.status_note,
+    )
 
 
 
@@ -236,8 +255,7 @@ def event_list(
     """
     if events is None:
         events = catalog.select(f, today=today, past=past)
-        if not past:
-            events = sort_upcoming(catalog, events, today)
+        events = sort_past(events) if past else sort_upcoming(catalog, events, today)
     full = (urls or SiteUrls(config.base_url)).full
     query = f.to_query()
     pagination = paginate(len(events), page, config.page_size, lambda n: full.api_listing(query, past=past, page=n))
@@ -277,12 +295,6 @@ def event_detail(
         description=event.body,
         description_html=str(description_html(event)),
         sessions=sessions(event, limit=MAX_OCCURRENCES + len(event.extra)),
-        changed_sessions=[
-            SessionChange(
-                occurrence=c.occurrence, start=c.start, end=c.end, title=c.title,
-                status=c.status.value if c.status else None, status_note=c.status_note,
-            )
-            for c in event.changes
-        ],
-        json_ld=json_ld(event, config, data["start"]),
+        changed_sessions=[_session_change(c) for c in event.changes],
+        json_ld=json_ld(event, config, next_session(event, today)),  # the page's: of its next session
     )

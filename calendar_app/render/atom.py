@@ -1,6 +1,7 @@
 """An Atom feed of upcoming events for news readers, written by feedgen.
 
-Each entry is one event: its title, the listing's when-and-where line, the sanitised
+Each entry is one event at its next session, as the listing shows it: its title (with that
+session's status), the when-and-where line (and the session's own title), the sanitised
 description, and a link to its page. `updated` is the file's last change, so a reader shows an
 event again when it is edited (a new date, a cancellation).
 """
@@ -15,6 +16,7 @@ from feedgen.feed import FeedGenerator
 from ..core.catalog import Catalog
 from ..core.filters import Filters
 from .entries import entry
+from .listing import sort_upcoming
 from .markdown import description_html, summary
 from .phrasing import filters_text
 from .urls import SiteUrls
@@ -28,7 +30,7 @@ def render_atom(catalog: Catalog, f: Filters, *, today: date, urls: SiteUrls | N
     its event's permalink."""
     config = catalog.config
     urls = (urls or SiteUrls(config.base_url)).full
-    events = catalog.select(f, today=today)[:MAX_ENTRIES]
+    events = sort_upcoming(catalog, catalog.select(f, today=today), today)[:MAX_ENTRIES]
     query = f.to_query()
     self_url = urls.atom(query)
     feed = FeedGenerator()
@@ -51,8 +53,9 @@ def render_atom(catalog: Catalog, f: Filters, *, today: date, urls: SiteUrls | N
         atom.title(heading)
         atom.link(href=page, rel="alternate", type="text/html")
         atom.updated(event.last_modified)
-        atom.summary(f"{item.line_text}. {summary(event.body, 280)}".strip())
-        atom.content(f"<p>{escape(item.line_text)}</p>{description_html(event)}", type="html")
+        when = item.line_text + (f". This session: {item.session_title}" if item.session_title else "")
+        atom.summary(f"{when}. {summary(event.body, 280)}".strip())
+        atom.content(f"<p>{escape(when)}</p>{description_html(event)}", type="html")
         for tag in (event.type, *event.fields.topics):
             atom.category(term=tag)
     return feed.atom_str(pretty=True)  # type: ignore[no-any-return]

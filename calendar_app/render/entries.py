@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 
 from ..core.catalog import Catalog
-from ..core.model import Event, Status, When, as_instant
+from ..core.model import Event, Occurrence, Status, When, as_instant
 from .phrasing import (
     Part,
     date_range_parts,
@@ -34,9 +34,11 @@ class Entry:
     end: When
     url: str
     line: list[Part]
-    status_label: str | None
+    status_label: str | None  # of the session shown: its own status, else the event's
     series_note: str | None
     over: bool = False
+    session_title: str | None = None  # the session shown has a title of its own
+    status_note: str | None = None  # why the session shown (or the event) is cancelled, postponed or tentative
 
     @property
     def line_text(self) -> str:
@@ -60,6 +62,26 @@ def occurrence_end(event: Event, start: When) -> When:
     return event.occurrence_at(start).end
 
 
+def occurrence_title(event: Event, occurrence: Occurrence) -> str:
+    """The title `occurrence` goes by: its own, else the event's (as its feed entry says)."""
+    change = occurrence.change
+    return (change.title if change is not None else None) or event.title
+
+
+def occurrence_status(event: Event, occurrence: Occurrence) -> Status:
+    """The status of `occurrence`: its own, else the event's (as its feed entry says)."""
+    change = occurrence.change
+    return (change.status if change is not None else None) or event.status
+
+
+def occurrence_status_note(event: Event, occurrence: Occurrence) -> str | None:
+    """The note that goes with `occurrence_status`: the change's when it gives a status of its own."""
+    change = occurrence.change
+    if change is not None and change.status is not None:
+        return change.status_note
+    return event.fields.status_note
+
+
 def sessions(event: Event, limit: int = SESSIONS_SHOWN) -> list[When]:
     """Every occurrence start of a series (the first `limit`), skipped ones left out, moved ones
     at their new time, cancelled ones kept."""
@@ -68,24 +90,47 @@ def sessions(event: Event, limit: int = SESSIONS_SHOWN) -> list[When]:
 
 def next_session(event: Event, today: date) -> When:
     """The start of the first occurrence not over by the start of `today` and not cancelled (else
-    the first not over, cancelled; the last one if all are over).
+    the first not over, cancelled; when all are over, the last not cancelled, else the last).
 
     Walks the series from its start rather than asking for every occurrence up to a far date, so
     an endless weekly series costs as many steps as it has had sessions so far.
     """
     threshold = as_instant(today, event.zone)
     last: When = event.start
+    last_held: When | None = None
     cancelled: When | None = None
     for occurrence in event.occurrences():
         last = occurrence.start
+        change = occurrence.change
+        held = change is None or change.status is not Status.CANCELLED
         end = occurrence.end + timedelta(days=1) if event.all_day else occurrence.end
         if as_instant(end, event.zone) > threshold:
-            change = occurrence.change
-            if change is None or change.status is not Status.CANCELLED:
+            if held:
                 return occurrence.start
             if cancelled is None:
                 cancelled = occurrence.start
-    return cancelled if cancelled is not None else last
+        elif held:
+            last_held = occurrence.start
+    if cancelled is not None:
+        return cancelled
+    return last_held if last_held is not None else last
+
+
+def first_session(event: Event) -> When:
+    """The start of the first occurrence as it happened (moved where it was moved), passing over
+    cancelled ones as `next_session` does; the first one if every one is cancelled.
+
+    Only the changes cancel a session on its own, so the first `len(changes) + 1` occurrences
+    hold one that is not cancelled, if any is: an endless series is not walked to its end.
+    """
+    first: When | None = None
+    for occurrence in islice(event.occurrences(), len(event.changes) + 1):
+        if first is None:
+            first = occurrence.start
+        change = occurrence.change
+        if change is None or change.status is not Status.CANCELLED:
+            return occurrence.start
+    return first if first is not None else event.start
 
 
 def series_note(event: Event) -> str | None:
@@ -103,18 +148,22 @@ def series_note(event: Event) -> str | None:
 def entry(
     catalog: Catalog, event: Event, today: date, *, upcoming: bool = True, urls: SiteUrls | None = None
 ) -> Entry:
-    """`event` as a list shows it, linking to its page as `urls` writes it (the server's by default)."""
-    start = next_session(event, today) if upcoming else event.start
-    end = occurrence_end(event, start)
+    """`event` as a list shows it, linking to its page as `urls` writes it (the server's by default):
+    at its next session, or its first when `upcoming` is false, with that session's own title,
+    status and note."""
+    occurrence = event.occurrence_at(next_session(event, today) if upcoming else first_session(event))
+    own_title = occurrence_title(event, occurrence)
     return Entry(
         event=event,
-        start=start,
-        end=end,
+        start=occurrence.start,
+        end=occurrence.end,
         url=(urls or SiteUrls(catalog.config.base_url)).event(event.slug),
-        line=listing_line(event, start, end),
-        status_label=STATUS_LABELS.get(event.status),
+        line=listing_line(event, occurrence.start, occurrence.end),
+        status_label=STATUS_LABELS.get(occurrence_status(event, occurrence)),
         series_note=series_note(event),
         over=event.last_date < today,
+        session_title=own_title if own_title != event.title else None,
+        status_note=occurrence_status_note(event, occurrence),
     )
 
 

@@ -16,7 +16,14 @@ from urllib.parse import urlencode
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.model import Event, Occurrence, Status, When
-from .entries import SESSIONS_SHOWN, STATUS_LABELS, next_session, occurrence_end
+from .entries import (
+    SESSIONS_SHOWN,
+    STATUS_LABELS,
+    next_session,
+    occurrence_end,
+    occurrence_status,
+    occurrence_title,
+)
 from .markdown import description_html, description_paragraph, host_label, summary
 from .phrasing import (
     Part,
@@ -46,8 +53,8 @@ class CalendarLinks:
     """'Add to calendar' for one event: the .ics download and the web calendars' add pages."""
 
     ics: str
-    google: str
-    outlook: str
+    google: str | None  # None when the session is cancelled: nothing to add
+    outlook: str | None
     next_only: bool  # the web calendars get the next session of a series; the .ics has them all
 
 
@@ -89,10 +96,15 @@ def _utc_stamp(value: datetime) -> str:
 
 
 def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls | None = None) -> CalendarLinks:
-    """Google and Outlook.com add-event links for the occurrence at `start`, and the .ics download
-    (as `urls` writes it, the server's by default)."""
+    """Google and Outlook.com add-event links for the occurrence at `start` (its own title and
+    times; none when it is cancelled), and the .ics download (as `urls` writes it, the server's
+    by default)."""
     urls = urls or SiteUrls(config.base_url)
-    end = occurrence_end(event, start)
+    occurrence = event.occurrence_at(start)
+    ics = urls.event_ics(event.slug)
+    if occurrence_status(event, occurrence) is Status.CANCELLED:
+        return CalendarLinks(ics, None, None, event.rule is not None)
+    title, end = occurrence_title(event, occurrence), occurrence.end
     page = urls.permalink(event.slug)
     details = summary(event.body, 600) + ("\n\n" if event.body.strip() else "") + page
     where = event.location.one_line() if event.location else ("Online" if event.online else "")
@@ -106,31 +118,36 @@ def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls
         google_dates = f"{start:%Y%m%d}/{after:%Y%m%d}"
         outlook_start, outlook_end, all_day = start.isoformat(), after.isoformat(), "true"
     google = "https://calendar.google.com/calendar/render?" + urlencode(
-        {"action": "TEMPLATE", "text": event.title, "dates": google_dates, "details": details,
+        {"action": "TEMPLATE", "text": title, "dates": google_dates, "details": details,
          "location": where, "ctz": event.zone.key}
     )
     outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
-        {"path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+        {"path": "/calendar/action/compose", "rru": "addevent", "subject": title,
          "startdt": outlook_start, "enddt": outlook_end, "allday": all_day, "body": details, "location": where}
     )
-    return CalendarLinks(urls.event_ics(event.slug), google, outlook, event.rule is not None)
+    return CalendarLinks(ics, google, outlook, event.rule is not None)
 
 
 def json_ld(event: Event, config: SiteConfig, start: When) -> dict[str, Any]:
-    """schema.org Event data for search engines."""
+    """schema.org Event data for search engines, of the occurrence at `start`: its own title,
+    times and status; a moved one is rescheduled from where the rule had it."""
     f = event.fields
-    end = occurrence_end(event, start)
+    occurrence = event.occurrence_at(start)
+    status = occurrence_status(event, occurrence)
     page = SiteUrls(config.base_url).permalink(event.slug)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": event.title,
+        "name": occurrence_title(event, occurrence),
         "url": page,
         "startDate": iso_value(start),
-        "endDate": iso_value(end),
-        "eventStatus": SCHEMA_STATUS[event.status],
+        "endDate": iso_value(occurrence.end),
+        "eventStatus": SCHEMA_STATUS[status],
         "inLanguage": event.language,
     }
+    if occurrence.moved_from is not None and status in (Status.SCHEDULED, Status.TENTATIVE):
+        data["eventStatus"] = "https://schema.org/EventRescheduled"
+        data["previousStartDate"] = iso_value(occurrence.moved_from)
     text = description_paragraph(event)
     if text:
         data["description"] = text
@@ -181,10 +198,10 @@ def json_ld(event: Event, config: SiteConfig, start: When) -> dict[str, Any]:
         if f.registration.deadline:
             offer["validThrough"] = f.registration.deadline
         offer["availability"] = (
-            "https://schema.org/SoldOut" if event.status is Status.CANCELLED else "https://schema.org/InStock"
+            "https://schema.org/SoldOut" if status is Status.CANCELLED else "https://schema.org/InStock"
         )
         data["offers"] = offer
-    if event.status is Status.POSTPONED:
+    if status is Status.POSTPONED:
         data["previousStartDate"] = iso_value(start)
     return data
 
@@ -199,6 +216,7 @@ def event_context(
     """Everything the event's page shows, its links written by `urls` (the server's by default)."""
     urls = urls or SiteUrls(config.base_url)
     f = event.fields
+    # The page's when, its add-to-calendar links and its JSON-LD all speak of the next session.
     start = next_session(event, today)
     end = occurrence_end(event, start)
     when = full_when(event, start, end)
@@ -218,6 +236,7 @@ def event_context(
         "cancelled": event.status is Status.CANCELLED,
         "when": when,
         "when_text": text_of(when),
+        "next_session": session_of(event, event.occurrence_at(start), today),
         "zone_name": zone_name(moment, event.zone) if moment else None,
         "line": listing_line(event, start, end),
         "over": event.last_date < today,
@@ -242,7 +261,16 @@ def event_context(
         "canonical": urls.full.event(event.slug),
         "feed_subscribe": urls.subscribe(urls.full.feed()),
         "observances": [o for o in config.observances if catalog.observance_year(event, o) is not None],
+        "from_source": _source_name(event, config),
     }
+
+
+def _source_name(event: Event, config: SiteConfig) -> str | None:
+    """The partner calendar a synced event came from, by the name the configuration gives it; none
+    once the source is no longer configured (its id is a short name of this site's, not the public's)."""
+    ref = event.fields.source
+    source = config.source(ref.id) if ref is not None else None
+    return source.name if source is not None else None
 
 
 def _today_like(value: When, today: date) -> When:

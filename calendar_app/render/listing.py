@@ -20,6 +20,7 @@ from ..core.filters import Filters
 from ..core.model import Event, as_instant
 from .entries import (
     entry,
+    first_session,
     group_by_month,
     next_session,
 )
@@ -200,6 +201,14 @@ def sort_upcoming(catalog: Catalog, events: list[Event], today: date) -> list[Ev
     return sorted(events, key=lambda e: (as_instant(next_session(e, today), e.zone), e.slug))
 
 
+def sort_past(events: list[Event]) -> list[Event]:
+    """Newest first by each event's first session as the past listing shows it: a series whose
+    first session moved (or was cancelled) sorts by the one it shows, not by its `start`."""
+    if not any(e.changes for e in events):
+        return events  # the catalog's order: newest `start` first
+    return sorted(events, key=lambda e: as_instant(first_session(e), e.zone).timestamp(), reverse=True)
+
+
 @dataclass(frozen=True)
 class ListingResults:
     """A listing before it is paged: its events in order and the facet counts."""
@@ -217,8 +226,7 @@ def listing_results(catalog: Catalog, f: Filters, *, today: date, past: bool = F
     build) computes them once and passes them to `listing_context`.
     """
     events = catalog.select(f, today=today, past=past)
-    if not past:
-        events = sort_upcoming(catalog, events, today)
+    events = sort_past(events) if past else sort_upcoming(catalog, events, today)
     return ListingResults(f, past, events, catalog.facets(f, today=today, past=past))
 
 

@@ -24,6 +24,7 @@ from ..core.errors import EventFileError, Problem
 from ..core.frontmatter import split_front_matter
 from ..desk.accounts import Coordinator
 from ..desk.editing import EditConflict, EditRefused, EventNotFound, Saved
+from ..desk.eventform import data_from_values
 from ..render.urls import SiteUrls
 from .desk import author_of, client_address, desk_of, pause, read_body
 
@@ -184,8 +185,8 @@ def event_source(request: Request, slug: str, coordinator: Coordinator = Token) 
 async def replace_event(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
     """Replace an event's fields and description. Send `If-Match` with the version you started from.
 
-    Fields left out are removed, except `uid` and `sequence`, which keep their values (and
-    `sequence` rises by itself when the time, place or status change).
+    Fields left out are removed, except `uid`, `sequence` and `source`, which keep their values
+    (and `sequence` rises by itself when the time, place or status change).
     """
     version = _if_match(request)
     if not version:
@@ -200,6 +201,8 @@ async def replace_event(request: Request, slug: str, coordinator: Coordinator = 
             for key in ("uid", "sequence"):
                 if key not in fields and current.values.get(key):
                     fields[key] = current.values[key]
+            if "source" not in fields and current.values.get("source"):  # where a sync brought it from
+                fields["source"] = data_from_values(current.values)["source"]
         values = editor.values_from_input(fields, data.description)
         return editor.update(slug, values, version, author_of(coordinator))
 

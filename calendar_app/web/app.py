@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +20,7 @@ from ..files.site import Site
 from ..render.assets import STATIC_DIR
 from . import api, feeds, manage, pages
 from .feedcache import FeedCache
+from .syncschedule import SyncSchedule
 
 # Scripts and styles come only from this site; no inline script from anywhere.
 CONTENT_SECURITY_POLICY = (
@@ -70,16 +72,25 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _watching(site: Site) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """While the server runs, reload `site` when its events folder changes."""
+def _running(
+    site: Site, watch: bool, schedule: SyncSchedule | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the server runs: reload `site` when its events folder changes (`watch`), and sync
+    the partner calendars on `schedule`; both stopped at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        site.watch()
+        if watch:
+            site.watch()
+        if schedule is not None:
+            schedule.start()
         try:
             yield
         finally:
-            site.stop()
+            if schedule is not None:
+                await run_in_threadpool(schedule.stop)  # a sync under way is waited for a while, off the loop
+            if watch:
+                site.stop()
 
     return lifespan
 
@@ -97,16 +108,21 @@ def create_app(
 
     `state_dir` holds the coordinators' accounts, pending queue and session key (the
     configuration's folder; by default the folder above `events_dir`). `cache_dir` keeps the
-    validated events across restarts (see `calendar_app.loadcache`); none by default.
+    validated events across restarts (see `calendar_app.loadcache`); none by default. With
+    `sync_interval_minutes` set, the partner calendars are synced while the server runs
+    (`syncschedule`).
     """
     site = Site(config, events_dir, Clock.from_env(config.zone, today), cache_dir=cache_dir)
+    state_dir = state_dir or events_dir.absolute().parent
+    schedule = SyncSchedule(site, state_dir, config.sync_interval_minutes) if config.sync_interval_minutes else None
     # No Swagger UI or ReDoc pages: they load their scripts from a CDN, which the pages' policy
     # (and a closed network) forbids. The OpenAPI document stays at /openapi.json.
     app = FastAPI(
         title=config.name, description=config.description, version="1", docs_url=None, redoc_url=None,
-        lifespan=_watching(site) if watch else None,
+        lifespan=_running(site, watch, schedule) if watch or schedule else None,
     )
     app.state.site = site
+    app.state.sync_schedule = schedule
     app.state.feeds = FeedCache.of(site)  # builds the full feed now, not on the first request
 
     app.state.security_headers = security_headers_for(config)
@@ -115,7 +131,7 @@ def create_app(
     # place that answer is made, so it carries the headers itself.
     app.add_exception_handler(Exception, _server_error)
 
-    manage.install(app, site, state_dir or events_dir.absolute().parent)
+    manage.install(app, site, state_dir)
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(manage.router)

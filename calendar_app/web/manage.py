@@ -20,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ..desk.accounts import Coordinator
 from ..desk.editing import EditConflict, EditRefused, EventNotFound, Saved
-from ..desk.eventform import FormValues, empty_values, values_from_form
+from ..desk.eventform import FormValues, blank_change_rows, empty_values, values_from_form
 from ..files.site import Site
 from ..render.urls import SiteUrls
-from . import api_write, auth, pending_routes, suggest
+from . import api_write, auth, pending_routes, sources_routes, suggest
 from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
 from .desk import install as install_desk
 from .feedcache import FeedCache
@@ -39,6 +39,7 @@ def install(app: FastAPI, site: Site, state_dir: Path) -> None:
 
 Who = Depends(coordinator_required)
 LOCKED = frozenset({"uid"})
+ADD_CHANGE = "add-change"  # the form's "Add another session change": shown again with one more empty row
 
 
 # --- the desk ----------------------------------------------------------------------------------
@@ -95,6 +96,8 @@ def _create_event(request: Request, coordinator: Coordinator, form: Any) -> Resp
     values = values_from_form(form)
     slug = str(form.get("slug", "")).strip()
     action = form.get("action")
+    if action == ADD_CHANGE:
+        return _new_form(request, values, slug, blank_rows=blank_change_rows(form) + 1)
     if action == "draft":
         try:
             item = desk.queue.submit(desk.editor.draft_text(values), kind="draft", name=coordinator.name,
@@ -114,12 +117,13 @@ def _create_event(request: Request, coordinator: Coordinator, form: Any) -> Resp
 
 
 def _new_form(request: Request, values: FormValues, slug: str, *, status: int = 200, problems: Any = None,
-              body_line: int | None = None, preview: Any = None) -> Response:
-    config = desk_of(request).site.config
+              body_line: int | None = None, preview: Any = None, blank_rows: int | None = None) -> Response:
+    site = desk_of(request).site
+    form = form_view(values, site.config, problems, body_line, today=site.clock.today(), blank_rows=blank_rows,
+                     adds_rows=True)
     return render(
         request, "manage/edit.html", status=status, heading="New event", action="/manage/new", is_new=True,
-        form=form_view(values, config, problems, body_line), slug=slug, version="", preview=preview,
-        conflict=False, file_problems=[], published=None,
+        form=form, slug=slug, version="", preview=preview, conflict=False, file_problems=[], published=None,
     )
 
 
@@ -163,6 +167,9 @@ def _save_event(request: Request, slug: str, coordinator: Coordinator, form: Any
     current = _source(request, slug).values
     if current is not None:
         values["uid"] = current["uid"]  # calendar apps know the event by it: never changed from the form
+        values["source"] = current["source"]  # where a sync brought it from: kept as the file says
+    if form.get("action") == ADD_CHANGE:  # the form again with one more empty row; nothing is checked or saved
+        return _edit_form(request, slug, values, version, blank_rows=blank_change_rows(form) + 1)
     try:
         if form.get("action") == "preview":
             source = _source(request, slug)
@@ -195,11 +202,14 @@ def _file_problems(site: Site, path: Path) -> list[str]:
 
 def _edit_form(request: Request, slug: str, values: FormValues, version: str, *, status: int = 200,
                problems: Any = None, body_line: int | None = None, general: list[str] | None = None,
-               preview: Any = None, conflict: bool = False, file_problems: list[str] | None = None) -> Response:
+               preview: Any = None, conflict: bool = False, file_problems: list[str] | None = None,
+               blank_rows: int | None = None) -> Response:
     desk = desk_of(request)
+    form = form_view(values, desk.site.config, problems, body_line, general=general, locked=LOCKED,
+                     today=desk.site.clock.today(), blank_rows=blank_rows, adds_rows=True)
     return render(
         request, "manage/edit.html", status=status, heading="Edit event", action=f"/manage/events/{slug}/edit",
-        is_new=False, form=form_view(values, desk.site.config, problems, body_line, general=general, locked=LOCKED),
+        is_new=False, form=form,
         slug=slug,
         version=version, preview=preview, conflict=conflict, file_problems=file_problems or [],
         published=desk.site.catalog.by_slug.get(slug),
@@ -248,5 +258,6 @@ def event_history(request: Request, slug: str, coordinator: Coordinator = Who) -
 
 router.include_router(auth.router)
 router.include_router(pending_routes.router, dependencies=[Who])
+router.include_router(sources_routes.router, dependencies=[Who])
 router.include_router(suggest.router)
 router.include_router(api_write.router)

@@ -86,6 +86,7 @@ def _pending_save(
     desk = desk_of(request)
     item = _item(request, item_id)
     values = values_from_form(form)
+    values["source"] = _values_of(item)["source"]  # a synced event's origin, never the form's to change
     slug = str(form.get("slug", "")).strip()
     action = form.get("action")
     try:

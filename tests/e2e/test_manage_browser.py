@@ -11,7 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
+
+from calendar_app.core.frontmatter import split_front_matter
 
 PASSWORD = "correct horse battery staple"
 TITLE = "Labor Trafficking Indicators for Building Inspectors"
@@ -180,8 +183,9 @@ def test_the_forms_use_the_width_and_native_date_controls_and_work_without_scrip
             what, when = (page.locator(f"fieldset.group-{g}").bounding_box() for g in ("what", "when"))
             assert what and when and when["x"] > what["x"] + what["width"] and abs(when["y"] - what["y"]) < 2
     # Before sections and columns: about 5,800 px (coordinators) and 4,900 px (suggestions) at 1280.
-    assert heights["manage 1280"] < 3000 and heights["suggest 1280"] < 2600, heights
-    assert heights["manage 360"] < 6500 and heights["suggest 360"] < 5500, heights
+    # Changed sessions, folded to one line on a new event, added about 45 px to the coordinators'.
+    assert heights["manage 1280"] < 3100 and heights["suggest 1280"] < 2600, heights
+    assert heights["manage 360"] < 6600 and heights["suggest 360"] < 5500, heights
 
     # Scripts off: the date and time are posted as they are, and the server joins them.
     page = new_page(java_script_enabled=False)
@@ -235,3 +239,82 @@ def test_a_file_changed_on_disk_is_served_and_a_broken_one_keeps_its_last_good_v
     assert "Screening Youth for Trafficking Experiences" in page  # the last valid version, still served
     feed = httpx.get(server.url + "/calendar.ics")
     assert feed.status_code == 200 and "Screening Youth for Trafficking" in feed.text.replace("\r\n ", "")
+
+
+SERIES = "prevention-month-wednesday-webinars"  # Wednesdays in January 2027 at 1 p.m., January 20 skipped
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["scripts-on", "scripts-off"])
+def test_a_coordinator_moves_one_session_and_cancels_another(
+    live_server: Any, new_page: Callable[..., Any], axe_violations: Callable[[Any], list[Any]], scripts: bool
+) -> None:
+    server = live_server(today="2026-11-23", copy_events=True)
+    add_coordinator(server)
+    page = new_page(java_script_enabled=scripts)
+    page.goto(server.url + f"/login?next=/manage/events/{SERIES}/edit")
+    page.get_by_label("Name or e-mail").fill("ana@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("h1")).to_contain_text("Edit event: Prevention Month Wednesdays")
+
+    # One empty row to begin with; the sessions of the series to choose from, the skipped one left out.
+    first = page.locator("#f-changes-0")
+    expect(first.locator("legend").first).to_contain_text("Session change 1")
+    sessions = first.get_by_label("Session", exact=True)
+    expect(sessions.locator("option")).to_have_text(
+        ["Choose a session", "Wednesday, January 6, 2027, 1 p.m.", "Wednesday, January 13, 2027, 1 p.m.",
+         "Wednesday, January 27, 2027, 1 p.m."])
+    sessions.select_option(label="Wednesday, January 13, 2027, 1 p.m.")
+    first.get_by_label("New start date").fill("2027-01-14")
+    first.get_by_label("New start time").fill("15:00")
+    page.get_by_role("button", name="Add another session change").click()  # nothing saved: one more row
+
+    second = page.locator("#f-changes-1")
+    expect(page.locator("#f-changes-0").get_by_label("New start time")).to_have_value("15:00")  # kept as typed
+    second.get_by_label("Session", exact=True).select_option(label="Wednesday, January 27, 2027, 1 p.m.")
+    second.get_by_label("Status note").fill("The presenter is ill.")  # but the status left unchanged: a mistake
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator(".error-summary")).to_contain_text("1 problem: nothing was saved")
+    expect(page.locator("#f-changes-1-status-note-error")).to_have_text(
+        "a status note needs status Cancelled or Tentative in the same change")
+    expect(page.locator("#f-changes-1").get_by_label("Status note")).to_have_attribute("aria-invalid", "true")
+    if scripts:
+        assert axe_violations(page) == []
+    page.locator("#f-changes-1").get_by_label("Status", exact=True).select_option("cancelled")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("Saved: Prevention Month Wednesdays")
+    expect(page.locator(".flash")).to_contain_text("its sequence is now 1")
+
+    path = next(server.events_dir.rglob(f"{SERIES}.md"))
+    assert split_front_matter(path.read_text(encoding="utf-8"), path.name).data["changes"] == [
+        {"occurrence": "2027-01-13 13:00", "start": "2027-01-14 15:00"},
+        {"occurrence": "2027-01-27 13:00", "status": "cancelled", "status_note": "The presenter is ill."},
+    ]
+    # Opened again: the two rows as saved, and an empty one.
+    expect(page.locator("#f-changes-0").get_by_label("Session", exact=True)).to_have_value("2027-01-13 13:00")
+    expect(page.locator("#f-changes-1").get_by_label("Status", exact=True)).to_have_value("cancelled")
+    expect(page.locator("#f-changes-2")).to_be_visible()
+
+    page.goto(server.url + f"/events/{SERIES}")
+    moved = page.locator(".sessions li", has_text="January 14, 2027")
+    expect(moved).to_contain_text("moved from Wednesday, January 13, 2027")
+    cancelled = page.locator(".sessions li.cancelled")
+    expect(cancelled).to_have_count(1)
+    expect(cancelled).to_contain_text("January 27, 2027")
+    expect(cancelled).to_contain_text("The presenter is ill.")
+    feed = httpx.get(server.url + f"/events/{SERIES}.ics").text
+    assert "RECURRENCE-ID;TZID=America/New_York:20270113T130000" in feed
+    assert "RECURRENCE-ID;TZID=America/New_York:20270127T130000" in feed and "STATUS:CANCELLED" in feed
+
+
+def test_enter_in_a_text_box_previews_rather_than_adding_a_row(live_server: Any, page: Any) -> None:
+    server = live_server(today="2026-11-23", copy_events=True)
+    add_coordinator(server)
+    page.goto(server.url + f"/login?next=/manage/events/{SERIES}/edit")
+    page.get_by_label("Name or e-mail").fill("ana@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Title (required)").press("Enter")
+    expect(page.locator(".preview")).to_contain_text("Preview: nothing is saved yet")
+    expect(page.locator(".change-row")).to_have_count(1)

@@ -1,0 +1,149 @@
+"""Routes: the partner calendars under /manage/sources (see `desk.sync`).
+
+Included by `manage` behind the login. The page lists each `[[sources]]` table with its last run
+(when, how many events of each kind, what went wrong); **Sync now** syncs one source, or every
+one, and answers with what the sync did, event by event. A sync fetches the calendars, so it runs
+off the event loop, and the site then reloads what changed. When another sync is under way (the
+server's schedule, `calendar-app sync` from cron, another coordinator), nothing is synced and the
+page says so.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ..core.config import SiteConfig
+from ..core.sources import SyncSource
+from ..desk.accounts import Coordinator
+from ..desk.sync import SyncError, SyncReport, sync_sources
+from ..desk.syncapply import Line, SourceReport, grouped
+from ..desk.syncstate import SourceRun, last_runs
+from ..render.phrasing import clock_text, day_text, zone_abbreviation
+from .desk import coordinator_required, desk_of, posted_form, render
+
+router = APIRouter(include_in_schema=False)
+Who = Depends(coordinator_required)
+
+# The counts of a run, in the order and the words the page shows them.
+COUNTED = (("new", "new"), ("queued", "queued for review"), ("updated", "updated"), ("cancelled", "cancelled"),
+           ("unchanged", "unchanged"), ("skipped", "skipped"), ("refused", "refused"))
+MODE_WORDS = {"review": "new events wait in Pending", "publish": "new events are published at once"}
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One partner calendar as the page lists it: its settings and its last run."""
+
+    source: SyncSource
+    run: SourceRun | None
+    when: str  # the last run's time in words, in the site's zone
+
+    @property
+    def counts(self) -> str:
+        return counts_text(self.run.counts) if self.run else ""
+
+    @property
+    def failure(self) -> str | None:
+        """Why the calendar could not be synced last time (then nothing of it was changed)."""
+        return self.run.errors[0] if self.run and self.run.failed and self.run.errors else None
+
+    @property
+    def refused(self) -> list[str]:
+        """The events the last run could not bring in, each with the reason."""
+        if self.run is None:
+            return []
+        return list(self.run.errors[1:] if self.run.failed else self.run.errors)
+
+
+@router.get("/manage/sources")
+def sources_page(request: Request, coordinator: Coordinator = Who) -> Response:
+    return _page(request)
+
+
+@router.post("/manage/sources/sync")
+async def sync_now(request: Request, coordinator: Coordinator = Who) -> Response:
+    return await run_in_threadpool(_sync_now, request, await posted_form(request))
+
+
+def _sync_now(request: Request, form: Any) -> Response:
+    """One source (`source`), or every one; the page again with what the sync did."""
+    desk = desk_of(request)
+    site = desk.site
+    wanted = str(form.get("source", "")).strip()[:100] or None
+    if wanted is not None and site.config.source(wanted) is None:
+        raise HTTPException(404, f"There is no partner calendar {wanted!r} in the configuration.")
+    if not site.config.sources:
+        return _page(request)
+    try:
+        report = sync_sources(site.config, site.events_dir, desk.workspace.base, source_id=wanted,
+                              today=site.clock.today())
+    except SyncError as exc:
+        return _page(request, status=409, busy=str(exc))
+    site.refresh()
+    return _page(request, report=_report_view(report, site.events_dir))
+
+
+def _page(request: Request, *, status: int = 200, busy: str | None = None,
+          report: dict[str, Any] | None = None) -> Response:
+    desk = desk_of(request)
+    config = desk.site.config
+    runs = {run.source_id: run for run in last_runs(desk.workspace.base)}
+    rows = [SourceRow(s, runs.get(s.id), _when(runs[s.id].time, config) if s.id in runs else "")
+            for s in config.sources]
+    return render(request, "manage/sources.html", status=status, rows=rows, busy=busy, report=report,
+                  interval=_minutes(config.sync_interval_minutes), modes=MODE_WORDS)
+
+
+def _when(moment: datetime, config: SiteConfig) -> str:
+    """'January 15, 2027, 2:05 p.m. ET'."""
+    local = moment.astimezone(config.zone)
+    return f"{day_text(local.date())}, {clock_text(local)} {zone_abbreviation(local, config.zone)}"
+
+
+def _minutes(value: float) -> str:
+    """'30 minutes', '1 minute', '0.5 minutes'; empty when the schedule is off."""
+    if value <= 0:
+        return ""
+    shown = f"{value:g}"
+    return f"{shown} minute" + ("" if shown == "1" else "s")
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """'2 new, 0 queued for review, 1 updated, …': every count of a run, in words."""
+    return ", ".join(f"{counts.get(key, 0)} {words}" for key, words in COUNTED)
+
+
+def _report_view(report: SyncReport, events_dir: Path) -> dict[str, Any]:
+    """What the page says a sync did: per source, its outcome and each event with the reason."""
+    # Files named from the events folder's parent (events/2027/…), wherever the server was started.
+    site_root = str(events_dir.absolute().parent) + os.sep
+    return {
+        "sources": [_source_view(source, site_root) for source in report.sources],
+        "commit": report.commit,
+        "warning": report.warning,
+    }
+
+
+def _source_view(report: SourceReport, site_root: str) -> dict[str, Any]:
+    if report.failure and not report.written:
+        outcome = f"Failed: {report.failure}. Nothing of it was changed."
+    elif report.not_modified:
+        outcome = "Not changed since the last sync."
+    else:
+        outcome = f"Synced: {counts_text(report.counts())}."
+    lines: list[tuple[str, Line]] = []
+    for label, entries in (("New", report.new), ("Queued for review", report.queued), ("Updated", report.updated),
+                           ("Cancelled", report.cancelled), ("Skipped", grouped(report.skipped)),
+                           ("Refused", grouped(report.refused))):
+        lines += [(label, Line(line.title, line.detail.replace(site_root, ""))) for line in entries]
+    failed_later = report.failure if report.failure and report.written else None
+    return {"name": report.name, "id": report.source_id, "outcome": outcome, "failed": report.failure is not None,
+            "lines": lines, "notes": report.notes, "failed_later": failed_later}
