@@ -291,12 +291,67 @@ def probe_change(args: dict[str, Any]) -> Result:
     return {"change_live": samples}
 
 
+# --- one event's VEVENTs ------------------------------------------------------------------------
+
+VEVENT_SAMPLE = 1000  # events timed per repeat: evenly spread over the folder, whatever its size
+
+
+def probe_vevents(args: dict[str, Any]) -> Result:
+    """What one event's VEVENT bytes cost in CPU time, made by icalendar (`build_vevent` and
+    `to_ical`) and by the writer feeds use, over the same sample in the same process, repeat after
+    repeat. Then the same with every description's Markdown already plain text (a lookup instead),
+    for what the two ways of writing cost apart from the Markdown they share. The two are checked
+    to agree first."""
+    from calendar_app.render.ical import values
+    from calendar_app.render.ical.vevent import reference_vevent_bytes, vevent_bytes
+    from calendar_app.render.ical.vevent_writer import clear_caches
+
+    config, root = _config(args), Path(args["events"])
+    site = Site(config, root, _clock(config, args), cache_dir=Path(args["cache_dir"]))
+    events = list(site.catalog.events)
+    sample = events[:: max(1, len(events) // VEVENT_SAMPLE)][:VEVENT_SAMPLE]
+    mismatched = [e.path for e in sample if reference_vevent_bytes(e, config) != vevent_bytes(e, config)]
+    if mismatched:
+        raise RuntimeError(f"the writer and icalendar differ on {len(mismatched)} events, first {mismatched[0]}")
+
+    def per_event() -> tuple[float, float]:
+        """CPU seconds per event (what other work on a shared machine changes least), icalendar's
+        and the writer's, taken in turns over short runs so both meet the same conditions. The
+        writer starts each repeat with nothing kept, as a server starts with an empty cache."""
+        def cpu(write: Callable[[Any, SiteConfig], bytes], events: list[Any]) -> float:
+            return timed(lambda: [write(e, config) for e in events])[1]
+
+        clear_caches()
+        gc.collect()
+        by_icalendar = by_writer = 0.0
+        for i in range(0, len(sample), 50):
+            part = sample[i : i + 50]
+            by_icalendar += cpu(reference_vevent_bytes, part)
+            by_writer += cpu(vevent_bytes, part)
+        return by_icalendar / len(sample), by_writer / len(sample)
+
+    out: Result = {"vevent_sample": len(sample), "vevent_load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    repeats = int(args["repeats"])
+    for _ in range(repeats):
+        by_icalendar, by_writer = per_event()
+        out.setdefault("vevent_icalendar", []).append(by_icalendar)
+        out.setdefault("vevent_writer", []).append(by_writer)
+    plain = {e.body: values.markdown_to_text(e.body) for e in sample}
+    values.markdown_to_text = plain.__getitem__  # this process only: both ways read it from there
+    for _ in range(repeats):
+        by_icalendar, by_writer = per_event()
+        out.setdefault("vevent_icalendar_no_markdown", []).append(by_icalendar)
+        out.setdefault("vevent_writer_no_markdown", []).append(by_writer)
+    return out
+
+
 PROBES: dict[str, Callable[[dict[str, Any]], Result]] = {
     "read": probe_read,
     "cold": probe_cold,
     "restart": probe_restart,
     "serve": probe_serve,
     "change": probe_change,
+    "vevents": probe_vevents,
 }
 
 

@@ -76,7 +76,9 @@ def measure_size(count: int, options: argparse.Namespace, log: Callable[[str], N
         served = run_probe("serve", {**base, "repeats": options.repeats, "calls": options.calls, "naive_repeats": naive})
         log(f"  {count:,} events: a changed file, with the watcher running")
         changed = run_probe("change", {**base, "repeats": options.repeats})
-    for source in (served, changed):
+        log(f"  {count:,} events: one event's VEVENTs, icalendar and the writer")
+        vevents = run_probe("vevents", {**base, "repeats": options.repeats})
+    for source in (served, changed, vevents):
         for key, value in source.items():
             if isinstance(value, list):
                 result[key] = value
@@ -196,12 +198,18 @@ ROWS = [
     Row("full garbage collection, loaded data frozen", "gc_full_frozen", "the same, not frozen", "gc_full_unfrozen", "ms"),
     Row("one changed file: reload and rebuild feeds", "change_rebuild", None, None, "s"),
     Row("one changed file: write to new feed served", "change_live", "reload and rebuild alone", "change_rebuild", "s"),
+    Row("one event's VEVENTs: the writer (CPU time per event)", "vevent_writer",
+        "icalendar build + to_ical()", "vevent_icalendar", "us"),
+    Row("one event's VEVENTs, Markdown already plain text", "vevent_writer_no_markdown",
+        "icalendar build + to_ical()", "vevent_icalendar_no_markdown", "us"),
 ]
 
 
 def _fmt(seconds: float, unit: str) -> str:
     if unit == "s":
         return f"{seconds:.2f} s"
+    if unit == "us":
+        return f"{seconds * 1e6:,.0f} µs"
     value = seconds * 1000
     return f"{value:.3f} ms" if value < 1 else f"{value:.1f} ms" if value < 100 else f"{value:,.0f} ms"
 

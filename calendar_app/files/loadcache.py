@@ -17,8 +17,8 @@ times longer. Since unpickling runs code named in the file, the cache is read on
 and file that belong to the user running the server and that no one else may write.
 
 `ComponentCache` keeps the feeds' VEVENT bytes the same way, by each event's version, with the
-full feed's gzip beside them: without it a start builds every VEVENT again, which renders every
-description to plain text (about a millisecond an event, eleven seconds at 10,000 events).
+full feed's gzip beside them: without it a start writes every VEVENT again, which renders every
+description to plain text (about half a millisecond an event, most of it the Markdown).
 """
 
 from __future__ import annotations
@@ -177,6 +177,8 @@ class LoadCache(PickleFile):
 # What a feed's VEVENT bytes are made from besides the event: a change to any empties the cache.
 _FEED_SOURCES = (
     "render/ical/vevent.py",
+    "render/ical/values.py",
+    "render/ical/vevent_writer.py",
     "render/plaintext.py",
     "render/markdown.py",
     "render/ical/timezones.py",
@@ -191,7 +193,7 @@ _FEED_LIBRARIES = ("icalendar", "markdown-it-py", "tzdata")
 class ComponentCache(PickleFile):
     """The feeds' VEVENT bytes by event version, so a restart builds none of them again.
 
-    Building them renders every description to plain text (about a millisecond an event);
+    Writing them renders every description to plain text (about half a millisecond an event);
     with this cache that happens once per changed file, not once per start.
     """
 

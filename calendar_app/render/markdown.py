@@ -2,8 +2,9 @@
 
 markdown-it-py parses (raw HTML in a file is shown as text, never passed through); nh3 then
 removes anything outside a short allow-list, so a hostile file or form cannot inject script,
-styles or `javascript:` links. Results are cached per file content hash: a description is
-rendered the first time a page shows it, not for every event at start-up.
+styles or `javascript:` links. Results are cached per description: a description is
+rendered the first time a page shows it, not for every event at start-up, and once for its HTML,
+its paragraph and its summaries together (a static build asks for all of them per event).
 
 `PARSER` is the one Markdown parser of the outputs: the feeds' plain text (`plaintext`) reads
 descriptions with it too.
@@ -75,13 +76,19 @@ def _shift_heading(token: Token) -> None:
         token.tag = f"h{min(level, 6)}"
 
 
+@lru_cache(maxsize=4096)
+def _cached_html(text: str) -> Markup:
+    return render_markdown(text)
+
+
+@lru_cache(maxsize=4096)
 def one_paragraph(text: str) -> str:
     """The words the page shows of the description, as one paragraph (for JSON-LD and summaries).
 
     Not the feeds' text (`plaintext.markdown_to_text`), which keeps paragraphs, list markers and
     every link's address for a calendar app to show.
     """
-    stripped = nh3.clean(str(render_markdown(text)), tags=set())
+    stripped = nh3.clean(str(_cached_html(text)), tags=set())
     return re.sub(r"\s+", " ", html.unescape(stripped)).strip()
 
 
@@ -94,21 +101,11 @@ def summary(text: str, limit: int = 280) -> str:
     return cut + "…"
 
 
-@lru_cache(maxsize=4096)
-def _cached_html(content_hash: str, body: str) -> Markup:
-    return render_markdown(body)
-
-
-@lru_cache(maxsize=4096)
-def _cached_paragraph(content_hash: str, body: str) -> str:
-    return one_paragraph(body)
-
-
 def description_html(event: Event) -> Markup:
     """The event's description as safe HTML, rendered once per version of its file."""
-    return _cached_html(event.content_hash, event.body)
+    return _cached_html(event.body)
 
 
 def description_paragraph(event: Event) -> str:
     """The event's description as one paragraph (`one_paragraph`), once per version of its file."""
-    return _cached_paragraph(event.content_hash, event.body)
+    return one_paragraph(event.body)

@@ -1,9 +1,10 @@
 """The catalog as iCalendar (RFC 5545, RFC 7986): feeds people subscribe to and single-event files.
 
-Each event becomes one VEVENT, built with the icalendar library when the event changes and
-kept as bytes; a feed is a calendar header, the VTIMEZONEs its events use (see `timezones`),
-and those bytes joined. So a request filters the catalog and joins, and serving a filtered
-feed of thousands of events builds no icalendar objects at all.
+Each event's VEVENTs are written as bytes when the event changes (`vevent.vevent_bytes`, by
+`vevent_writer`: the bytes icalendar would make, without building its objects) and kept; a feed
+is a calendar header, the VTIMEZONEs its events use (see `timezones`), and those bytes joined. So
+a request filters the catalog and joins, and serving a filtered feed of thousands of events
+builds no icalendar objects at all.
 
 What it offers the web routes, the pages, the static build and the command line:
 
