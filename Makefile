@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 TODAY  ?=
 
-.PHONY: serve test browser benchmark attacks soak golden fuzz audit clean lint typecheck imports package-check
+.PHONY: serve test browser benchmark attacks soak golden fuzz audit clean lint typecheck imports package-check translations
 
 # `make serve PORT=8101 TODAY=2027-01-05`: another port, and a fixed "today" (as CALENDAR_TODAY does).
 serve: $(VENV)/.installed
@@ -42,6 +42,17 @@ package-check: $(VENV)/.installed-test
 
 golden: $(VENV)/.installed-test
 	$(BIN)/python -m tests.refresh_golden
+
+# The public pages' words in other languages (docs/languages.md): extracted from the templates and
+# the code (babel.cfg) into calendar_app/locale/messages.pot, merged into each language's catalog
+# (new words come out empty, changed ones fuzzy, for a translator), then compiled into the .mo
+# files the site reads. The .mo files are committed, so the wheel carries them without a build step.
+LOCALE := calendar_app/locale
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-by-file --no-wrap \
+	  --project=calendar-app --copyright-holder="calendar-app contributors" -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALE) --statistics
 
 # The HTTP benchmarks load the server with Debian's wrk and compare it with nginx serving the
 # same feed; both are installed here when missing and when we may install packages. Without

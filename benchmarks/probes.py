@@ -18,15 +18,17 @@ import resource
 import statistics
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig, load_config
 from calendar_app.core.filters import Filters
-from calendar_app.core.loader import event_files
+from calendar_app.core.loader import event_files, load_events
 from calendar_app.files.loadcache import LoadCache
 from calendar_app.files.site import Site
 from calendar_app.render.listing import listing_context
@@ -291,6 +293,106 @@ def probe_change(args: dict[str, Any]) -> Result:
     return {"change_live": samples}
 
 
+# --- a cold start, and the listing after a change -------------------------------------------------
+
+
+def cpu_with_children() -> float:
+    """CPU seconds of this process and of its children that have ended (the processes that read
+    the files at a cold start)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def probe_validate(args: dict[str, Any]) -> Result:
+    """The baseline of a cold start: read and validate every file, in this one process."""
+    config, root = _config(args), Path(args["events"])
+    wall, cpu = timed(lambda: load_events(root, config))
+    return {"validate_alone": [wall], "validate_alone_cpu": [cpu]}
+
+
+def probe_cold_feed(args: dict[str, Any]) -> Result:
+    """A server's start with an empty cache, as `create_app` makes it, to the full feed ready to
+    answer (its gzip too): the files read and validated, every VEVENT written, the feed joined."""
+    from calendar_app.render.ical.vevent import vevent_bytes
+
+    config, root = _config(args), Path(args["events"])
+    cache_dir = Path(args["cache_dir"]) / f"cold-feed-{os.getpid()}"
+    wall, cpu = time.perf_counter(), cpu_with_children()
+    site = Site(config, root, _clock(config, args), cache_dir=cache_dir, prebuild=vevent_bytes)
+    feed = FeedCache.of(site).feed()
+    feed.gzipped  # noqa: B018 - what a calendar app asks for
+    return {"cold_feed": [time.perf_counter() - wall], "cold_feed_cpu": [cpu_with_children() - cpu],
+            "cold_feed_events": feed.count}
+
+
+def probe_listing_change(args: dict[str, Any]) -> Result:
+    """The listing page rendered for the first time after one file changed, as the server does:
+    the watcher names the file, the site reloads it, the feeds are rebuilt, then the first request
+    renders the page (unfiltered, and filtered with a month no call has asked for before)."""
+    from calendar_app.render.rendering import environment
+    from calendar_app.web.pages import render_template
+
+    config, root = _config(args), Path(args["events"])
+    site = Site(config, root, _clock(config, args), cache_dir=Path(args["cache_dir"]))
+    FeedCache.of(site)
+    today = site.clock.today()
+    environment().get_template("listing.html")
+
+    def listing(items: list[tuple[str, str]]) -> bytes:
+        context = listing_context(site.catalog, config, items, today=today)
+        return render_template("listing.html", site, {**context, "current": "upcoming"})
+
+    windows = _windows(today)
+    target = sorted(event_files(root))[len(site.catalog) // 4]
+    original = target.read_text(encoding="utf-8")
+    unfiltered, filtered = [], []
+    listing([])  # the page as it was before the change
+    try:
+        for i in range(int(args["repeats"])):
+            target.write_text(retitled(original, f"Listed {os.getpid()}-{i}"), encoding="utf-8")
+            site.refresh([str(target)])
+            unfiltered.append(timed(lambda: listing([]))[0])
+            first, last = next(windows)
+            chosen = [("type", "webinar"), ("from", first.isoformat()), ("to", last.isoformat())]
+            filtered.append(timed(partial(listing, chosen))[0])
+    finally:
+        target.write_text(original, encoding="utf-8")
+    return {"listing_after_change": unfiltered, "listing_filtered_after_change": filtered}
+
+
+# --- what an event holds -----------------------------------------------------------------------
+
+MEMORY_SAMPLE = 2000  # files validated under tracemalloc: evenly spread over the folder
+
+
+def probe_memory(args: dict[str, Any]) -> Result:
+    """The memory the validated events take, per event: what a worker's resident memory grows by
+    when its site loads them from the cache (after importing everything it serves with), and the
+    bytes of the Python objects an event is made of when validated from its file (tracemalloc,
+    over a sample of the files)."""
+    import calendar_app.web.app  # noqa: F401  (everything a worker imports, before the events)
+
+    config, root = _config(args), Path(args["events"])
+    gc.collect()
+    before = rss_mb()
+    site = Site(config, root, _clock(config, args), cache_dir=Path(args["cache_dir"]))
+    gc.collect()
+    after, count = rss_mb(), len(site.catalog)
+    out: Result = {"events": count, "memory_imported_mb": before, "memory_site_mb": after}
+    out["memory_rss_per_event"] = [(after - before) * 2**20 / count]
+    del site
+    gc.collect()
+    files = event_files(root)
+    sample = files[:: max(1, len(files) // MEMORY_SAMPLE)][:MEMORY_SAMPLE]
+    tracemalloc.start()
+    loaded = load_events(root, config, sample)
+    gc.collect()
+    traced = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    out["memory_objects_per_event"] = [traced / len(loaded.events)]
+    return out
+
+
 # --- one event's VEVENTs ------------------------------------------------------------------------
 
 VEVENT_SAMPLE = 1000  # events timed per repeat: evenly spread over the folder, whatever its size
@@ -352,6 +454,10 @@ PROBES: dict[str, Callable[[dict[str, Any]], Result]] = {
     "serve": probe_serve,
     "change": probe_change,
     "vevents": probe_vevents,
+    "memory": probe_memory,
+    "validate": probe_validate,
+    "cold_feed": probe_cold_feed,
+    "listing_change": probe_listing_change,
 }
 
 

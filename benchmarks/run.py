@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -36,12 +37,10 @@ HERE = Path(__file__).resolve().parent
 TODAY = "2026-11-23"  # fixed, so every run sees the same events as upcoming, past and in the feed
 
 
-def run_probe(name: str, args: dict[str, Any]) -> dict[str, Any]:
+def run_probe(name: str, args: dict[str, Any], module: str = "benchmarks.probes") -> dict[str, Any]:
     """Run one probe in a fresh Python process and return what it measured."""
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.probes", name, json.dumps(args)],
-        capture_output=True, text=True, cwd=HERE.parent, timeout=3600,
-    )
+    command = [sys.executable, "-m", module, *([name] if module == "benchmarks.probes" else []), json.dumps(args)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"probe {name} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -65,7 +64,8 @@ def measure_size(count: int, options: argparse.Namespace, log: Callable[[str], N
         for i in range(options.repeats):
             log(f"  {count:,} events: start-up, repeat {i + 1} of {options.repeats}")
             shutil.rmtree(cache_dir, ignore_errors=True)
-            for name in ("read", "cold", "restart"):
+            cold_feed = ("validate", "cold_feed") if count <= options.cold_feed_max else ()
+            for name in ("read", "cold", "restart", *cold_feed):
                 for key, value in run_probe(name, base).items():
                     if isinstance(value, list):
                         result.setdefault(key, []).extend(value)
@@ -76,15 +76,66 @@ def measure_size(count: int, options: argparse.Namespace, log: Callable[[str], N
         served = run_probe("serve", {**base, "repeats": options.repeats, "calls": options.calls, "naive_repeats": naive})
         log(f"  {count:,} events: a changed file, with the watcher running")
         changed = run_probe("change", {**base, "repeats": options.repeats})
+        log(f"  {count:,} events: the listing page after a change")
+        listed = run_probe("listing_change", {**base, "repeats": options.repeats})
         log(f"  {count:,} events: one event's VEVENTs, icalendar and the writer")
         vevents = run_probe("vevents", {**base, "repeats": options.repeats})
-    for source in (served, changed, vevents):
+        log(f"  {count:,} events: memory per event")
+        memory = run_probe("memory", base)
+    for source in (served, changed, listed, vevents, memory):
         for key, value in source.items():
             if isinstance(value, list):
                 result[key] = value
             else:
                 info[key] = value
+    if count <= options.build_max:
+        measure_build(root, count, options, log, result, info)
     return {"count": count, "info": info, "samples": result, "summary": {k: summary(v) for k, v in result.items()}}
+
+
+BUILDS = (
+    ("build_cold_1", "cold, 1 job"), ("build_cold_2", "cold, 2 jobs"),
+    ("build_unchanged", "nothing changed"), ("build_one_changed", "one file changed"),
+)
+
+
+def measure_build(
+    root: Path, count: int, options: argparse.Namespace, log: Callable[[str], None],
+    result: dict[str, list[float]], info: dict[str, Any],
+) -> None:
+    """`calendar-app build` of a copy of the events: cold (no earlier build, no cache) with one
+    job and with two, then again with nothing changed and after one file's title changed (those
+    two with the cache warm, as a rebuild finds it). Each build in a fresh process."""
+    repeats = min(options.repeats, options.build_repeats)
+    with tempfile.TemporaryDirectory(prefix="calendar-bench-build-") as tmp:
+        events = Path(tmp) / "events"
+        shutil.copytree(root, events)
+        changed = sorted(events.rglob("*.md"))[count // 2]
+        original = changed.read_text(encoding="utf-8")
+        base = {"events": str(events), "config": str(options.config) if options.config else None, "today": options.today}
+
+        def build(key: str, jobs: int, out: str, cache_dir: str | None) -> None:
+            done = run_probe("build", {**base, "jobs": jobs, "out": str(Path(tmp) / out), "cache_dir": cache_dir},
+                             module="benchmarks.buildprobe")
+            result.setdefault(key, []).append(done["seconds"])
+            result.setdefault(key + "_cpu", []).append(done["cpu"])
+            info.update({f"{key}_files": done["files_written"], f"{key}_bytes": done["bytes_written"],
+                         "build_files": done["files"]})
+
+        for i in range(repeats):
+            log(f"  {count:,} events: static build, cold, repeat {i + 1} of {repeats}")
+            for jobs in (1, 2):
+                shutil.rmtree(Path(tmp) / f"cold-{jobs}", ignore_errors=True)
+                build(f"build_cold_{jobs}", jobs, f"cold-{jobs}", None)
+        cache = str(Path(tmp) / "cache")
+        run_probe("build", {**base, "jobs": 2, "out": str(Path(tmp) / "cold-2"), "cache_dir": cache},
+                  module="benchmarks.buildprobe")  # fills the cache; writes nothing
+        for i in range(repeats):
+            log(f"  {count:,} events: static build again, repeat {i + 1} of {repeats}")
+            build("build_unchanged", 2, "cold-2", cache)
+            retitled = re.sub(r"^title: .*$", f'title: "Revised session {i + 1}"', original, count=1, flags=re.MULTILINE)
+            changed.write_text(retitled, encoding="utf-8")
+            build("build_one_changed", 2, "cold-2", cache)
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -180,6 +231,16 @@ class Row:
     baseline: str | None = None
     baseline_key: str | None = None
     unit: str = "ms"
+    # Figures measured by the same probe before a change, by event count: the baseline where the
+    # run has none of its own.
+    earlier: tuple[tuple[int, float], ...] = ()
+
+
+# What the lean event (plain slotted fields, shared values) changed, measured on the generated
+# 10,000 events with the code just before it: the same probe, the same machine.
+BEFORE_LEAN = "before the lean event"
+# A uvicorn worker's peak after the load tests then (MiB, the run of 2026-11-23), by event count.
+WORKER_BEFORE_LEAN_MB = {10_000: 223}
 
 
 ROWS = [
@@ -189,12 +250,20 @@ ROWS = [
     Row("restart, CPU time of the process", "restart_cpu", "reading the bytes, CPU time", "read_bytes_cpu", "s"),
     Row("writing the cache (after a cold start)", "cache_write", None, None, "s"),
     Row("full feed: first build at start-up", "feed_first_build", None, None, "s"),
+    Row("cold start to the first full feed (empty cache)", "cold_feed",
+        "read and validate alone, one process", "validate_alone", "s"),
+    Row("cold start to the first full feed: CPU time, with its workers", "cold_feed_cpu",
+        "read and validate alone, CPU time", "validate_alone_cpu", "s"),
     Row("full feed: served (ready bytes)", "feed_full", "naive icalendar to_ical()", "feed_full_naive", "ms"),
     Row("full feed: floor, joining serialised bytes", "feed_full_floor", None, None, "ms"),
     Row("filtered feed (type, one month)", "feed_filtered", "naive icalendar to_ical()", "feed_filtered_naive", "ms"),
     Row("filtered feed: floor, joining its bytes", "feed_filtered_floor", None, None, "ms"),
     Row("listing page, rendered", "listing", "template alone, context ready", "listing_template_only", "ms"),
     Row("filtered listing page, rendered", "listing_filtered", "template alone, context ready", "listing_template_only", "ms"),
+    Row("listing page, first render after a change", "listing_after_change",
+        "template alone, context ready", "listing_template_only", "ms"),
+    Row("filtered listing page, first render after a change", "listing_filtered_after_change",
+        "template alone, context ready", "listing_template_only", "ms"),
     Row("full garbage collection, loaded data frozen", "gc_full_frozen", "the same, not frozen", "gc_full_unfrozen", "ms"),
     Row("one changed file: reload and rebuild feeds", "change_rebuild", None, None, "s"),
     Row("one changed file: write to new feed served", "change_live", "reload and rebuild alone", "change_rebuild", "s"),
@@ -202,10 +271,21 @@ ROWS = [
         "icalendar build + to_ical()", "vevent_icalendar", "us"),
     Row("one event's VEVENTs, Markdown already plain text", "vevent_writer_no_markdown",
         "icalendar build + to_ical()", "vevent_icalendar_no_markdown", "us"),
+    Row("memory per event: resident, site loaded from the cache", "memory_rss_per_event",
+        BEFORE_LEAN, None, "B", earlier=((10_000, 9_388),)),
+    Row("memory per event: its Python objects, validated (tracemalloc)", "memory_objects_per_event",
+        BEFORE_LEAN, None, "B", earlier=((10_000, 6_771),)),
+    Row("static build, cold, 1 job", "build_cold_1", "load and validate alone", "cold_start", "s"),
+    Row("static build, cold, 2 jobs", "build_cold_2", "load and validate alone", "cold_start", "s"),
+    Row("static build, cold, 2 jobs: CPU time of all processes", "build_cold_2_cpu", "1 job", "build_cold_1_cpu", "s"),
+    Row("static build again, nothing changed", "build_unchanged", "load from the cache alone", "restart", "s"),
+    Row("static build again, one file changed", "build_one_changed", "load from the cache alone", "restart", "s"),
 ]
 
 
 def _fmt(seconds: float, unit: str) -> str:
+    if unit == "B":
+        return f"{seconds:,.0f} B"
     if unit == "s":
         return f"{seconds:.2f} s"
     if unit == "us":
@@ -225,11 +305,14 @@ def table(sizes: list[dict[str, Any]], http: list[dict[str, Any]]) -> str:
             if found is None:
                 continue
             base = size["summary"].get(row.baseline_key or "")
+            if base is None and size["count"] in dict(row.earlier):
+                base = {"median": dict(row.earlier)[size["count"]]}
             ratio = ""
             if base is not None and found["median"] > 0 and base["median"] > 0:
                 factor = base["median"] / found["median"]
+                better = "smaller" if row.unit == "B" else "faster"
                 if factor >= 1:
-                    ratio = f"{factor:,.0f}x faster" if factor >= 10 else f"{factor:.1f}x faster"
+                    ratio = f"{factor:,.0f}x {better}" if factor >= 10 else f"{factor:.1f}x {better}"
                 else:
                     ratio = f"{1 / factor:,.1f}x the baseline"
             lines.append(
@@ -252,6 +335,10 @@ def table(sizes: list[dict[str, Any]], http: list[dict[str, Any]]) -> str:
         for name, values in result.get("memory_mb", {}).items():
             lines.append(f"| {name}, each worker after the load tests | {result['count']:,} | "
                          f"{', '.join(f'{v:.0f}' for v in values)} | | | |")
+        if result["count"] in WORKER_BEFORE_LEAN_MB:
+            lines.append(f"| a worker {BEFORE_LEAN}, after the load tests | {result['count']:,} | "
+                         f"{WORKER_BEFORE_LEAN_MB[result['count']]} | | | |")
+    lines += build_table(sizes)
     for result in http:
         lines += [
             "",
@@ -268,6 +355,25 @@ def table(sizes: list[dict[str, Any]], http: list[dict[str, Any]]) -> str:
                 f"{_fmt(run['p50']['median'], 'ms')} | {_fmt(run['p99']['median'], 'ms')} |"
             )
     return "\n".join(lines)
+
+
+def build_table(sizes: list[dict[str, Any]]) -> list[str]:
+    """What each static build wrote (of the last repeat): files and megabytes, and per event."""
+    built = [size for size in sizes if "build_files" in size["info"]]
+    if not built:
+        return []
+    lines = [
+        "",
+        "| static build | events | files written | MB written | files per event | kB per event | files in the site |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in built:
+        info, count = size["info"], size["count"]
+        for key, name in BUILDS:
+            files, written = info.get(f"{key}_files", 0), info.get(f"{key}_bytes", 0)
+            lines.append(f"| {name} | {count:,} | {files:,} | {written / 1e6:,.1f} | {files / count:.2f} | "
+                         f"{written / 1e3 / count:,.1f} | {info['build_files']:,} |")
+    return lines
 
 
 def machine() -> dict[str, Any]:
@@ -288,6 +394,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=5, help="repeats of each in-process measure (default 5)")
     parser.add_argument("--calls", type=int, default=50, help="calls per repeat of the fast measures (default 50)")
     parser.add_argument("--naive-max", type=int, default=10000, help="largest size that runs the naive feed baseline")
+    parser.add_argument("--build-max", type=int, default=10000, help="largest size that runs the static builds")
+    parser.add_argument("--cold-feed-max", type=int, default=10000,
+                        help="largest size that times a cold start to the first full feed (and validating alone)")
+    parser.add_argument("--build-repeats", type=int, default=3, help="most repeats of each static build (default 3)")
     parser.add_argument("--http-sizes", type=ints, default=[10000], help="sizes with HTTP load tests (default 10000)")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load tests")
     parser.add_argument("--workers", type=ints, default=[1, 2], help="uvicorn and nginx worker counts (default 1,2)")

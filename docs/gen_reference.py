@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout: the package is
 
 from calendar_app.cli.main import build_parser  # noqa: E402
 from calendar_app.core.config import settings_table  # noqa: E402
-from calendar_app.core.model import json_schema  # noqa: E402
+from calendar_app.core.fields import json_schema  # noqa: E402
 from calendar_app.core.sources import sources_table  # noqa: E402
 
 REFRESH = "make docs-reference"
@@ -85,7 +85,7 @@ def _field_rows(schema: dict[str, Any], required: set[str]) -> list[str]:
 def schema_page() -> str:
     schema = json_schema()
     lines = [
-        _generated_note("`calendar-app schema` (EventFields in calendar_app/core/model.py)"),
+        _generated_note("`calendar-app schema` (EventFields in calendar_app/core/fields.py)"),
         "# Event schema",
         "",
         "The JSON Schema of an event file's front matter, as `calendar-app schema` prints it. Editors",

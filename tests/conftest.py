@@ -42,7 +42,8 @@ SAMPLE_STATE = Path(_SAMPLE_STATE.name)
 # without a state folder of its own would leave these in the checkout.
 PRIVATE_STATE = (".session-key", "coordinators.toml", "pending", "trash", "changes.log",
                  ".attempts.sqlite", ".sessions.sqlite", "sources", ".sync-runs.json", ".calendar-sync.lock",
-                 ".calendar-sync-schedule.lock")
+                 ".calendar-sync-schedule.lock", ".alerts.sqlite", ".calendar-alerts.lock",
+                 ".calendar-alerts-schedule.lock")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,6 +5,7 @@ against what the server itself answers; then determinism, incremental rebuilds a
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import shutil
@@ -24,8 +25,11 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
+from benchmarks.generate import generate
+from calendar_app.build import workers
+from calendar_app.build.keys import today_state
 from calendar_app.build.outputtree import MANIFEST_DIR, MANIFEST_NAME
-from calendar_app.build.static import build_site, today_state
+from calendar_app.build.static import build_site
 from calendar_app.cli.main import main
 from calendar_app.core.config import SiteConfig, load_config
 from calendar_app.web.app import create_app
@@ -99,6 +103,8 @@ def _text(html: str) -> str:
     without = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.DOTALL)
     # The server's "Suggest an event": a static host has no /suggest, so the build leaves it out.
     without = without.replace('<li><a href="/suggest">Suggest an event</a></li>', "")
+    # The server's switch to its Spanish pages: the build writes the English pages alone (docs/languages.md).
+    without = re.sub(r'<p class="language-switch">.*?</p>', "", without)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", without))).strip()
 
 
@@ -549,3 +555,99 @@ def test_a_series_with_changed_occurrences_builds_as_the_server_serves_it(tmp_pa
     download = next((out / "events").glob("wednesdays*.ics")).read_bytes()
     assert download.count(b"BEGIN:VEVENT") == 4 and download.count(b"RECURRENCE-ID;") == 3
     assert (out / "calendar.ics").read_bytes().count(b"RECURRENCE-ID;") == 3
+
+
+# --- in parallel, and incremental at a few hundred events ---------------------------------------------
+
+
+def _files(folder: Path) -> dict[str, tuple[str, int, int]]:
+    """Every file of a build but its manifest: its content's digest, modification time and inode."""
+    found = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != MANIFEST_NAME:
+            st = p.stat()
+            found[p.relative_to(folder).as_posix()] = (hashlib.sha256(p.read_bytes()).hexdigest(), st.st_mtime_ns, st.st_ino)
+    return found
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few hundred generated events (the benchmarks' generator), more than a parallel build renders here."""
+    return generate(300, tmp_path_factory.mktemp("generated") / "events")
+
+
+def test_a_parallel_build_gives_the_bytes_of_one_process(
+    tmp_path: Path, sample_config: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)  # the sample site's few events shared by two workers too
+    one = build_site(sample_config, SAMPLE_EVENTS, tmp_path / "one", today=NOVEMBER, jobs=1)
+    two = build_site(sample_config, SAMPLE_EVENTS, tmp_path / "two", today=NOVEMBER, jobs=2)
+    assert two.events_rendered == one.events_rendered > 25 and two.unmapped == one.unmapped == []
+    _same_outputs(tmp_path / "one", tmp_path / "two")
+
+
+def test_a_parallel_build_of_a_few_hundred_events_gives_the_same_bytes(
+    tmp_path: Path, sample_config: SiteConfig, generated: Path
+) -> None:
+    one = build_site(sample_config, generated, tmp_path / "one", today=NOVEMBER, jobs=1)
+    two = build_site(sample_config, generated, tmp_path / "two", today=NOVEMBER, jobs=2)
+    assert one.problems == [] and two.events_rendered == 300 >= workers.PARALLEL_FROM
+    assert two.bytes_written == one.bytes_written and sorted(two.written) == sorted(one.written)
+    _same_outputs(tmp_path / "one", tmp_path / "two")
+
+
+def test_an_unchanged_rebuild_writes_no_file(tmp_path: Path, sample_config: SiteConfig, generated: Path) -> None:
+    out = tmp_path / "site"
+    build_site(sample_config, generated, out, today=NOVEMBER, jobs=2)
+    before = _files(out)
+    again = build_site(sample_config, generated, out, today=NOVEMBER, jobs=2)
+    assert again.written == [] and again.removed == [] and again.bytes_written == 0
+    assert again.events_rendered == 0 and again.events_kept == 300
+    assert _files(out) == before  # same bytes, same modification times, same inodes
+
+
+def test_one_changed_file_rewrites_its_page_and_what_lists_it(
+    tmp_path: Path, sample_config: SiteConfig, generated: Path
+) -> None:
+    events = tmp_path / "events"
+    shutil.copytree(generated, events)
+    out = tmp_path / "site"
+    build_site(sample_config, events, out, today=NOVEMBER, jobs=2)
+    before = _files(out)
+    index = json.loads((out / "api" / "upcoming.json").read_text(encoding="utf-8"))
+    slug = index["events"][3]["slug"]  # on the listing's first page, and in its type's
+    source = next(events.rglob(f"{slug}.md"))
+    text = source.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", text, re.MULTILINE)
+    assert title is not None
+    source.write_text(text.replace(title.group(0), 'title: "A Retitled Session"'), encoding="utf-8")
+    report = build_site(sample_config, events, out, today=NOVEMBER, jobs=2)
+    after = _files(out)
+    changed = {p for p in after if p not in before or after[p][0] != before[p][0]}
+    assert report.events_rendered == 1 and report.removed == []
+    assert set(report.written) == changed - {p for p in changed if p.startswith(MANIFEST_DIR)}
+    kind = next(e["type"] for e in index["events"] if e["slug"] == slug)
+    assert {f"events/{slug}/index.html", f"events/{slug}.ics", f"api/events/{slug}.json", "index.html",
+            "api/events.json", "calendar.ics", "feed.atom", f"type/{kind}/index.html", f"type/{kind}/calendar.ics",
+            "api/upcoming.json"} <= changed
+    assert not any(p.startswith("events/") and slug not in p for p in changed)  # no other event's files
+    assert len(changed) < 40
+    unchanged = [p for p in after if p not in changed]
+    assert [p for p in unchanged if after[p][1:] != before[p][1:]] == []  # not rewritten either
+    assert "A Retitled Session" in (out / "index.html").read_text(encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    build_site(sample_config, events, fresh, today=NOVEMBER)
+    _same_outputs(out, fresh)
+
+
+def test_one_type_is_published_as_its_first_page_and_the_browser_pages_on(
+    tmp_path: Path, sample_config: SiteConfig, generated: Path
+) -> None:
+    out = tmp_path / "site"
+    build_site(sample_config, generated, out, today=NOVEMBER)
+    webinars = (out / "type" / "webinar" / "index.html").read_text(encoding="utf-8")
+    assert not (out / "type" / "webinar" / "page").exists()
+    assert 'href="../../?type=webinar&amp;page=2"' in webinars  # the listing, filtered in the browser
+    assert "This page shows the first 20 of these events" in webinars
+    assert (out / "api" / "events" / "type" / "webinar" / "2.json").is_file()  # every page of the JSON stays
+    assert (out / "page" / "2" / "index.html").is_file() and (out / "past" / "page" / "2" / "index.html").is_file()

@@ -200,6 +200,23 @@ def test_free_text_search_needs_every_word(catalog: Catalog) -> None:
     assert slugs(catalog.select(query(("q", "ABOUT trata")), today=TODAY)) == ["trata-laboral"]
 
 
+def test_a_search_chooses_alike_in_lists_feeds_and_counts(catalog: Catalog) -> None:
+    """Each event's text is made when a search asks (events keep none), once per search: the
+    lists, the feed and every facet count agree with a word-by-word look at each event."""
+    for words in ("webinar", "child columbia", "columbia", "nothing-has-this"):
+        f = query(("q", words))
+        expected = [e.slug for e in catalog.events if all(w in e.search_text for w in words.casefold().split())]
+        upcoming = slugs(catalog.select(f, today=TODAY))
+        past = slugs(catalog.select(f, today=date(2028, 1, 1), past=True))
+        assert set(upcoming) <= set(expected) and set(past) <= set(expected)
+        assert set(slugs(catalog.feed_events(f, today=TODAY))) == set(expected) & {
+            e.slug for e in catalog.feed_events(Filters(), today=TODAY)
+        }
+        counts = dict(catalog.facets(f, today=TODAY)["types"])
+        assert sum(counts.values()) == len(upcoming)
+        assert slugs(catalog.select(f, today=TODAY)) == upcoming  # asked again: the same, from the memo
+
+
 def test_date_range_uses_occurrences(catalog: Catalog) -> None:
     january_third_week = query(("from", "2027-01-18"), ("to", "2027-01-24"))
     assert slugs(catalog.select(january_third_week, today=TODAY)) == ["ecm-webinar"]  # no Wednesday on the 20th
@@ -259,3 +276,111 @@ def test_an_empty_catalog(tmp_path: Path) -> None:
     assert len(empty) == 0
     assert empty.select(Filters(), today=TODAY) == []
     assert all(counts in ([], [("true", 0)]) for counts in empty.facets(Filters(), today=TODAY).values())
+
+
+# --- a catalog changed, not made again --------------------------------------------------------
+
+
+def _made_again(catalog: Catalog, added: list[Any], removed: list[Any]) -> Catalog:
+    gone = {id(e) for e in removed}
+    return Catalog(catalog.config, [e for e in catalog.events if id(e) not in gone] + added)
+
+
+def _alike(changed: Catalog, fresh: Catalog) -> None:
+    """Every index and every answer of `changed` is that of `fresh`, made from scratch."""
+    for index in ("events", "_by_last", "_by_first"):
+        assert [id(e) for e in getattr(changed, index)] == [id(e) for e in getattr(fresh, index)], index
+    assert changed._last_keys == fresh._last_keys and changed._first_keys == fresh._first_keys
+    assert changed.by_slug == fresh.by_slug and changed.known == fresh.known
+    for f in (Filters(), query(("type", "webinar")), query(("from", "2027-01-01"), ("to", "2027-03-31"))):
+        for past in (False, True):
+            assert changed.select(f, today=TODAY, past=past) == fresh.select(f, today=TODAY, past=past)
+            assert changed.facets(f, today=TODAY, past=past) == fresh.facets(f, today=TODAY, past=past)
+        assert changed.feed_events(f, today=TODAY) == fresh.feed_events(f, today=TODAY)
+
+
+def test_a_changed_catalog_is_the_one_made_from_scratch(sample_catalog: Catalog) -> None:
+    import random
+
+    rng = random.Random(2027)
+    events = list(sample_catalog.events)
+    held, spare = Catalog(sample_catalog.config, events[: len(events) * 2 // 3]), events[len(events) * 2 // 3 :]
+    for _ in range(40):
+        removed = rng.sample(held.events, rng.randrange(0, 3))
+        added = [spare.pop(rng.randrange(len(spare))) for _ in range(rng.randrange(0, 3)) if spare]
+        spare += removed
+        changed = held.changed(added, removed)
+        _alike(changed, _made_again(held, added, removed))
+        assert changed.change is not None and changed.change.previous() is held
+        assert (list(changed.change.added), list(changed.change.removed)) == (added, removed)
+        held = changed
+
+
+def test_a_value_no_event_has_any_more_is_no_longer_known(catalog: Catalog) -> None:
+    topic = "prevention"
+    (only,) = [e for e in catalog.events if topic in e.fields.topics]
+    changed = catalog.changed([], [only])
+    assert topic in catalog.known["topics"] and topic not in changed.known["topics"]
+    assert topic in changed.changed([only], []).known["topics"]
+
+
+def _facets_one_filter_at_a_time(catalog: Catalog, f: Filters, past: bool) -> dict[str, list[tuple[str, int]]]:
+    """The facet counts as they are defined: for each facet, every event of the pool matched
+    against the filters less that facet's."""
+    from collections import Counter
+
+    from calendar_app.core.catalog import FACETS, _facet_values
+    from calendar_app.core.filters import matches
+
+    pool = catalog.select(f.changed("types", ()).changed("topics", ()).changed("audience", ()).changed(
+        "sponsors", ()).changed("regions", ()).changed("languages", ()).changed("accessibility", ()).changed(
+        "online", None).changed("free", False), today=TODAY, past=past)
+    pool, f = catalog._searched(pool, f)
+    result: dict[str, list[tuple[str, int]]] = {}
+    for attr, _param in FACETS:
+        counts: Counter[str] = Counter()
+        for event in pool:
+            if matches(event, f, skip=attr):
+                counts.update(set(_facet_values(event, attr, catalog.config)))
+        for chosen in getattr(f, attr):
+            counts.setdefault(chosen, 0)
+        result[attr] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+    for attr in ("online", "free"):
+        result[attr] = [("true", sum(1 for e in pool if matches(e, f.changed(attr, True))))]
+    return result
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        (), (("type", "webinar"),), (("type", "webinar"), ("type", "training")), (("online", "true"),),
+        (("online", "false"), ("free", "true")), (("topic", "labor trafficking"), ("audience", "law enforcement")),
+        (("sponsor", "BJA"), ("accessibility", "captions")), (("region", "SC"), ("type", "training")),
+        (("from", "2027-01-01"), ("to", "2027-02-28"), ("type", "webinar")), (("q", "trafficking"), ("online", "true")),
+        (("language", "es"),),
+    ],
+)
+def test_facet_counts_are_each_facet_left_out_in_turn(catalog: Catalog, items: tuple[tuple[str, str], ...]) -> None:
+    f = query(*items)
+    for past in (False, True):
+        assert catalog.facets(f, today=TODAY, past=past) == _facets_one_filter_at_a_time(catalog, f, past)
+
+
+def test_an_event_all_of_whose_days_are_in_a_range_is_in_it_without_walking_its_rule(
+    sample_catalog: Catalog,
+) -> None:
+    from datetime import timedelta
+
+    from calendar_app.core.when import as_instant
+
+    events = list(sample_catalog.events)
+    events += load_events(Path(__file__).parent / "data" / "valid", sample_catalog.config).events
+    days = sorted({d for e in events for d in (e.first_date, e.last_date) if d != date.max})
+    edges = sorted({d + timedelta(days=k) for d in days for k in (-1, 0, 1)})
+    for first, last in zip(edges, edges[3:], strict=False):
+        for start, end in ((first, last), (first, None), (None, last)):
+            f = Filters(start=start, end=end)
+            for event in events:
+                after = as_instant(start, event.zone) if start else None
+                before = as_instant(end + timedelta(days=1), event.zone) if end else None
+                assert sample_catalog._in_range(event, f) == event.occurs_between(after, before), (event.slug, f)

@@ -18,8 +18,8 @@ from jsonschema import Draft202012Validator
 
 from calendar_app.cli.main import build_parser, main
 from calendar_app.core.config import SiteConfig, load_config
+from calendar_app.core.fields import FIELD_NAMES
 from calendar_app.core.loader import event_files, load_event_file
-from calendar_app.core.model import FIELD_NAMES
 
 from .conftest import DATA, ROOT
 from .test_loader import expectations
@@ -223,7 +223,7 @@ def test_new_writes_a_valid_file_with_a_fresh_uid(site: Path, capsys: pytest.Cap
     path = site / out.strip()
     event = load_event_file(path, site / "events", SiteConfig())
     assert event.title == "Labor Trafficking 101: Indicators"
-    assert event.fields.sponsors == ["BJA", "OVC"]
+    assert event.fields.sponsors == ("BJA", "OVC")
     assert event.body == "An introduction for **inspectors**."
     assert re.fullmatch(r"labor-trafficking-101-indicators-[0-9a-f]{8}@calendar\.example\.org", event.uid)
     assert path.read_text(encoding="utf-8").startswith(
@@ -332,7 +332,7 @@ def test_new_asks_for_what_is_missing(
     event = load_event_file(path, site / "events", SiteConfig())
     assert (event.start.isoformat(), event.end.isoformat()) == ("2027-02-23", "2027-02-25")
     assert event.location is not None and event.location.place() == "Columbia, SC"
-    assert event.fields.topics == ["tribal communities", "victim services"]
+    assert event.fields.topics == ("tribal communities", "victim services")
 
 
 def _at_a_terminal(site: Path, answers: list[str]) -> tuple[int, str]:

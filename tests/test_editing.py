@@ -114,6 +114,25 @@ def test_cancel_needs_a_reason_and_keeps_the_event(editor: Editor) -> None:
     assert "# Written by hand" in saved.path.read_text()
 
 
+def test_a_series_with_a_cancelled_session_can_be_cancelled_and_brought_back(editor: Editor) -> None:
+    path = editor.events_dir / "2027" / "screening-youth-webinar.md"
+    path.write_text(WEBINAR.replace('featured: false', 'repeat: FREQ=WEEKLY;COUNT=3\nchanges:\n'
+                                    '- occurrence: "2027-03-09 14:00"\n  status: cancelled'), encoding="utf-8")
+    editor.site.refresh()
+    version = editor.source("screening-youth-webinar").version
+    saved = editor.cancel("screening-youth-webinar", "The series is called off.", version, ANA)
+    assert saved.event.status.value == "cancelled"
+    # The session's own cancellation stays, and means something again once the series is back on.
+    assert '- occurrence: "2027-03-09 14:00"\n  status: cancelled' in saved.path.read_text()
+    source = editor.source("screening-youth-webinar")
+    assert source.values is not None
+    back = editor.update("screening-youth-webinar", {**source.values, "status": "scheduled", "status_note": ""},
+                         source.version, ANA)
+    assert back.event.status.value == "scheduled"
+    assert [o.change.status.value if o.change and o.change.status else None for o in back.event.occurrences()] == [
+        None, "cancelled", None]
+
+
 def test_an_edit_started_from_an_old_version_is_refused(editor: Editor) -> None:
     old = editor.source("screening-youth-webinar")
     assert old.values is not None

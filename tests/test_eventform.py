@@ -6,7 +6,7 @@ import json
 
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.errors import Problem
-from calendar_app.core.model import FIELD_NAMES, EventFields, OccurrenceChangeFields
+from calendar_app.core.fields import FIELD_NAMES, EventFields, OccurrenceChangeFields
 from calendar_app.desk.eventform import (
     BODY,
     CHANGE_KEYS,

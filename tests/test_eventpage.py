@@ -180,3 +180,32 @@ def test_an_event_from_a_partner_calendar_names_it_while_it_is_configured(tmp_pa
     # Once the source is gone from the configuration, the page names nothing: its id is this site's own word.
     html = tmp_client(events).get("/events/labor-trafficking-webinar").text
     assert "<dt>From</dt>" not in html and "ovc-ttac" not in html
+
+
+def where_of(html: str) -> str:
+    """The page's Where, as written: its lines joined by <br>."""
+    return html.split("<dt>Where</dt>", 1)[1].split("<dd>", 1)[1].split("</dd>", 1)[0]
+
+
+def test_a_place_is_shown_once_whatever_it_gives(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    events.mkdir()
+    places = {
+        # As an import writes a LOCATION it cannot split: the venue alone.
+        "venue-only": "  venue: Embassy Suites, Columbia, SC",
+        "city-only": "  city: Columbia\n  region: SC",
+        "whole": "  venue: Embassy Suites\n  address: 200 Stoneridge Dr\n  city: Columbia\n  region: SC\n"
+                 "  postal_code: '29210'\n  country: US",
+        "abroad": "  venue: Palais des Congrès\n  city: Montréal\n  region: QC\n  country: CA",
+    }
+    for slug, location in places.items():
+        (events / f"{slug}.md").write_text(f"---\ntitle: Course {slug}\ntype: training\nstart: 2027-02-22\n"
+                                           f"location:\n{location}\n---\nAbout it.\n", encoding="utf-8")
+    client = tmp_client(events)
+    shown = {slug: where_of(client.get(f"/events/{slug}").text) for slug in places}
+    assert shown == {
+        "venue-only": "Embassy Suites, Columbia, SC",
+        "city-only": "Columbia, SC",
+        "whole": "Embassy Suites<br>200 Stoneridge Dr<br>Columbia, SC 29210",
+        "abroad": "Palais des Congrès<br>Montréal, QC<br>CA",
+    }

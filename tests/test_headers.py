@@ -1,7 +1,10 @@
 """Security headers on every response: pages, feeds, the API, static files, errors and redirects.
 
 The routes are read from the application's own route table, so a route added later is
-checked without anyone remembering to list it here. The `server` banner is uvicorn's (the test
+checked without anyone remembering to list it here. One address is framed on purpose: `/embed`,
+the list partner sites show in an `<iframe>` (`FRAMED`); its policy names the `embed_ancestors`
+in `frame-ancestors` instead of 'none', loads still less (no script at all), and it sends no
+X-Frame-Options. tests/test_embed.py checks it against the setting. The `server` banner is uvicorn's (the test
 client sends none): `tests/e2e/test_served_headers.py` checks it on `calendar-app serve`.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.routing import APIRoute
@@ -30,6 +34,7 @@ PATH_VALUES = {
     "token": "0" * 32,
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+FRAMED = {"/embed"}  # the addresses other sites may frame; every other one refuses every frame
 _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
 
@@ -73,6 +78,7 @@ def requests_to_make(client: TestClient) -> list[tuple[str, str]]:
         ("GET", "/no-such-page"), ("GET", "/events/no-such-event"), ("GET", "/api/events/no-such-event"),
         ("GET", "/static/no-such-file.css"), ("GET", "/?type=bogus"), ("GET", "/calendar.ics?type=bogus"),
         ("GET", "/api/events?from=yesterday"), ("GET", "/?type="), ("GET", "/static/../calendar.toml"),
+        ("GET", "/embed?type=bogus"), ("GET", "/embed/new?limit=0"),
     })
     return sorted(made)
 
@@ -80,11 +86,16 @@ def requests_to_make(client: TestClient) -> list[tuple[str, str]]:
 def assert_protected(response: Response, what: str) -> None:
     headers = response.headers
     policy = headers.get("content-security-policy", "")
-    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, (what, policy)
+    if urlsplit(str(response.url)).path in FRAMED:
+        assert "default-src 'none'" in policy and "frame-ancestors 'self' *" in policy, (what, policy)
+        assert "script-src" not in policy, (what, policy)  # default-src 'none': no script at all
+        assert "x-frame-options" not in headers, what
+    else:
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, (what, policy)
+        assert headers.get("x-frame-options") == "DENY", what
     assert "'unsafe-inline'" not in policy, what
     assert headers.get("x-content-type-options") == "nosniff", what
     assert headers.get("referrer-policy") in ("same-origin", "no-referrer", "strict-origin-when-cross-origin"), what
-    assert headers.get("x-frame-options") == "DENY", what
     assert "server" not in headers, (what, headers.get("server"))
 
 
@@ -102,7 +113,7 @@ def test_every_route_and_every_error_carries_the_security_headers(client: TestCl
 
 
 def test_conditional_and_static_answers_carry_them_too(client: TestClient) -> None:
-    for url in ("/calendar.ics", "/", "/static/style.css"):
+    for url in ("/calendar.ics", "/", "/static/style.css", "/embed"):
         first = client.get(url)
         tag = first.headers.get("etag")
         assert tag, url
@@ -136,8 +147,8 @@ def test_strict_transport_security_when_the_site_is_https(
     client = TestClient(create_app(config, SAMPLE_EVENTS, watch=False, state_dir=tmp_path))
     answers = [client.get(path, follow_redirects=False) for path in (
         "/", "/calendar.ics", "/calendar.ics?type=webinar", f"/events/{PATH_VALUES['slug']}.ics", "/feed.atom",
-        "/api/events", "/static/style.css", "/login", "/no-such-page")]
+        "/api/events", "/static/style.css", "/login", "/embed", "/no-such-page")]
     answers.append(client.get("/", headers={"If-None-Match": answers[0].headers["etag"]}))
-    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 200, 200, 200, 404, 304]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 200, 200, 200, 200, 404, 304]
     for answer in answers:
         assert answer.headers.get("strict-transport-security") == ("max-age=31536000" if sent else None), answer.url

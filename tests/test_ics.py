@@ -25,7 +25,8 @@ from calendar_app.core.clock import Clock
 from calendar_app.core.config import SiteConfig
 from calendar_app.core.filters import Filters
 from calendar_app.core.loader import event_files, load_event_file
-from calendar_app.core.model import Event, OccurrenceChange
+from calendar_app.core.model import Event
+from calendar_app.core.series import OccurrenceChange
 from calendar_app.files.site import Site
 from calendar_app.render.ical.ics import feed_path, render_feed, subscribe_links
 from calendar_app.render.ical.limits import feed_size_problems
@@ -574,3 +575,19 @@ def test_extra_dates_and_changed_occurrences_keep_dtstarts_form(tmp_path: Path, 
     assert b"RDATE;TZID=America/Chicago:20270201T090000\r\n" in data
     assert b"RECURRENCE-ID;TZID=America/Chicago:20270111T090000\r\nDTSTAMP" in data
     assert b"DTSTART;TZID=America/Chicago:20270112T100000\r\nDTEND;TZID=America/Chicago:20270112T110000\r\n" in data
+
+
+@pytest.mark.parametrize("size", [0, 1, 5000, 2 * 1024 * 1024 - 1, 2 * 1024 * 1024, 5 * 1024 * 1024 + 17])
+def test_a_feed_gzipped_in_pieces_reads_back_whole_and_the_same_every_time(size: int) -> None:
+    import gzip
+    import random
+
+    from calendar_app.render.ical.ics import gzip_bytes
+
+    rng = random.Random(size)
+    words = [b"BEGIN:VEVENT\r\n", b"SUMMARY:Training ", b"DESCRIPTION:words and more words\r\n", b"\xc3\xa9", b"\r\n "]
+    body = b"".join(rng.choice(words) for _ in range(size // 8 + 1))[:size]
+    zipped = gzip_bytes(body)
+    assert gzip.decompress(zipped) == body
+    assert zipped == gzip_bytes(body)
+    assert len(zipped) <= len(gzip.compress(body, compresslevel=6)) * 1.01 + 64

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from calendar_app.core.config import load_config
 from calendar_app.core.loader import load_events
 from calendar_app.desk.importer import ImportOptions, Outcome
+from calendar_app.desk.importplace import location_fields
 from calendar_app.render.ical.ics import render_feed
 
 from .coordinator_site import ROOT
@@ -840,3 +841,98 @@ def test_any_calendar_with_changed_and_added_sessions_imports_faithfully_or_is_r
     outcomes = check_import(data, events_dir, CONFIG, OPTIONS)  # each written faithfully, or refused in words
     # What the import did not foresee is refused as "cannot be read (...)": none of it here.
     assert [o.skipped for o in outcomes if (o.skipped or "").startswith("cannot be read")] == []
+
+
+# --- where: an online meeting's platform, an address in its parts ------------------------------------
+
+PLACES = """
+BEGIN:VCALENDAR
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
+VERSION:2.0
+BEGIN:VEVENT
+UID:teams@partner.example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20270304T150000Z
+DTEND:20270304T160000Z
+SUMMARY:Teams Briefing
+LOCATION:Microsoft Teams Meeting
+X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0
+END:VEVENT
+BEGIN:VEVENT
+UID:zoom@partner.example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20270305T150000Z
+DTEND:20270305T160000Z
+SUMMARY:Zoom Briefing
+LOCATION:Zoom Meeting
+DESCRIPTION:Join Zoom Meeting\\nhttps://us02web.zoom.us/j/85512345678?pwd=abc123\\n\\nMeeting ID: 855 1234 5678
+END:VEVENT
+BEGIN:VEVENT
+UID:meet@partner.example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20270306T150000Z
+DTEND:20270306T160000Z
+SUMMARY:Meet Briefing
+LOCATION:google meet
+END:VEVENT
+BEGIN:VEVENT
+UID:virtual@partner.example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20270307T150000Z
+DTEND:20270307T160000Z
+SUMMARY:Virtual Briefing
+LOCATION:Virtual
+DESCRIPTION:Join: <https://meet.google.com/abc-defg-hij>
+END:VEVENT
+BEGIN:VEVENT
+UID:room@partner.example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20270308T150000Z
+DTEND:20270308T160000Z
+SUMMARY:Room and Teams
+LOCATION:Conference Room 4B; Microsoft Teams Meeting
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_an_online_meetings_platform_is_no_place(tmp_path: Path) -> None:
+    outcomes = imported(tmp_path, PLACES, ImportOptions(type="meeting"))
+    written = {title: front_matter(o) for title, o in outcomes.items()}
+    assert all("location:" not in text for title, text in written.items() if title != "Room and Teams")
+    assert ("online:\n  url: https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0\n"
+            "  platform: Microsoft Teams\n") in written["Teams Briefing"]
+    assert "online:\n  url: https://us02web.zoom.us/j/85512345678?pwd=abc123\n  platform: Zoom\n" in written[
+        "Zoom Briefing"]
+    assert "online:\n  platform: Google Meet\n" in written["Meet Briefing"]
+    assert "online:\n  url: https://meet.google.com/abc-defg-hij\n  platform: Google Meet\n" in written[
+        "Virtual Briefing"]
+    assert "location:\n  venue: Conference Room 4B\nonline:\n  platform: Microsoft Teams\n" in written["Room and Teams"]
+
+
+ADDRESSES = {
+    # LOCATION: the location written, or the venue alone when it cannot be sure which part is what.
+    "Embassy Suites, 200 Stoneridge Dr, Columbia, SC 29210, USA":
+        {"venue": "Embassy Suites", "address": "200 Stoneridge Dr", "city": "Columbia", "region": "SC",
+         "postal_code": "29210", "country": "US"},
+    "Columbia Metropolitan Convention Center, 1101 Lincoln St, Columbia, SC 29201, United States":
+        {"venue": "Columbia Metropolitan Convention Center", "address": "1101 Lincoln St", "city": "Columbia",
+         "region": "SC", "postal_code": "29201", "country": "US"},
+    "1600 Pennsylvania Ave NW, Washington, DC 20500":
+        {"address": "1600 Pennsylvania Ave NW", "city": "Washington", "region": "DC", "postal_code": "20500"},
+    "Greenville, SC 29601-2101": {"city": "Greenville", "region": "SC", "postal_code": "29601-2101"},
+    "Hilton, 123 Main St, Suite 200, Columbia, SC 29201": {"venue": "Hilton, 123 Main St, Suite 200, Columbia, SC 29201"},
+    "Embassy Suites, Columbia, SC 29210": {"venue": "Embassy Suites, Columbia, SC 29210"},
+    "Main Street Hall, 12 King St, Toronto, ON M5H 1A1, Canada":
+        {"venue": "Main Street Hall, 12 King St, Toronto, ON M5H 1A1, Canada"},
+    "Room 5, 400 Main St, Columbia, ZZ 29201": {"venue": "Room 5, 400 Main St, Columbia, ZZ 29201"},
+}
+
+
+def test_a_united_states_address_is_split_only_when_sure(tmp_path: Path) -> None:
+    assert {text: location_fields(text) for text in ADDRESSES} == ADDRESSES
+    event = PLACES.replace("LOCATION:Microsoft Teams Meeting", "LOCATION:Embassy Suites\\, 200 Stoneridge Dr\\, "
+                           "Columbia\\, SC 29210\\, USA")
+    written = front_matter(imported(tmp_path, event, ImportOptions(type="meeting"))["Teams Briefing"])
+    assert ("location:\n  venue: Embassy Suites\n  address: 200 Stoneridge Dr\n  city: Columbia\n  region: SC\n"
+            "  postal_code: '29210'\n  country: US\n") in written

@@ -102,11 +102,55 @@ DTSTART:20270304T150000Z\r\nDTEND:20270304T140000Z\r\nEND:VEVENT\r\nEND:VCALENDA
     assert outcome.skipped == "its end (DTEND '20270304T140000Z') is before its start (DTSTART '20270304T150000Z')"
 
 
-def test_a_file_that_is_not_a_calendar_is_still_refused_whole(tmp_path: Path) -> None:
+WHOLE = b"""BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a@x\r\nSUMMARY:Workshop\r
+DTSTART:20270304T150000Z\r\nDTEND:20270304T160000Z\r\nLOCATION:Columbia, SC\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"""
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"<html>not a calendar</html>", "it is a web page (HTML), not an iCalendar file"),
+    (b"\n<!DOCTYPE html>\n<html lang=en><head><title>Sign in</title>", "it is a web page (HTML), not an iCalendar file"),
+    (b"", "not an iCalendar file: it is empty"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not an iCalendar file: it is not text (a PDF, an image or a compressed "
+     "file, perhaps)"),
+    (b'{"error": "calendar not found"}', "not an iCalendar file: it has no BEGIN:VCALENDAR line (its first line is "
+     "'{\"error\": \"calendar not found\"}')"),
+    (WHOLE[: WHOLE.index(b"END:VCALENDAR")], "cannot be read: it stops before the end of its calendar (no "
+     "END:VCALENDAR), as a download cut short does"),
+    (WHOLE[: WHOLE.index(b"DTEND")], "cannot be read: it stops before the end of its calendar (no END:VCALENDAR), "
+     "as a download cut short does"),
+], ids=["html", "html-page", "empty", "pdf", "json", "cut-after-its-events", "cut-inside-an-event"])
+def test_a_file_that_is_not_a_whole_calendar_is_refused_whole_in_words(tmp_path: Path, data: bytes,
+                                                                     reason: str) -> None:
     from calendar_app.desk.importer import ImportFailed
 
-    with pytest.raises(ImportFailed, match="not an iCalendar file"):
-        import_calendar(b"<html>not a calendar</html>", tmp_path / "events", CONFIG, OPTIONS)
+    with pytest.raises(ImportFailed) as refused:
+        import_calendar(data, tmp_path / "events", CONFIG, OPTIONS)
+    assert str(refused.value) == reason
+    assert not (tmp_path / "events").exists()
+
+
+def test_the_import_command_says_what_each_event_became(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from calendar_app.cli.main import main
+
+    feed, events = tmp_path / "partner.ics", tmp_path / "events"
+    nowhere = WHOLE.replace(b"UID:a@x", b"UID:b@x").replace(b"SUMMARY:Workshop", b"SUMMARY:Nowhere").replace(
+        b"LOCATION:Columbia, SC\r\n", b"")
+    feed.write_bytes(WHOLE.replace(b"END:VCALENDAR", nowhere.split(b"PRODID:x\r\n", 1)[1].removesuffix(
+        b"END:VCALENDAR\r\n") + b"END:VCALENDAR"))
+    argv = ["import", str(feed), "--events", str(events), "--config", str(ROOT / "calendar.toml")]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "refused 'Nowhere': does not validate: location: the event has neither a location nor online details\n" \
+           in out
+    assert "note: type" not in out.split("refused 'Nowhere'", 1)[1]  # nothing said of what was not written
+    assert err == "1 event(s) written, 1 refused\n"
+    assert main(argv) == 1  # the one written is there already; the other is refused again
+    assert capsys.readouterr().err == "0 event(s) written, 1 refused, 1 already on the site\n"
+    cut = tmp_path / "cut.ics"
+    cut.write_bytes(WHOLE[: WHOLE.index(b"END:VCALENDAR")])
+    assert main([*argv[:1], str(cut), *argv[2:]]) == 1
+    assert capsys.readouterr().err == (f"calendar-app: {cut}: cannot be read: it stops before the end of its calendar "
+                                       "(no END:VCALENDAR), as a download cut short does\n")
 
 
 # --- any calendar icalendar can write -------------------------------------------------------------

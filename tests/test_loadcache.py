@@ -37,16 +37,16 @@ def site_of(events: Path, cache: Path, config: SiteConfig | None = None) -> Site
 
 def read_from_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files sites read from disk from now on (rather than from the cache)."""
-    import calendar_app.files.site as site_module
+    import calendar_app.files.coldstart as reader
 
     read: list[str] = []
-    real = site_module.load_event_file
+    real = reader.load_event_file
 
     def spy(path: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         read.append(path.name)
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(site_module, "load_event_file", spy)
+    monkeypatch.setattr(reader, "load_event_file", spy)
     return read
 
 

@@ -234,8 +234,10 @@ def test_an_event_of_a_calendar_no_longer_configured_says_so(tmp_path: Path) -> 
         "source:\n  id: old-partner\n  uid: w1@old.example.org\n---\nAbout it.\n", encoding="utf-8")
     site.client.app.state.site.refresh()  # type: ignore[attr-defined]
     page = text(site.client.get("/manage/events/earlier-partner-webinar/edit").text)
-    assert "Imported from old-partner (uid w1@old.example.org), a partner calendar no longer in the " \
-           "configuration: syncs no longer change this event, and edits here are kept." in page
+    # The server reads calendar.toml when it starts: a source added since is not "no longer" there.
+    assert "Imported from old-partner (uid w1@old.example.org) by calendar sync. old-partner is not among the " \
+           "partner calendars this server was started with; restart the server after changing calendar.toml." in page
+    assert "no longer in the configuration" not in page
     public = site.client.get("/events/earlier-partner-webinar").text
     assert "<dt>From</dt>" not in public and "old-partner" not in public
 
@@ -269,3 +271,20 @@ def test_a_queued_event_published_from_the_form_keeps_its_source(tmp_path: Path,
     assert status == 200 and "Synced: 0 new, 0 queued for review, 1 updated" in result
     moved = split_front_matter(site.path("task-force-training").read_text(encoding="utf-8"), "t.md").data
     assert moved["title"] == "Task Force Training (Columbia)" and "Marriott" in str(moved["location"])
+
+
+def test_pending_gives_times_in_the_sites_zone_as_partner_calendars_does(tmp_path: Path, feeds: FeedServer) -> None:
+    feeds.feeds["/task-force.ics"] = calendar(TRAINING)
+    site = sync_site(tmp_path, source_table(feeds, "task-force", "Midlands Task Force", "/task-force.ics",
+                                            mode="review"))
+    assert sync_now(site)[0] == 200
+    when = r"[A-Z][a-z]+ \d+, \d{4}, [\d:]+ [ap]\.m\. ET"  # "January 15, 2027, 2:05 p.m. ET", the site's zone
+    synced = re.search(r'<span class="date">(.*?)</span>', site.client.get("/manage/sources").text)
+    assert synced and re.fullmatch(when, synced.group(1))
+    listing = site.client.get("/manage/pending").text
+    assert "UTC" not in text(listing) and "<th scope=\"col\">Received</th>" in listing
+    received = re.search(r'<time datetime="[^"]+">(.*?)</time>', listing)
+    assert received and re.fullmatch(when, received.group(1))
+    (item_file,) = (tmp_path / "pending").glob("*.md")
+    item = text(site.client.get(f"/manage/pending/{item_file.stem}").text)
+    assert "UTC" not in item and re.search(rf"\(calendar sync\) on {when}\.", item)

@@ -161,3 +161,88 @@ def test_filters_in_words_name_a_filtered_feed() -> None:
 )
 def test_filters_in_words_use_the_forms_labels(items: tuple[tuple[str, str], ...], expected: str) -> None:
     assert filters_text(filters_of(*items), SiteConfig()) == expected
+
+
+# --- in Spanish ----------------------------------------------------------------------------------
+
+
+def test_dates_in_spanish() -> None:
+    from calendar_app.render.phrasing import day_text, month_text
+
+    tuesday = date(2027, 1, 19)
+    assert day_text(tuesday, lang="es") == "19 de enero de 2027"
+    assert day_text(tuesday, weekday=True, lang="es") == "martes, 19 de enero de 2027"
+    assert day_text(tuesday, year=False, lang="es") == "19 de enero"
+    assert day_text(tuesday, weekday=True, year=False, lang="es") == "martes, 19 de enero"
+    assert month_text(tuesday, lang="es") == "Enero de 2027"  # a heading
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "expected"),
+    [(14, 0, "2\u00a0p.\u202fm."), (14, 30, "2:30\u00a0p.\u202fm."), (9, 5, "9:05\u00a0a.\u202fm."), (12, 0, "12\u00a0del mediodía"),
+     (0, 0, "medianoche"), (0, 30, "12:30\u00a0a.\u202fm.")],
+)
+def test_clock_times_in_spanish(hour: int, minute: int, expected: str) -> None:
+    assert clock_text(datetime(2027, 1, 19, hour, minute), lang="es") == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (date(2027, 2, 22), date(2027, 2, 24), "22 - 24 de febrero de 2027"),
+        (date(2027, 2, 27), date(2027, 3, 1), "27 de febrero - 1 de marzo de 2027"),
+        (date(2026, 12, 30), date(2027, 1, 2), "30 de diciembre de 2026 - 2 de enero de 2027"),
+    ],
+)
+def test_date_ranges_in_spanish(first: date, last: date, expected: str) -> None:
+    parts = date_range_parts(first, last, lang="es")
+    assert text_of(parts) == expected
+    assert [p.value for p in parts if p.value] == [first.isoformat(), last.isoformat()]
+
+
+def test_an_event_line_in_spanish(tmp_path: Path) -> None:
+    event = make_event(tmp_path, 'title: Webinar\ntype: webinar\nstart: "2027-01-19 14:00"\nend: "2027-01-19 15:30"\nonline: true')
+    start, end = event.start, event.occurrence_at(event.start).end
+    assert text_of(listing_line(event, start, end, "es")) == "19 de enero de 2027 | 2\u00a0p.\u202fm. ET | En línea"
+    assert text_of(full_when(event, start, end, "es")) == "martes, 19 de enero de 2027, 2 - 3:30\u00a0p.\u202fm. ET"
+    assert zone_name(start, NEW_YORK, "es") == "hora del Este (America/New_York)"
+    assert clock_range_text(start.replace(hour=11), end, "es") == "11\u00a0a.\u202fm. - 3:30\u00a0p.\u202fm."
+    # English as before.
+    assert text_of(listing_line(event, start, end)) == "January 19, 2027 | 2 p.m. ET | Online"
+
+
+def test_a_place_online_and_in_person_in_spanish(tmp_path: Path) -> None:
+    event = make_event(
+        tmp_path, 'title: Hybrid\ntype: training\nstart: 2027-03-02\nonline: true\nlocation:\n  city: Chicago\n  region: IL'
+    )
+    assert place_text(event, "es") == "En línea y en Chicago, IL"
+
+
+def test_filters_in_spanish_words() -> None:
+    config = SiteConfig()
+    said = Filters(
+        types=("webinar", "training"), online=True, free=True, audience=("prosecutors",), regions=("SC",),
+        languages=("es", "en"), accessibility=("captions", "asl"), observance="prevention-month",
+    )
+    assert filters_text(said, config, "es") == (
+        "seminarios web y capacitaciones en línea sin costo para prosecutors en SC en español o inglés "
+        "con subtítulos y interpretación en lengua de señas americana (ASL) "
+        "del Mes Nacional de Prevención de la Esclavitud y la Trata de Personas"
+    )
+    assert filters_text(Filters(online=False, q="labor"), config, "es") == 'eventos presenciales que coinciden con "labor"'
+    # English exactly as before.
+    assert filters_text(said, config) == (
+        "free online webinars and trainings for prosecutors in SC in Spanish (español) or English "
+        "with captions and ASL interpretation for National Slavery and Human Trafficking Prevention Month"
+    )
+
+
+def test_labels_in_spanish_and_as_written() -> None:
+    from calendar_app.render.phrasing import accessibility_label, language_name, type_label, type_plural
+
+    assert (type_label("webinar", "es"), type_plural("webinar", "es")) == ("Seminario web", "seminarios web")
+    assert (type_label("roundtable", "es"), type_plural("roundtable", "es")) == ("Roundtable", "roundtables")
+    assert language_name("es", "es") == "español" and language_name("en", "es") == "inglés"
+    assert language_name("xx", "es") == "xx" and language_name("", "es") == ""
+    assert accessibility_label("wheelchair", "es") == "Accesible en silla de ruedas"
+    assert accessibility_label("quiet-room", "es") == "Quiet room"

@@ -9,8 +9,9 @@ import pytest
 from calendar_app.cli.main import main
 from calendar_app.core.catalog import Catalog
 from calendar_app.core.config import SiteConfig
+from calendar_app.core.fields import Status
 from calendar_app.core.loader import load_events
-from calendar_app.core.model import Event, Status
+from calendar_app.core.model import Event
 
 from .conftest import ROOT, SAMPLE_EVENTS
 

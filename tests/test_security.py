@@ -23,6 +23,14 @@ from calendar_app.web.app import create_app
 from tests.coordinator_site import CHEAP, PASSWORD, DeskSite, csrf_of, form_of, log_in, make_site
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}
+# Writing routes that take no CSRF token, each for a stated reason (and tested on its own below).
+CSRF_EXEMPT = {
+    # RFC 8058 one-click unsubscribe: mail providers POST `List-Unsubscribe=One-Click` from their own
+    # servers, with no cookie and no page to take a token from. The unguessable token in the address
+    # authorizes it (a forged request would have to know it, and whoever knows it may follow the link
+    # anyway), it needs that exact body, and it can only ever delete the subscription it names.
+    ("POST", "/alerts/unsubscribe/{token}"),
+}
 WEBINAR = "screening-youth-webinar"
 
 
@@ -85,7 +93,10 @@ def test_every_route_that_writes_refuses_a_request_without_a_csrf_or_api_token(s
     other = TestClient(site.client.app)
     foreign_token = csrf_of(other, "/login")  # a real token, of another session
     before = _state(site)
+    assert CSRF_EXEMPT <= set(routes), "an exemption names a route that is gone"
     for method, path in routes:
+        if (method, path) in CSRF_EXEMPT:
+            continue
         url = _fill(path, item_id)
         values = {**form_of(site.client, "/manage/new"), "title": "Forged", "reason": "Forged.", "action": "save",
                   "identifier": "ana@example.org", "password": PASSWORD}
@@ -97,6 +108,16 @@ def test_every_route_that_writes_refuses_a_request_without_a_csrf_or_api_token(s
         assert response.status_code in (401, 403, 422), (method, path, response.status_code)
     assert _state(site) == before
     assert "Forged" not in site.client.get("/calendar.ics").text
+
+
+def test_the_one_click_unsubscribe_without_a_csrf_token_needs_its_token_and_its_body(site: DeskSite) -> None:
+    """The one exemption above: a wrong token or another body changes nothing."""
+    before = _state(site)
+    url = _fill("/alerts/unsubscribe/{token}", "")
+    one_click = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert site.client.post(url, content=b"List-Unsubscribe=One-Click", headers=one_click).status_code == 404
+    assert site.client.post(url, data={"title": "Forged"}).status_code == 400
+    assert _state(site) == before
 
 
 # --- logging in ---------------------------------------------------------------------------------

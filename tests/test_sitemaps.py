@@ -36,3 +36,17 @@ def test_more_addresses_than_one_file_holds_get_an_index(monkeypatch: pytest.Mon
         _full("sitemap-1.xml"), _full("sitemap-2.xml"), _full("sitemap-3.xml"),
     ]
     assert len(ET.fromstring(files["sitemap-3.xml"].encode()).findall("s:url", NS)) == 1
+
+
+def test_the_text_is_what_elementtree_writes() -> None:
+    """Written directly for speed, byte for byte what the standard library's XML writes."""
+    urls = [("", None), ("events/a&b/", "2027-01-05"), ("events/<odd>/", None)]
+    root = ET.Element("urlset", xmlns=sitemaps.NAMESPACE)
+    for target, lastmod in urls:
+        item = ET.SubElement(root, "url")
+        ET.SubElement(item, "loc").text = _full(target)
+        if lastmod:
+            ET.SubElement(item, "lastmod").text = lastmod
+    ET.indent(root)
+    expected = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    assert sitemaps.sitemap_files(urls, _full)["sitemap.xml"] == expected

@@ -296,7 +296,10 @@ def test_a_broken_feed_fails_alone(site: Site, broken: int | bytes) -> None:
     assert site.sync() == 1
     assert "ovc-ttac (OVC-TTAC): failed: http://127.0.0.1:" in site.out
     assert "task-force (TASK-FORCE): 1 new" in site.out
-    assert "ovc-ttac could not be synced; nothing of its was changed" in site.err
+    assert "ovc-ttac could not be synced; nothing of it was changed" in site.err
+    if broken != 500:  # a web page in place of the calendar, said in words, without the page repeated
+        assert "/ovc.ics: the address answered with a web page (HTML), not an iCalendar file" in site.out
+        assert "Maintenance" not in site.out
     after = site.hashes()
     assert {k: v for k, v in after.items() if k in before} == before  # nothing of the broken source changed
     assert set(after) - set(before) == {"events/2027/task-force-training.md", "sources/task-force.json"}
@@ -378,7 +381,7 @@ def test_one_commit_per_sync_with_what_it_did(site: Site) -> None:
     site.source("task-force", "/task-force.ics")
     assert site.sync() == 0
     site.server.feeds["/ovc.ics"] = calendar(WEBINAR.replace("Webinar", "Webinar Series"))
-    site.server.feeds["/task-force.ics"] = calendar()
+    site.server.feeds["/task-force.ics"] = calendar(TRAINING.replace("LOCATION", "STATUS:CANCELLED\r\nLOCATION"))
     assert site.sync() == 0
     assert site.commits() == ["Sync: ovc-ttac 1 updated; task-force 1 cancelled", "Sync: ovc-ttac 1 new; task-force 1 new",
                               "The site"]
@@ -542,22 +545,54 @@ def test_an_event_deleted_on_the_site_is_not_brought_back(site: Site) -> None:
     assert site.memory("ovc-ttac")["training@ovc.example.org"]["state"] == "deleted"
 
 
-def test_a_lost_memory_is_found_again_in_the_files(site: Site) -> None:
+@pytest.mark.parametrize("authority", ["fields", "source"])
+def test_a_lost_memory_is_found_again_in_the_files(site: Site, authority: str) -> None:
     site.server.feeds["/plain/ovc.ics"] = calendar(WEBINAR, TRAINING)
-    site.source("ovc-ttac", "/plain/ovc.ics")
+    site.source("ovc-ttac", "/plain/ovc.ics", authority=authority)
     assert site.sync() == 0
     (site.root / "sources" / "ovc-ttac.json").unlink()
     site.server.feeds["/plain/ovc.ics"] = calendar(WEBINAR.replace("Webinar", "Webinar Series"))
     assert site.sync() == 0
-    assert "1 updated, 1 cancelled; 0 unchanged" in site.out
-    assert site.fields("labor-trafficking-webinar")["title"] == "Labor Trafficking Webinar Series"
+    # What the calendar said before is not known: the title it now gives may be its change or an
+    # edit made here. Only `source` lets the calendar's win; gone from it, the event is cancelled all the same.
+    title = "Labor Trafficking Webinar Series" if authority == "source" else "Labor Trafficking Webinar"
+    assert site.fields("labor-trafficking-webinar")["title"] == title
     assert site.fields("task-force-training")["status"] == "cancelled"
+    if authority == "source":
+        assert "1 updated, 1 cancelled; 0 unchanged" in site.out
+        assert "note: no memory of ovc-ttac: differences taken from the calendar (authority = \"source\")" in site.out
+    else:
+        assert "1 cancelled; 1 unchanged" in site.out
+        assert "kept local: Labor Trafficking Webinar: title (it differs from the calendar's)" in site.out
+        assert "note: no memory of ovc-ttac: differences kept as edited here" in site.out
     assert len(list(site.events.rglob("*.md"))) == 2 and set(site.memory("ovc-ttac")) == {
         "webinar@ovc.example.org", "training@ovc.example.org"}
     # Back in the calendar, it is scheduled again.
     site.server.feeds["/plain/ovc.ics"] = calendar(WEBINAR.replace("Webinar", "Webinar Series"), TRAINING)
     assert site.sync() == 0
     assert "status" not in site.fields("task-force-training")
+
+
+def test_a_lost_memory_keeps_the_edits_made_here(site: Site) -> None:
+    site.server.feeds["/plain/ovc.ics"] = calendar(WEBINAR)
+    site.source("ovc-ttac", "/plain/ovc.ics")
+    assert site.sync() == 0
+    path = site.file("labor-trafficking-webinar")
+    path.write_text(path.read_text("utf-8").replace(*LOCAL_EDIT).replace("end: '15:00'", "end: '15:30'"), "utf-8")
+    (site.root / "sources" / "ovc-ttac.json").unlink()
+    edited = path.read_bytes()
+    assert site.sync() == 0
+    assert path.read_bytes() == edited  # the calendar did not change: nothing of the edits is undone
+    assert "no changes; 1 unchanged" in site.out
+    assert "kept local: Labor Trafficking Webinar (OVC): end, title (they differ from the calendar's)" in site.out
+    assert site.commits()[0] == "Sync: ovc-ttac memory updated: 1 event remembered anew"
+    # The calendar's values are the base from now on: its next change comes in, the edits stay.
+    site.server.feeds["/plain/ovc.ics"] = calendar(WEBINAR.replace("LOCATION", "URL:https://ovc.example.org/w\r\nLOCATION"))
+    assert site.sync() == 0
+    assert "1 updated" in site.out and "kept local" not in site.out and "no memory" not in site.out
+    fields = site.fields("labor-trafficking-webinar")
+    assert (fields["title"], fields["end"], fields["url"]) == ("Labor Trafficking Webinar (OVC)", "15:30",
+                                                                 "https://ovc.example.org/w")
 
 
 def test_an_event_given_a_new_uid_by_its_calendar_stays_one_event(site: Site) -> None:
@@ -589,3 +624,161 @@ def test_one_sync_at_a_time(site: Site) -> None:
         assert site.sync() == 1
     assert "calendar-app: another sync of this site is under way" in site.err
     assert list(site.events.rglob("*.md")) == [] and site.server.asked == []
+
+
+# --- a calendar cut short or emptied --------------------------------------------------------------
+
+
+def test_a_calendar_cut_short_cannot_be_read_and_changes_nothing(site: Site) -> None:
+    site.server.feeds["/ovc.ics"] = calendar(WEBINAR, TRAINING)
+    site.source("ovc-ttac", "/ovc.ics")
+    assert site.sync() == 0
+    before, commits = site.hashes(), site.commits()
+    whole = calendar(WEBINAR, TRAINING)
+    site.server.feeds["/ovc.ics"] = whole[: whole.index(b"END:VCALENDAR")]  # the download stopped early
+    assert site.sync() == 1
+    assert ("ovc-ttac (OVC-TTAC): failed: http://127.0.0.1:" in site.out
+            and "/ovc.ics: cannot be read: it stops before the end of its calendar (no END:VCALENDAR)" in site.out)
+    assert "No longer in" not in site.out and "cancelled" not in site.out
+    assert "ovc-ttac could not be synced; nothing of it was changed" in site.err
+    assert (site.hashes(), site.commits()) == (before, commits)
+
+
+def test_a_calendar_that_comes_back_empty_cancels_nothing(site: Site) -> None:
+    site.server.feeds["/ovc.ics"] = calendar(WEBINAR, TRAINING, PAST)
+    site.source("ovc-ttac", "/ovc.ics")
+    assert site.sync() == 0
+    before, commits = site.hashes(), site.commits()
+    site.server.feeds["/ovc.ics"] = calendar()
+    assert site.sync() == 1
+    assert ("ovc-ttac (OVC-TTAC): failed: the calendar came back empty; nothing cancelled (2 upcoming events from "
+            "it stay as they are). Hint: if OVC-TTAC has really removed every event, cancel them here") in site.out
+    assert (site.hashes(), site.commits()) == (before, commits)
+    assert last_runs(site.root)[0].failed
+    # Once none of its events is still to come (cancelled here, or over), an empty calendar is taken as it is.
+    for slug in ("labor-trafficking-webinar", "task-force-training"):
+        path = site.file(slug)
+        path.write_text(path.read_text("utf-8").replace("\nuid:", "\nstatus: cancelled\nuid:", 1), "utf-8")
+    assert site.sync() == 0
+    assert "ovc-ttac (OVC-TTAC): no changes" in site.out
+
+
+def test_the_memory_is_readable_by_all_and_the_runs_stay_private(site: Site) -> None:
+    site.server.feeds["/ovc.ics"] = calendar(WEBINAR)
+    site.source("ovc-ttac", "/ovc.ics")
+    assert site.sync() == 0
+    assert stat.S_IMODE((site.root / "sources" / "ovc-ttac.json").stat().st_mode) == 0o644  # in git, nothing private
+    assert stat.S_IMODE((site.root / ".sync-runs.json").stat().st_mode) == 0o600
+
+
+def test_a_new_etag_with_the_same_events_writes_nothing(site: Site) -> None:
+    site.server.feeds["/ovc.ics"] = calendar(WEBINAR, TRAINING)
+    site.source("ovc-ttac", "/ovc.ics")
+    assert site.sync() == 0
+    before, commits = site.hashes(), site.commits()
+    site.server.feeds["/ovc.ics"] = calendar(WEBINAR, TRAINING).replace(b"DTSTAMP:20261201", b"DTSTAMP:20261202")
+    assert site.sync() == 0
+    assert site.server.asked[-1][2] == 200  # read whole: a new copy, with a new ETag
+    assert "ovc-ttac (OVC-TTAC): no changes; 2 unchanged" in site.out and "memory" not in site.out
+    assert (site.hashes(), site.commits()) == (before, commits)  # a sync that changes nothing commits nothing
+
+
+# --- a series' sessions -------------------------------------------------------------------------------
+
+
+def session(day: int, *, hour: int = 10, moved_to: int | None = None, status: str | None = None) -> str:
+    """A changed session of SERIES: the one of March `day` at `hour`, moved to `moved_to` o'clock or given `status`."""
+    start = f"202703{day:02d}T{moved_to or hour:02d}0000"
+    end = f"202703{day:02d}T{(moved_to or hour) + 1:02d}0000"
+    lines = ["BEGIN:VEVENT", "UID:call@ovc.example.org", "DTSTAMP:20261201T000000Z", "SUMMARY:Task Force Call",
+             f"RECURRENCE-ID;TZID=America/New_York:202703{day:02d}T{hour:02d}0000",
+             f"DTSTART;TZID=America/New_York:{start}", f"DTEND;TZID=America/New_York:{end}"]
+    return "\r\n".join([*lines, *([f"STATUS:{status}"] if status else []), "END:VEVENT"])
+
+
+SERIES = vevent("call@ovc.example.org", "Task Force Call", "20270301T100000", "20270301T110000").replace(
+    "LOCATION", "RRULE:FREQ=WEEKLY;COUNT=4\r\nLOCATION")
+
+
+def changes_of(site: Site, slug: str) -> dict[str, dict[str, str]]:
+    return {str(c["occurrence"]): c for c in site.fields(slug).get("changes", [])}  # type: ignore[attr-defined]
+
+
+def test_sessions_are_merged_one_by_one(site: Site) -> None:
+    site.server.feeds["/ovc.ics"] = calendar(SERIES, session(8, moved_to=14), session(15, moved_to=12))
+    site.source("ovc-ttac", "/ovc.ics")
+    assert site.sync() == 0
+    # Here, the session of March 8 is moved again, and the series retitled.
+    path = site.file("task-force-call")
+    path.write_text(path.read_text("utf-8").replace("start: 2027-03-08 14:00", "start: 2027-03-08 15:00").replace(
+        "title: Task Force Call", "title: Midlands Task Force Call"), "utf-8")
+    # The calendar moves both sessions, and cancels a third.
+    site.server.feeds["/ovc.ics"] = calendar(SERIES, session(8, moved_to=16), session(15, moved_to=13),
+                                             session(22, status="CANCELLED"))
+    assert site.sync() == 0
+    changes = changes_of(site, "task-force-call")
+    assert changes["2027-03-08 10:00"]["start"] == "2027-03-08 15:00"  # the edit made here stands
+    assert changes["2027-03-15 10:00"]["start"] == "2027-03-15 13:00"  # the calendar's other changes come in
+    assert changes["2027-03-22 10:00"]["status"] == "cancelled"
+    assert "1 updated; 0 unchanged" in site.out
+    assert ("kept local: Midlands Task Force Call: changes[2027-03-08 10:00] (the partner changed it too)"
+            in site.out)
+    # A change to the edited session alone: nothing to write, and the report says what the memory records.
+    site.server.feeds["/ovc.ics"] = calendar(SERIES, session(8, moved_to=17), session(15, moved_to=13),
+                                             session(22, status="CANCELLED"))
+    before = site.file("task-force-call").read_bytes()
+    assert site.sync() == 0
+    assert site.file("task-force-call").read_bytes() == before
+    assert "no changes; 1 unchanged" in site.out and "kept local: Midlands Task Force Call: changes[" in site.out
+    assert "memory updated: what the calendar says of 1 event" in site.out
+    assert site.commits()[0] == "Sync: ovc-ttac memory updated: what the calendar says of 1 event"
+
+
+def test_a_series_with_a_cancelled_session_can_be_cancelled(site: Site) -> None:
+    site.server.feeds["/ovc.ics"] = calendar(SERIES, session(15, status="CANCELLED"), WEBINAR)
+    site.source("ovc-ttac", "/ovc.ics")
+    assert site.sync() == 0
+    site.server.feeds["/ovc.ics"] = calendar(WEBINAR)
+    assert site.sync() == 0
+    assert "1 cancelled; 1 unchanged, 0 skipped, 0 refused" in site.out
+    fields = site.fields("task-force-call")
+    assert (fields["status"], fields["status_note"]) == ("cancelled", "No longer in OVC-TTAC's calendar.")
+    assert changes_of(site, "task-force-call")["2027-03-15 10:00"]["status"] == "cancelled"  # kept, should it return
+    # Back in the calendar: scheduled again, with its one session cancelled.
+    site.server.feeds["/ovc.ics"] = calendar(SERIES, session(15, status="CANCELLED"), WEBINAR)
+    assert site.sync() == 0
+    assert "status" not in site.fields("task-force-call")
+    assert changes_of(site, "task-force-call")["2027-03-15 10:00"]["status"] == "cancelled"
+
+
+def test_an_event_that_cannot_be_updated_fails_the_run(site: Site) -> None:
+    site.server.feeds["/ovc.ics"] = calendar(SERIES, WEBINAR)
+    site.source("ovc-ttac", "/ovc.ics")
+    assert site.sync() == 0
+    path = site.file("task-force-call")
+    path.write_text(path.read_text("utf-8").replace("\nuid:", "\nexcept: ['2027-03-22 10:00']\nuid:", 1), "utf-8")
+    edited = path.read_bytes()
+    # The calendar changes the session skipped here: the two cannot both stand.
+    site.server.feeds["/ovc.ics"] = calendar(SERIES, session(22, moved_to=14), WEBINAR.replace("Webinar", "Webinar II"))
+    assert site.sync() == 1
+    assert "1 updated; 0 unchanged, 0 skipped, 1 refused" in site.out
+    assert "  not updated: Task Force Call: does not validate: changes[0].occurrence: 2027-03-22 10:00 is skipped in " \
+           "`except`" in site.out
+    assert "ovc-ttac: 1 event on this site could not be updated from its calendar and still shows the old version" \
+           in site.err
+    assert path.read_bytes() == edited and site.fields("labor-trafficking-webinar")["title"].endswith("Webinar II")
+    assert last_runs(site.root)[0].errors[0].startswith("Task Force Call: does not validate")
+
+
+def test_an_outlook_teams_meeting_is_online_and_given_no_region(site: Site) -> None:
+    teams = vevent("teams@ovc.example.org", "Quarterly Partner Briefing", "20270302T100000", "20270302T110000",
+                   location="Microsoft Teams Meeting").replace(
+        "LOCATION", "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_x\r\n"
+                    "LOCATION")
+    site.server.feeds["/ovc.ics"] = calendar(teams, TRAINING)
+    site.source("ovc-ttac", "/ovc.ics", extra='[sources.defaults]\nregion = "SC"\n')
+    assert site.sync() == 0
+    briefing = site.fields("quarterly-partner-briefing")
+    assert "location" not in briefing
+    assert briefing["online"] == {"url": "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x",
+                                  "platform": "Microsoft Teams"}

@@ -32,7 +32,8 @@ ADDRESSES: list[tuple[str, Address, str, str]] = [
     ("past", lambda u: u.listing(past=True), "/past", "past/"),
     ("past page 2", lambda u: u.listing(past=True, page=2), "/past?page=2", "past/page/2/"),
     ("one type", lambda u: u.listing([("type", "webinar")]), "/?type=webinar", "type/webinar/"),
-    ("one type, page 2", lambda u: u.listing([("type", "webinar")], page=2), "/?type=webinar&page=2", "type/webinar/page/2/"),
+    # One type's listing is published as its first page; the browser pages through the rest.
+    ("one type, page 2", lambda u: u.listing([("type", "webinar")], page=2), "/?type=webinar&page=2", "?type=webinar&page=2"),
     ("one sponsor", lambda u: u.listing([("sponsor", "ojjdp")]), "/?sponsor=ojjdp", "sponsor/ojjdp/"),
     ("a topic", lambda u: u.listing([("topic", "youth")]), "/?topic=youth", "?topic=youth"),
     ("two filters", lambda u: u.listing([("type", "webinar"), ("online", "true")]), "/?type=webinar&online=true",
@@ -184,3 +185,45 @@ def test_two_sponsors_that_spell_the_same_folder_get_two_folders(tmp_path: Path,
     layout = StaticLayout(config, Catalog(config, result.events), absolute=True)
     folders = sorted(v.folder for v in layout.variants if v.kind == "sponsor")
     assert folders == ["sponsor/a-b-c-2/", "sponsor/a-b-c/"]
+
+
+# --- the pages in Spanish ------------------------------------------------------------------------
+
+# One address for every language: downloads, Atom, the API and assets.
+SHARED = {"event .ics", "atom", "atom of a sponsor", "api", "api page 2", "api past", "api of a type", "api event", "asset"}
+
+
+@pytest.mark.parametrize(("name", "address", "server", "target"), ADDRESSES, ids=[a[0] for a in ADDRESSES])
+def test_each_address_in_spanish(
+    config: SiteConfig, catalog: Catalog, static: StaticUrls, name: str, address: Address, server: str, target: str
+) -> None:
+    spanish = SiteUrls(BASE, lang="es")
+    expected = server if name in SHARED else "/es" + server
+    assert address(spanish) == expected
+    assert address(spanish.full) == BASE + expected
+    assert address(SiteUrls(BASE).in_language("es")) == expected
+    assert address(spanish.in_language("en")) == server
+    layout = StaticLayout(config, catalog, absolute=False, languages=("en", "es"))
+    built_target = address(static.targets)
+    assert address(StaticUrls(layout, lang="es").targets) == (built_target if name in SHARED else "es/" + built_target)
+
+
+def test_spanish_pages_of_a_static_build_link_up_to_the_shared_files(config: SiteConfig, catalog: Catalog) -> None:
+    layout = StaticLayout(config, catalog, absolute=False, languages=("en", "es"))
+    page = StaticUrls(layout, lang="es").at(f"es/events/{SLUG}/")
+    assert page.home() == "../../../es/"
+    assert page.asset("style.css") == "../../../static/style.css"
+    assert page.event_ics(SLUG) == f"../../../events/{SLUG}.ics"
+    assert page.in_language("en").event(SLUG) == f"../../../events/{SLUG}/"
+    assert page.languages == ("en", "es")
+
+
+def test_a_static_build_of_english_pages_alone_links_to_no_other_language(static: StaticUrls) -> None:
+    from calendar_app.render.frame import language_links
+
+    assert static.languages == ("en",)
+    assert language_links(static, lambda u: u.home()) is None
+    server = language_links(SiteUrls(BASE), lambda u: u.home())
+    assert server is not None and server["alternates"] == [
+        ("en", BASE + "/"), ("es", BASE + "/es/"), ("x-default", BASE + "/")
+    ]

@@ -4,11 +4,12 @@ A static host cannot apply the listing's filters, so the build writes every upco
 past) event in listing order, each with its entry already rendered by the listing's own
 template and the values each filter looks at; `static/static-filter.js` matches them as the
 catalog does (`catalog.matches`) and shows the entries. One record per event, made when the
-event is rendered and kept with it in the build's manifest.
+event is rendered and kept with its parts (`parts`), so a rebuild joins them without making them again.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -92,6 +93,18 @@ def client_document(
         "feeds": feeds,
         "events": records,
     }
+
+
+def client_document_bytes(
+    config: SiteConfig, urls: StaticUrls, records: list[bytes], *, past: bool, today: date
+) -> bytes:
+    """The file the script loads, from records already written as JSON (kept from the build
+    that rendered each event): byte for byte the compact JSON of `client_document`."""
+    head = json.dumps(
+        client_document(config, urls, [], past=past, today=today), ensure_ascii=False, separators=(",", ":")
+    )
+    assert head.endswith(',"events":[]}')  # the records are the document's last value
+    return head[: -len("[]}")].encode("utf-8") + b"[" + b",".join(records) + b"]}\n"
 
 
 def _subscribe(urls: StaticUrls, feed: str) -> dict[str, str]:

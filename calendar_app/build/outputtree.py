@@ -1,14 +1,17 @@
 """The folder a static build writes: only files whose content changed, and a manifest of them.
 
 The manifest (`.calendar-build/manifest.json` inside the output folder) lists every file the
-last build wrote with a digest of its content, and keeps what the build needs to skip an
-unchanged event (its key and the pieces other outputs are joined from). A rebuild compares
-each new output with it: an equal digest leaves the file alone (its modification time too, so
-a sync to a host or CDN uploads only what changed); a file the new build no longer makes (a
-deleted event's pages) is removed. Files the build never wrote are never touched.
+last build wrote with a digest of its content, and keeps what the build needs to skip work: each
+event's key, the keys of the other outputs that can be kept (listing pages, feeds), and which
+events each listing and feed held (see `selections`). A rebuild compares each new output with
+it: an equal digest leaves the file alone (its modification time too, so a sync to a host or CDN
+uploads only what changed); a file the new build no longer makes (a deleted event's pages) is
+removed. Files the build never wrote are never touched.
 
 Files are written with `atomic.atomic_write`, so a reader of the folder (a static server, a
-sync running at the same time) sees the old file or the new one, never part of one.
+sync running at the same time) sees the old file or the new one, never part of one. Worker
+processes of a parallel build write their events' files with `write_output` and the parent
+records them (`record`), so every file is still counted and listed once.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ..files.atomic import atomic_write
 
 MANIFEST_DIR = ".calendar-build"
 MANIFEST_NAME = "manifest.json"
-FORMAT = 1
+FORMAT = 2
 
 
 class BuildError(CalendarError):
@@ -38,13 +41,14 @@ def digest_of(data: bytes) -> str:
 
 @dataclass
 class Manifest:
-    """What the previous build left: every output's digest, per event its key and cached parts,
-    and the keys of the other outputs that can be kept (listing pages, Atom feeds)."""
+    """What the previous build left: every output's digest, per event its key (and what the key
+    was made from), the keys of the other outputs that can be kept, and the selections."""
 
     outputs: dict[str, str] = field(default_factory=dict)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     stamps: dict[str, str] = field(default_factory=dict)
+    selections: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def read(cls, out: Path) -> Manifest | None:
@@ -62,7 +66,7 @@ class Manifest:
             return cls()
         return cls(
             dict(data.get("outputs", {})), dict(data.get("events", {})), dict(data.get("keys", {})),
-            dict(data.get("stamps", {})),
+            dict(data.get("stamps", {})), dict(data.get("selections", {})),
         )
 
     def text(self) -> str:
@@ -72,8 +76,33 @@ class Manifest:
             "outputs": self.outputs,
             "events": self.events,
             "keys": self.keys,
+            "selections": self.selections,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def output_file(out: Path, path: str) -> Path:
+    """The file of `path` (relative to the output folder, "/"-separated), refusing any other place."""
+    return Path(_inside(out, path))
+
+
+def _inside(out: Path | str, path: str) -> str:
+    """`path` in `out` as a string (a rebuild asks after tens of thousands: pathlib is slow at it)."""
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in path.split("/")):
+        raise AssertionError(f"not a path inside the build: {path!r}")
+    return os.path.join(out, path)
+
+
+def write_output(out: Path, path: str, data: bytes, previous: str | None, mode: int) -> tuple[str, bool]:
+    """Make `path` in `out` hold `data` unless the previous build left exactly these bytes there;
+    returns the digest and whether the file was written."""
+    digest = digest_of(data)
+    target = output_file(out, path)
+    if previous == digest and target.is_file():
+        return digest, False
+    atomic_write(target, data, overwrite=True, sync=False)  # one os.sync() before the manifest
+    os.chmod(target, mode)  # a temporary file is private; a published one is not
+    return digest, True
 
 
 class OutputTree:
@@ -84,9 +113,11 @@ class OutputTree:
         self.previous = previous
         self.manifest = Manifest()
         self.written: list[str] = []
+        self.bytes_written = 0
         self.unchanged = 0
         self.removed: list[str] = []
-        self._mode = _file_mode()
+        self.mode = file_mode()
+        self._root = str(out)
 
     def begin(self) -> None:
         """Mark the folder as a build's before writing into it, so that a first build cut short
@@ -95,23 +126,32 @@ class OutputTree:
         if not manifest.exists():
             atomic_write(manifest, Manifest().text(), overwrite=True)
 
-    def put(self, path: str, text: str) -> None:
-        """Make `path` (relative to the output folder, "/"-separated) hold `text`."""
+    def put(self, path: str, content: str | bytes) -> None:
+        """Make `path` (relative to the output folder, "/"-separated) hold `content`."""
         if path in self.manifest.outputs:
             raise AssertionError(f"the build made {path} twice")
-        digest = digest_of(text.encode("utf-8"))
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        digest, written = write_output(self.out, path, data, self.previous.outputs.get(path), self.mode)
+        self.record(path, digest, len(data) if written else None)
+
+    def record(self, path: str, digest: str, size: int | None) -> None:
+        """Count `path`, which holds content of `digest`: written now (`size` bytes), or left as it was."""
+        if path in self.manifest.outputs:
+            raise AssertionError(f"the build made {path} twice")
         self.manifest.outputs[path] = digest
-        target = self._file(path)
-        if self.previous.outputs.get(path) == digest and target.is_file():
+        if size is None:
             self.unchanged += 1
-            return
-        atomic_write(target, text, overwrite=True, sync=False)  # one os.sync() before the manifest
-        os.chmod(target, self._mode)  # a temporary file is private; a published one is not
-        self.written.append(path)
+        else:
+            self.written.append(path)
+            self.bytes_written += size
 
     def can_keep(self, path: str) -> bool:
         """Whether the previous build's `path` is still there to be kept."""
-        return path in self.previous.outputs and path not in self.manifest.outputs and self._file(path).is_file()
+        return (
+            path in self.previous.outputs
+            and path not in self.manifest.outputs
+            and os.path.isfile(_inside(self._root, path))
+        )
 
     def keep_all(self, key_name: str, key: str, paths: list[str]) -> bool:
         """Keep every one of `paths` when the previous build made them under the same `key`."""
@@ -144,10 +184,7 @@ class OutputTree:
         atomic_write(self.out / MANIFEST_DIR / MANIFEST_NAME, self.manifest.text(), overwrite=True)
 
     def _file(self, path: str) -> Path:
-        parts = path.split("/")
-        if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise AssertionError(f"not a path inside the build: {path!r}")
-        return self.out.joinpath(*parts)
+        return output_file(self.out, path)
 
     def _prune(self, folder: Path) -> None:
         """Remove folders the removal left empty, up to the output folder."""
@@ -160,7 +197,7 @@ class OutputTree:
             folder = folder.parent
 
 
-def _file_mode() -> int:
+def file_mode() -> int:
     """Read-write for the owner, readable by everyone the umask allows (0644 under the usual 022)."""
     mask = os.umask(0)
     os.umask(mask)

@@ -5,71 +5,63 @@ templates as the server's, with the static site's addresses (`render/urls.Static
 same object says where each file is written and how every page links to it. What the build writes:
 
 - the listing, paginated (`index.html`, `page/2/`), and the past-events archive (`past/`);
-- one listing with its own feed, Atom feed and JSON per type (`type/webinar/`) and per sponsor
-  (`sponsor/ojjdp/`): with scripts off they stand in for the filters, which a static host
-  cannot apply; with scripts on, `static/static-filter.js` filters `api/upcoming.json` and
-  `api/past.json` in the browser;
+- per type (`type/webinar/`) and per sponsor (`sponsor/ojjdp/`) the first page of its listing,
+  its feed, Atom feed and every page of its JSON: with scripts off the pages stand in for the
+  filters, which a static host cannot apply; with scripts on, `static/static-filter.js` filters
+  `api/upcoming.json` and `api/past.json` in the browser, and pages through them;
 - every event's page (`events/<slug>/`), `.ics` and JSON; the observances' pages and feeds;
   `calendar.ics`; the API's listing JSON; the subscribe help; `404.html`, `sitemap.xml`,
   `robots.txt` and the assets.
 
-Builds are deterministic: the same events, configuration, code and "today" give the same bytes.
-The one build stamp is the `stamps` entry of the manifest (`.calendar-build/manifest.json`:
-when it was built, and for which day). Builds are incremental:
+Pages are rendered by `pagewriter`, as tasks that `workers` shares among processes (`--jobs`)
+when there are many; meanwhile this process chooses what each listing holds and joins the feeds.
+
+Builds are deterministic: the same events, configuration, code and "today" give the same bytes,
+whatever the number of jobs. The one build stamp is the `stamps` entry of the manifest
+(`.calendar-build/manifest.json`: when it was built, and for which day). Builds are incremental:
 
 - an event whose key (its file's content and commit time, what "today" changes on its page,
   the configuration, the code and templates) is unchanged keeps its page, `.ics` and JSON
-  without rendering them; its VEVENT and its record for the browser come from the manifest;
-- a listing page (and its API JSON) whose events, by their keys, counts and page numbers are
-  unchanged is kept, and so is an Atom feed whose listing's events are;
-- the feeds, the observance pages and the browser's JSON are joined again every time, from
-  those kept parts; and a file is written only when its bytes change (see `outputtree`).
+  without rendering them; its VEVENT and its record for the browser come from `parts`;
+- which events each listing, feed and observance holds (and a listing's counts) is taken from
+  the last build when no event changed in what they choose by (`selections`);
+- every other output has a key made of its events' keys (a listing page, a feed, an observance
+  page, the browser's JSON, the sitemap) and is kept when its key is; and a file is written
+  only when its bytes change (see `outputtree`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import os
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..core.clock import Clock
-from ..core.config import SiteConfig
+from ..core.config import Observance, SiteConfig
 from ..core.errors import ConfigError, Problem
 from ..core.filters import Filters
-from ..core.model import Event, as_instant
-from ..files.loadcache import library_versions
+from ..core.model import Event
 from ..files.site import Site
-from ..render.apidata import EventSummary, event_detail, event_list
-from ..render.assets import STATIC_DIR, TEMPLATES_DIR
-from ..render.atom import render_atom
-from ..render.entries import next_session, occurrence_end, sessions
+from ..render.assets import STATIC_DIR
+from ..render.atom import MAX_ENTRIES as ATOM_ENTRIES
 from ..render.errorpage import not_found_context
-from ..render.eventpage import event_context
-from ..render.frame import site_context
 from ..render.ical.ics import assemble, feed_header, feed_names
-from ..render.ical.vevent import vevent_bytes
-from ..render.listing import (
-    ListingResults,
-    listing_context,
-    listing_results,
-    observance_context,
-    observance_default_year,
-    subscribe_context,
-)
-from ..render.rendering import environment
-from ..render.urls import StaticLayout, StaticUrls, Variant
-from .clientindex import ENTRY_TEMPLATE, client_document, client_record
-from .outputtree import FORMAT, BuildError, Manifest, OutputTree
-from .sitemaps import sitemap_files
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-_LIBRARIES = ("icalendar", "jinja2", "markdown-it-py", "nh3", "pydantic", "feedgen", "tzdata", "python-dateutil")
+from ..render.listing import ListingResults, listing_results, observance_default_year, subscribe_context
+from ..render.urls import StaticUrls
+from .clientindex import client_document_bytes
+from .keys import code_fingerprint, digest, event_entry
+from .outputtree import MANIFEST_DIR, BuildError, Manifest, OutputTree
+from .pagewriter import AtomTask, Browse, Done, EventsTask, ListingTask, ObservanceTask, PageWriter, Setup, Task
+from .parts import EventParts, PartStore
+from .selections import Selections
+from .sitemaps import sitemap_files, sitemap_names
+from .workers import Workers, chunks
 
 
 @dataclass
@@ -87,6 +79,8 @@ class BuildReport:
     unmapped: list[str]
     seconds: float
     stopped: bool = False  # --strict found problems: nothing was written
+    bytes_written: int = 0
+    jobs: int = 1
 
 
 def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
@@ -96,6 +90,14 @@ def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise ConfigError([Problem("--base-url", None, None, message)]) from None
+
+
+def default_jobs() -> int:
+    """The processes a build may use by default: one per CPU it may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)
 
 
 def build_site(
@@ -108,13 +110,15 @@ def build_site(
     full: bool = False,
     strict: bool = False,
     cache_dir: Path | None = None,
+    jobs: int = 1,
 ) -> BuildReport:
     """Build the static site of `events_dir` into `out` (see the module docstring).
 
     `absolute` writes links as full addresses under `config.base_url` instead of relative
     ones; `full` renders every event again instead of keeping unchanged ones; `strict` writes
     nothing when any event file has a problem. `cache_dir` keeps the validated events across
-    builds, as the server does (see `loadcache`).
+    builds, as the server does (see `loadcache`). `jobs` is how many processes render pages
+    when there are many to render (see `workers`).
     """
     started = time.perf_counter()
     previous = Manifest.read(out)
@@ -131,7 +135,7 @@ def build_site(
         previous = Manifest(outputs=previous.outputs)
     tree = OutputTree(out, previous)
     tree.begin()
-    builder = _Builder(site, tree, absolute=absolute)
+    builder = _Builder(site, tree, absolute=absolute, jobs=jobs)
     builder.run()
     tree.manifest.stamps = {"built_at": datetime.now().astimezone().isoformat(timespec="seconds"),
                             "today": builder.today.isoformat()}
@@ -147,53 +151,9 @@ def build_site(
         problems=site.problems,
         unmapped=sorted(builder.layout.unmapped),
         seconds=time.perf_counter() - started,
+        bytes_written=tree.bytes_written,
+        jobs=jobs,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Keys: when an event's outputs can be kept
-
-
-def code_fingerprint(config: SiteConfig, absolute: bool) -> str:
-    """Everything besides the event that its outputs are made from: code, templates, assets,
-    the libraries that write feeds and HTML, the configuration and the kind of links."""
-    digest = hashlib.sha256(f"{FORMAT}|{absolute}|{config.model_dump_json()}".encode())
-    for root, pattern in ((PACKAGE_DIR, "*.py"), (TEMPLATES_DIR, "*.html"), (STATIC_DIR, "*")):
-        for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    digest.update(library_versions(_LIBRARIES).encode())
-    return digest.hexdigest()[:32]
-
-
-def today_state(event: Event, today: date) -> str:
-    """What "today" changes on an event's page and JSON: its next session, whether it (or its
-    registration) is over, and how many of its sessions are. A new day that changes none of
-    these keeps its outputs."""
-    start = next_session(event, today)
-    registration = event.fields.registration
-    deadline = date.fromisoformat(registration.deadline) if registration and registration.deadline else None
-    midnight = as_instant(today, event.zone)
-    over = (
-        sum(1 for s in sessions(event) if as_instant(occurrence_end(event, s), event.zone) < midnight)
-        if event.rule
-        else 0
-    )
-    return f"{start.isoformat()}|{event.last_date < today}|{deadline is not None and deadline < today}|{over}"
-
-
-def event_key(fingerprint: str, event: Event, today: date) -> str:
-    text = "|".join(
-        [fingerprint, event.slug, event.content_hash, event.last_modified.isoformat(), today_state(event, today)]
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _digest(parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,227 +161,274 @@ def dumps(data: Any) -> str:
 
 
 class _Builder:
-    def __init__(self, site: Site, tree: OutputTree, *, absolute: bool) -> None:
+    def __init__(self, site: Site, tree: OutputTree, *, absolute: bool, jobs: int) -> None:
         self.config = site.config
         self.catalog = site.catalog
         self.today = site.clock.today()
         self.tree = tree
-        self.layout = StaticLayout(self.config, self.catalog, absolute=absolute)
-        self.urls = StaticUrls(self.layout)  # where every page, feed and file is, and how pages link to them
+        self.jobs = jobs
+        setup = Setup(self.config, self.catalog.events, self.today, absolute, tree.out, tree.mode)
+        self.writer = PageWriter(setup, self.catalog)
+        self.layout = self.writer.layout
+        self.urls = self.writer.urls  # where every page, feed and file is, and how pages link to them
         self.files = self.urls.files
-        self.env = environment()
-        self.frame = site_context(self.config)
         self.fingerprint = code_fingerprint(self.config, absolute)
-        self.cache: dict[str, dict[str, Any]] = {}
+        self.parts = PartStore(tree.out / MANIFEST_DIR / "parts")
+        self.entries: dict[str, dict[str, str]] = {}  # per event: its key and what it was made from
+        self.summaries: dict[str, str] = {}  # JSON of the events rendered this time, for the list pages
         self.rendered = 0
         self.kept = 0
-        self._entry = self.env.from_string(ENTRY_TEMPLATE)
 
     def run(self) -> None:
-        self.events()
-        results = self.listings()
-        self.feeds(results)
-        self.observances()
+        work = self.scan()
+        with Workers(self.writer, jobs=self.jobs, events=len(work)) as workers:
+            tasks: list[Task] = [EventsTask(chunk) for chunk in chunks(work, self.jobs)]
+            self.record(workers.run(tasks, meanwhile=partial(self.prepare, [slug for slug, _ in work])))
+            tasks = [*self.listings(), *self.atoms(), *self.observances()]
+            self.record(workers.run(tasks, meanwhile=self.joins))
+        self.parts.forget(set(self.tree.previous.events) - set(self.catalog.by_slug))
+        self.parts.save(keep=set(self.catalog.by_slug))
+        manifest = self.tree.manifest
+        manifest.events = self.entries
+        manifest.selections = self.selections.stored
+        manifest.keys["fingerprint"] = self.fingerprint
+
+    def joins(self) -> None:
+        """What is joined from parts or made at once, here while the workers render pages."""
+        self.feeds()
+        for past in (False, True):
+            self.client_index(past)
         self.pages()
         self.sitemap()
         self.assets()
-        self.tree.manifest.events = self.cache
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def page(self, path: str, template: str, context: dict[str, Any], urls: StaticUrls) -> None:
-        """Render `template` with the site's frame around `context` and write it at `path`;
-        `urls` writes its links (`self.urls.for_file(path)`, or full addresses)."""
-        self.tree.put(path, self.env.get_template(template).render({**self.frame, **context, "urls": urls}))
+    def keys_of(self, events: list[Event]) -> list[str]:
+        return [self.entries[e.slug]["key"] for e in events]
+
+    def previous(self, paths: list[str]) -> dict[str, str]:
+        """The last build's digests of `paths`, for a task to write only what changed."""
+        outputs = self.tree.previous.outputs
+        return {p: outputs[p] for p in paths if p in outputs}
+
+    def record(self, results: list[Done]) -> None:
+        """The files tasks wrote (or left as they were), and the parts of the events they rendered."""
+        for done in results:
+            self.layout.unmapped.update(done.unmapped)
+            for output in done.outputs:
+                self.tree.record(*output)
+            for event in done.events:
+                for output in event.outputs:
+                    self.tree.record(*output)
+                self.parts.put(event.slug, EventParts(self.entries[event.slug]["key"], event.vevent, event.record))
+                self.summaries[event.slug] = event.summary
+                self.rendered += 1
+
+    def part(self, event: Event) -> EventParts:
+        """The event's VEVENT and record for the browser: from the store, or made now."""
+        key = self.entries[event.slug]["key"]
+        found = self.parts.get(event.slug, key)
+        if found is None:
+            found = EventParts(key, *self.writer.parts(event))
+            self.parts.put(event.slug, found)
+        return found
 
     def feed(self, path: str, events: list[Event], filters: Filters, title: str | None = None) -> None:
-        """A feed of `events` at `path`, named like the server's and pointing at its own address."""
+        """A feed of `events` at `path`, named like the server's and pointing at its own address;
+        kept when its events' keys are the last build's."""
+        key = digest([self.fingerprint, self.today, path, title, self.keys_of(events)])
+        if self.tree.keep_all("feed:" + path, key, [path]):
+            return
         name, description = feed_names(self.config, filters, title)
         header = feed_header(
             self.config, name=name, description=description,
             source=self.urls.full.file(path), url=self.urls.full.listing(filters.to_query()),
         )
-        components = [self.cache[e.slug]["vevent"].encode("utf-8") for e in events]
-        body = assemble(header, events, components, self.config, self.today)
-        self.tree.put(path, body.decode("utf-8"))
+        components = [self.part(e).vevent for e in events]
+        self.tree.put(path, assemble(header, events, components, self.config, self.today))
 
-    # --- events --------------------------------------------------------------------------------
+    # --- events and what they are chosen by ----------------------------------------------------
 
-    def events(self) -> None:
-        """Each event's page, .ics and JSON, kept from the last build when its key is unchanged."""
-        self.summaries: dict[str, str] = {}  # JSON, for the list pages made this time
+    def scan(self) -> list[tuple[str, dict[str, str]]]:
+        """Keep each event's page, .ics and JSON whose key is the last build's; the others, with
+        the last build's digests of their files, are to be rendered (in the catalog's order)."""
+        previous = self.tree.previous
+        same_code = previous.keys.get("fingerprint") == self.fingerprint
+        same_day = same_code and previous.stamps.get("today") == self.today.isoformat()
+        work: list[tuple[str, dict[str, str]]] = []
         for event in self.catalog.events:
-            key = event_key(self.fingerprint, event, self.today)
-            files = [self.files.event(event.slug), self.files.event_ics(event.slug), self.files.api_event(event.slug)]
-            cached = self.tree.previous.events.get(event.slug)
-            if cached is not None and cached.get("key") == key and all(self.tree.can_keep(f) for f in files):
-                for f in files:
-                    self.tree.keep(f)
+            old = previous.events.get(event.slug) if same_code else None
+            paths = self.writer.event_paths(event.slug)
+            # A new file, or a new version of one: rendered whatever its key (worked out meanwhile).
+            if old is None or old.get("hash") != event.content_hash:
+                work.append((event.slug, self.previous(paths)))
+                continue
+            entry = self.entries[event.slug] = event_entry(self.fingerprint, event, self.today, old, same_day)
+            if old.get("key") == entry["key"] and all(self.tree.can_keep(p) for p in paths):
+                for path in paths:
+                    self.tree.keep(path)
                 self.kept += 1
             else:
-                cached = self.render_event(event, key, files)
-                self.rendered += 1
-            self.cache[event.slug] = cached
-        self.tree.previous.events.clear()  # everything still needed is in self.cache now
+                work.append((event.slug, self.previous(paths)))
+        return work
 
-    def render_event(self, event: Event, key: str, files: list[str]) -> dict[str, Any]:
-        config, catalog, today = self.config, self.catalog, self.today
-        urls = self.urls.for_file(files[0])
-        self.page(files[0], "event.html", {**event_context(catalog, config, event, today, urls), "current": ""}, urls)
-        vevent = vevent_bytes(event, config)
-        header = feed_header(config, name=None, description=None, source=None)  # as the server's download
-        self.tree.put(files[1], assemble(header, [event], [vevent], config, today).decode("utf-8"))
-        detail = event_detail(catalog, config, event, today, self.urls).model_dump(mode="json")
-        self.tree.put(files[2], dumps(detail))
-        self.summaries[event.slug] = json.dumps({k: detail[k] for k in EventSummary.model_fields})
-        record = client_record(catalog, config, event, today, template=self._entry, urls=self.urls)
-        return {"key": key, "vevent": vevent.decode("utf-8"), "record": record}
+    def prepare(self, rendered: list[str]) -> None:
+        """The keys of the events being rendered, then what every listing, feed and observance holds."""
+        by_slug = self.catalog.by_slug
+        for slug in rendered:
+            if slug not in self.entries:
+                self.entries[slug] = event_entry(self.fingerprint, by_slug[slug], self.today, None, False)
+        signatures = [(e.slug, self.entries[e.slug]["sig"]) for e in self.catalog.events]
+        selection_key = digest([self.fingerprint, self.today, signatures])
+        reuse = self.tree.previous.keys.get("selections") == selection_key
+        self.selections = Selections(self.catalog, self.tree.previous.selections, reuse=reuse)
+        self.tree.manifest.keys["selections"] = selection_key
+        self.choose()
 
-    def summary(self, slug: str) -> EventSummary:
-        """An event as the API lists it: made with its JSON this time, or read back from that file.
-        Read as JSON, so that a date stays a date (and does not become midnight)."""
-        text = self.summaries.get(slug)
-        if text is None:
-            detail = json.loads((self.tree.out / "api" / "events" / f"{slug}.json").read_text(encoding="utf-8"))
-            text = json.dumps({k: detail[k] for k in EventSummary.model_fields})
-        return EventSummary.model_validate_json(text)
+    def choose(self) -> None:
+        """Every listing's results, feed's events and observance's years and events."""
+        catalog, today, chosen = self.catalog, self.today, self.selections
+        self.results: dict[tuple[str, bool], ListingResults] = {}
+        self.feed_events: dict[str, list[Event]] = {}
+        for v in self.layout.variants:
+            for past in (False, True) if v.kind == "all" else (False,):
+                name = f"listing:{v.folder}:{'past' if past else 'upcoming'}"
+                choose = partial(listing_results, catalog, v.filters, today=today, past=past)
+                self.results[(v.folder, past)] = chosen.listing(name, v.filters, past, choose)
+            feed = partial(catalog.feed_events, v.filters, today=today)
+            self.feed_events[v.folder] = chosen.events(f"feed:{v.folder}", feed)
+        for o in self.config.observances:
+            feed = partial(catalog.feed_events, Filters(observance=o.id), today=today)
+            self.feed_events[o.id] = chosen.events(f"feed:observance:{o.id}", feed)
+            for year in self.observance_years(o):
+                self.observance_events(o, year)
+
+    def observance_years(self, o: Observance) -> list[int]:
+        """The years an observance's pages offer (those with events, and the coming one)."""
+        years = self.selections.years(f"observance:{o.id}", partial(self.catalog.observance_years, o))
+        return sorted(set(years) | {observance_default_year(o, self.today)})
+
+    def observance_events(self, o: Observance, year: int) -> list[Event]:
+        return self.selections.events(f"observance:{o.id}:{year}", partial(self.catalog.observance_events, o, year))
+
+    def observance_key(self, o: Observance, year: int) -> str:
+        """What an observance's page of `year` shows: the years offered, the day, and the year's events."""
+        return digest([o.id, year, self.observance_years(o), self.keys_of(self.observance_events(o, year))])
 
     # --- listings ------------------------------------------------------------------------------
 
-    def listings(self) -> dict[tuple[str, bool], ListingResults]:
-        """Every listing's pages and API JSON; returns each listing's results by (folder, past)."""
-        all_results: dict[tuple[str, bool], ListingResults] = {}
-        for variant in self.layout.variants:
-            for past in (False, True) if variant.kind == "all" else (False,):
-                all_results[(variant.folder, past)] = listing_results(
-                    self.catalog, variant.filters, today=self.today, past=past
-                )
-        browse = self.browse(all_results)
-        for (folder, past), results in all_results.items():
-            variant = next(v for v in self.layout.variants if v.folder == folder)
-            self.listing(variant, past, results, browse)
-            if variant.kind == "all":
-                self.client_index(past, results)
-        return all_results
-
-    def browse(
-        self, all_results: dict[tuple[str, bool], ListingResults]
-    ) -> list[tuple[str, list[tuple[str, Variant, int]]]]:
+    def browse(self) -> Browse:
         """The per-type and per-sponsor listings that have upcoming events (for readers without scripts)."""
-        groups: list[tuple[str, list[tuple[str, Variant, int]]]] = []
+        groups: Browse = []
         for kind, title in (("type", "By type"), ("sponsor", "By sponsor")):
             links = []
             for v in self.layout.variants:
-                count = len(all_results[(v.folder, False)].events) if v.kind == kind else 0
+                count = len(self.results[(v.folder, False)].events) if v.kind == kind else 0
                 if count:
-                    links.append((v.label, v, count))
+                    links.append((v.label, v.folder, count))
             groups.append((title, links))
         return groups
 
-    def listing(
-        self,
-        variant: Variant,
-        past: bool,
-        results: ListingResults,
-        browse: list[tuple[str, list[tuple[str, Variant, int]]]],
-    ) -> None:
-        """Every page of one listing and of its API JSON. A page whose events (by their keys),
-        counts and page numbers are those of the last build is kept as it is."""
-        config = self.config
-        size = config.page_size
-        pages = max(1, -(-len(results.events) // size))
-        query = variant.filters.to_query()
-        folder = self.urls.targets.listing(query, past=past)
-        shared = _digest([self.fingerprint, folder, len(results.events), results.counts, browse])
-        for page in range(1, pages + 1):
-            files = [self.files.listing(query, past=past, page=page), self.files.api_page(query, past=past, page=page)]
-            if page == 1 and variant.kind == "all" and not past:
-                files.append(self.files.api_listing(query))
-            shown = results.events[(page - 1) * size : page * size]
-            key = _digest([shared, page, [self.cache[e.slug]["key"] for e in shown]])
-            highlighted = page == 1 and variant.kind == "all" and not past  # observances in season: always made
-            if not highlighted and self.tree.keep_all("listing:" + files[0], key, files):
-                continue
-            urls = self.urls.for_file(files[0])
-            items = query + ([("page", str(page))] if page > 1 else [])
-            context = listing_context(
-                self.catalog, config, items, today=self.today, past=past, results=results, urls=urls
-            )
-            context.update(
-                current="past" if past else "upcoming",
-                browse=[(title, [(label, urls.listing(v.filters.to_query()), n) for label, v, n in links])
-                        for title, links in browse],
-                calendar_index=urls.client_index(past) if variant.kind == "all" and page == 1 else None,
-            )
-            self.page(files[0], "static_listing.html", context, urls)
-            doc = event_list(
-                self.catalog, config, variant.filters, today=self.today, past=past, page=page,
-                events=results.events, summaries={e.slug: self.summary(e.slug) for e in shown}, urls=self.urls,
-            ).model_dump(mode="json")
-            for path in files[1:]:
-                self.tree.put(path, dumps(doc))
+    def listings(self) -> list[Task]:
+        """The pages of every listing and of its API JSON whose events (by their keys), counts
+        and page numbers are not those of the last build, to render."""
+        browse = self.browse()
+        highlights = [self.today, *(self.observance_key(o, y) for o, y in self.catalog.active_highlights(self.today))]
+        size = self.config.page_size
+        tasks: list[Task] = []
+        for (folder, past), results in self.results.items():
+            variant = self.writer.variants[folder]
+            shared = digest([self.fingerprint, folder, past, len(results.events), results.counts, browse])
+            todo = []
+            for page in range(1, max(1, -(-len(results.events) // size)) + 1):
+                shown = results.events[(page - 1) * size : page * size]
+                highlighted = page == 1 and variant.kind == "all" and not past  # observances in season
+                key = digest([shared, page, self.keys_of(shown), highlights if highlighted else None])
+                name = f"listing:{folder}:{'past' if past else 'upcoming'}:{page}"
+                if not self.tree.keep_all(name, key, self.writer.listing_paths(variant, past, page)):
+                    todo.append(page)
+            slugs = [e.slug for e in results.events]
+            for pages in chunks(todo, self.jobs, least=10):
+                shown_slugs = {slugs[i] for n in pages for i in range((n - 1) * size, min(n * size, len(slugs)))}
+                paths = [p for n in pages for p in self.writer.listing_paths(variant, past, n)]
+                tasks.append(ListingTask(
+                    folder, past, pages, slugs, results.counts, browse,
+                    {s: self.summaries[s] for s in shown_slugs if s in self.summaries}, self.previous(paths),
+                ))
+        return tasks
 
-    def client_index(self, past: bool, results: ListingResults) -> None:
+    def client_index(self, past: bool) -> None:
         """Every event of the listing, in its order, for filtering in the browser (see `clientindex`)."""
-        records = [self.cache[e.slug]["record"] for e in results.events]
-        doc = client_document(self.config, self.urls, records, past=past, today=self.today)
-        self.tree.put(self.files.client_index(past), dumps(doc))
+        results = self.results[("", past)]
+        path = self.files.client_index(past)
+        key = digest([self.fingerprint, self.today, self.keys_of(results.events)])
+        if self.tree.keep_all("index:" + path, key, [path]):
+            return
+        records = [self.part(e).record for e in results.events]
+        self.tree.put(path, client_document_bytes(self.config, self.urls, records, past=past, today=self.today))
 
     # --- feeds and observances -----------------------------------------------------------------
 
-    def feeds(self, results: dict[tuple[str, bool], ListingResults]) -> None:
-        """calendar.ics and an iCalendar and Atom feed per type and per sponsor."""
+    def feeds(self) -> None:
+        """calendar.ics, a feed per type and per sponsor, and each observance's feeds."""
         for variant in self.layout.variants:
             f = variant.filters
-            self.feed(self.files.feed(f.to_query()), self.catalog.feed_events(f, today=self.today), f)
-            self.atom(variant, results)
+            self.feed(self.files.feed(f.to_query()), self.feed_events[variant.folder], f)
+        for o in self.config.observances:
+            f = Filters(observance=o.id)
+            for year in self.observance_years(o):
+                events = self.observance_events(o, year)  # the year's events, in start order
+                self.feed(self.files.observance_feed(o.id, year), events, f, f"{o.name} {year}")
+            self.feed(self.files.observance_feed(o.id), self.feed_events[o.id], f, o.name)
 
-    def atom(self, variant: Variant, results: dict[tuple[str, bool], ListingResults]) -> None:
-        """The Atom feed of one listing; kept when its entries (by their keys) are the last build's."""
-        path = self.files.atom(variant.filters.to_query())
-        # Keyed on every upcoming event of the listing, not just the entries the feed shows:
-        # which ones it shows is the Atom module's business.
-        chosen = results[(variant.folder, False)].events
-        key = _digest([self.fingerprint, path, sorted(self.cache[e.slug]["key"] for e in chosen)])
-        if self.tree.keep_all("atom:" + path, key, [path]):
-            return
-        text = render_atom(self.catalog, variant.filters, today=self.today, urls=self.urls).decode("utf-8")
-        self.tree.put(path, text)
+    def atoms(self) -> list[Task]:
+        """The Atom feed of each listing whose entries (by their keys) are not the last build's."""
+        tasks: list[Task] = []
+        for variant in self.layout.variants:
+            path = self.files.atom(variant.filters.to_query())
+            # The feed shows the listing's first events, in the listing's order (`render_atom`).
+            shown = self.results[(variant.folder, False)].events[:ATOM_ENTRIES]
+            if not self.tree.keep_all("atom:" + path, digest([self.fingerprint, path, self.keys_of(shown)]), [path]):
+                tasks.append(AtomTask(variant.folder, self.previous([path])))
+        return tasks
 
-    def observances(self) -> None:
-        """Each observance's page for every year it has events (and the coming one), and its feeds."""
-        catalog, config, today, files = self.catalog, self.config, self.today, self.files
-        index = self.urls.for_file(files.observances())
-        items = []
-        for observance in config.observances:
-            default = observance_default_year(observance, today)
-            items.append(observance_context(catalog, config, observance, default, today, urls=index))
-            f = Filters(observance=observance.id)
-            for year in items[-1]["years"]:
-                pages = [files.observance(observance.id, year)]
+    def observances(self) -> list[Task]:
+        """Each observance's pages for every year it has events (and the coming one), and the index."""
+        tasks: list[Task] = []
+        index_key = []
+        for o in self.config.observances:
+            default = observance_default_year(o, self.today)
+            index_key.append(self.observance_key(o, default))
+            for year in self.observance_years(o):
+                paths = [self.files.observance(o.id, year)]
                 if year == default:
-                    pages.append(files.observance(observance.id))
-                for path in pages:  # the default year's page also answers at the observance's own address
-                    urls = self.urls.for_file(path)
-                    context = observance_context(catalog, config, observance, year, today, urls=urls)
-                    context.update(title=f"{observance.name} {year}", current="observances")
-                    self.page(path, "static_observance.html", context, urls)
-                events = [entry.event for entry in context["entries"]]  # the year's events, in start order
-                self.feed(files.observance_feed(observance.id, year), events, f, f"{observance.name} {year}")
-            self.feed(files.observance_feed(observance.id), catalog.feed_events(f, today=today), f, observance.name)
-        context = {"title": "Observances", "items": items, "current": "observances"}
-        self.page(files.observances(), "observances.html", context, index)
+                    paths.append(self.files.observance(o.id))
+                key = digest([self.fingerprint, self.today, default, self.observance_key(o, year)])
+                if not self.tree.keep_all(f"observance:{o.id}:{year}", key, paths):
+                    tasks.append(ObservanceTask(o.id, year, paths, self.previous(paths)))
+        path = self.files.observances()
+        if not self.tree.keep_all("observances", digest([self.fingerprint, self.today, index_key]), [path]):
+            tasks.append(ObservanceTask(None, 0, [path], self.previous([path])))
+        return tasks
 
     # --- other pages ---------------------------------------------------------------------------
 
+    def page(self, path: str, template: str, context: dict[str, Any], urls: StaticUrls) -> None:
+        self.tree.put(path, self.writer.page(template, context, urls))
+
     def pages(self) -> None:
-        for path in (self.files.subscribe_page(), self.files.subscribe_help()):
+        """The subscribe help, 404.html and robots.txt: made of the configuration and the code alone."""
+        helps = [self.files.subscribe_page(), self.files.subscribe_help()]
+        others = [self.files.file("404.html"), self.files.file("robots.txt")]
+        if self.tree.keep_all("pages", self.fingerprint, helps + others):
+            return
+        for path in helps:
             urls = self.urls.for_file(path)
             self.page(path, "subscribe.html", subscribe_context(self.config, urls), urls)
         everywhere = self.urls.at(None)  # 404.html is served at any address: full addresses
-        self.page(self.files.file("404.html"), "error.html", not_found_context(clear_url=everywhere.home()), everywhere)
-        sitemap = self.urls.full.file("sitemap.xml")
-        self.tree.put(self.files.file("robots.txt"), f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n")
+        self.page(others[0], "error.html", not_found_context(clear_url=everywhere.home()), everywhere)
+        self.tree.put(others[1], f"User-agent: *\nAllow: /\n\nSitemap: {self.urls.full.file('sitemap.xml')}\n")
 
     def sitemap(self) -> None:
         """sitemap.xml of the pages search engines should index (not filtered or later pages)."""
@@ -430,7 +437,10 @@ class _Builder:
             (at.home(), None), (at.listing(past=True), None), (at.observances(), None), (at.subscribe_page(), None)
         ]
         urls += [(at.observance(o.id), None) for o in self.config.observances]
-        urls += [(at.event(e.slug), e.last_modified.date().isoformat()) for e in self.catalog.events]
+        days = [(e.slug, e.last_modified.date().isoformat()) for e in self.catalog.events]
+        if self.tree.keep_all("sitemap", digest([self.fingerprint, urls, days]), sitemap_names(len(urls) + len(days))):
+            return
+        urls += [(at.event(slug), day) for slug, day in days]
         for name, text in sitemap_files(urls, self.urls.full.file).items():
             self.tree.put(name, text)
 

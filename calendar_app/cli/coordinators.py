@@ -14,7 +14,7 @@ from typing import Any
 from ..core.zones import zone_named
 from ..desk.accounts import AccountError, Accounts
 from ..desk.fetch import FetchPolicy
-from ..desk.importer import ImportOptions, import_calendar, read_source
+from ..desk.importer import ImportFailed, ImportOptions, import_calendar, is_address, read_source
 from ..files.workspace import Workspace
 from .options import config_path, read_config
 
@@ -92,7 +92,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"calendar-app import: --zone {args.zone!r} is not a time zone; use an IANA name such as America/Chicago",
               file=sys.stderr)
         return 2
-    options = ImportOptions(type=args.type, assume_online=args.assume_online, dry_run=args.dry_run, zone=args.zone)
+    options = ImportOptions(type=args.type, assume_online=args.assume_online, dry_run=args.dry_run, zone=args.zone,
+                            from_address=is_address(args.source))
     if args.deadline <= 0:
         print("calendar-app import: --deadline must be a number of seconds above 0", file=sys.stderr)
         return 2
@@ -102,22 +103,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     data = read_source(args.source, policy, fetched)
     for note in fetched:
         print(f"calendar-app import: note: {note}", file=sys.stderr)
-    outcomes = import_calendar(data, Path(args.events), config, options)
-    written = 0
+    try:
+        outcomes = import_calendar(data, Path(args.events), config, options)
+    except ImportFailed as exc:
+        raise ImportFailed(f"{args.source}: {exc}") from None
+    written = refused = present = 0
     for outcome in outcomes:
         if outcome.path is not None:
             written += 1
             print(f"{'would write' if args.dry_run else 'wrote'} {outcome.path}  ({outcome.title})")
-        else:
+        elif outcome.present:
+            present += 1
             print(f"skipped {outcome.title!r}: {outcome.skipped}")
+        else:
+            refused += 1
+            print(f"refused {outcome.title!r}: {outcome.skipped}")
         for note in outcome.notes:
             print(f"    note: {note}")
-    skipped = len(outcomes) - written
-    present = sum(o.present for o in outcomes)
-    print(f"{written} event(s) {'to write' if args.dry_run else 'written'}, {skipped} skipped"
-          + (f" ({present} already on the site)" if present else ""), file=sys.stderr)
+    counts = [f"{written} event(s) {'to write' if args.dry_run else 'written'}"]
+    counts += [] if outcomes else ["(the calendar holds no events)"]
+    counts += [f"{refused} refused"] if refused else []
+    counts += [f"{present} already on the site"] if present else []
+    print(", ".join(counts).replace(", (", " ("), file=sys.stderr)
     # Events the site has already are no failure: a feed imported again, with nothing new, exits 0.
-    return 1 if skipped > present and not written else 0
+    return 1 if refused and not written else 0
 
 
 def register_commands(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -21,13 +21,14 @@ from typing import Any
 from ..core.config import DEFAULT_CONFIG_NAME, SiteConfig, base_url_warning, for_server, served_url, settings_table
 from ..core.configtoml import config_toml
 from ..core.errors import CalendarError, ConfigError, EventFileError, Problem, Severity
+from ..core.fields import json_schema
 from ..core.loader import SLUG, event_files, load_event_file, load_events
-from ..core.model import json_schema
 from ..core.sources import sources_table
 from ..desk.editing import slugify
 from ..files.atomic import atomic_write
 from ..files.writer import render_event_file
 from ..render.ical.limits import feed_size_problems
+from .alerts import register_alerts
 from .coordinators import register_commands
 from .options import config_path, read_config
 from .sync import register_sync
@@ -283,7 +284,7 @@ def cmd_config_doc(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from ..build.static import build_site, with_base_url
+    from ..build.static import build_site, default_jobs, with_base_url
     from ..files.loadcache import default_cache_dir
 
     config = read_config(args)
@@ -300,7 +301,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     report = build_site(
         config, Path(args.events), Path(args.out), today=args.today, absolute=args.base_url is not None,
-        full=args.full, strict=args.strict, cache_dir=cache_dir,
+        full=args.full, strict=args.strict, cache_dir=cache_dir, jobs=args.jobs or default_jobs(),
     )
     if report.problems:
         print("\n".join(str(p) for p in report.problems), file=sys.stderr)
@@ -312,7 +313,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(
         f"Built {report.out}: {report.files:,} files ({len(report.written):,} written, {report.unchanged:,} unchanged, "
         f"{len(report.removed):,} removed); {report.events_rendered:,} events rendered, {report.events_kept:,} kept; "
-        f"{report.seconds:.1f} s"
+        f"{report.bytes_written / 1e6:,.1f} MB written in {report.seconds:.1f} s "
+        f"({report.jobs} {'job' if report.jobs == 1 else 'jobs'})"
     )
     return 1 if any(p.severity is Severity.ERROR for p in report.problems) else 0
 
@@ -384,6 +386,12 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 def _version() -> str:
     try:
         return metadata.version("calendar-app")
@@ -440,6 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep validated events here across builds (default: $CALENDAR_CACHE_DIR or ~/.cache/calendar-app)",
     )
     p.add_argument("--no-cache", action="store_true", help="read every event file and keep no cache")
+    p.add_argument(
+        "--jobs", type=_positive, default=None, metavar="N",
+        help="processes that render events when there are many (default: one per CPU)",
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", parents=[common], help="serve the listing and feeds")
@@ -463,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_commands(sub, common)
     register_sync(sub, common)
+    register_alerts(sub, common)
     return parser
 
 

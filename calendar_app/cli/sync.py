@@ -1,7 +1,9 @@
 """`calendar-app sync`: the partner calendars of `[[sources]]` brought in (see `desk.sync`).
 
 Registered by `cli.build_parser`; it prints what each source gave and exits 1 when a source
-could not be read, so a cron job or a scheduled workflow says so.
+could not be read (or came back empty while events from it are still to come), or when an event
+on the site that its calendar changed could not be updated, so a cron job or a scheduled
+workflow says so.
 """
 
 from __future__ import annotations
@@ -33,10 +35,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(f"calendar-app sync: {report.warning}", file=sys.stderr)
     failed = [r.source_id for r in report.sources if r.failure]
     if failed:
-        whose = "theirs" if len(failed) > 1 else "its"
+        whose = "theirs" if len(failed) > 1 else "it"
         print(f"calendar-app sync: {', '.join(failed)} could not be synced; nothing of {whose} was changed",
               file=sys.stderr)
-    return 1 if failed or report.warning else 0
+    for behind in report.behind:
+        n = len(behind.not_updated)
+        print(f"calendar-app sync: {behind.source_id}: {n} event{'s' if n > 1 else ''} on this site could not be "
+              f"updated from its calendar and still show{'' if n > 1 else 's'} the old version (see 'not updated')",
+              file=sys.stderr)
+    return 1 if failed or report.warning or report.behind else 0
 
 
 def _report_lines(report: SyncReport) -> list[str]:
@@ -63,7 +70,11 @@ def _source_lines(report: SourceReport, dry_run: bool) -> list[str]:
         for line in entries:
             detail = f"  ({line.detail})" if line.detail else ""
             lines.append(f"  {would}{label}: {line.title}{detail}")
+    lines += [f"  kept local: {line.title}: {line.detail}" for line in report.kept]
     lines += _reasons("skipped", report.skipped) + _reasons("refused", report.refused)
+    lines += _reasons("not updated", report.not_updated)
+    if report.memory:
+        lines.append(f"  {'memory would be updated' if dry_run else 'memory updated'}: {report.memory}")
     lines += [f"  note: {note}" for note in report.notes]
     if report.failure:
         lines.append(f"  failed: {report.failure}")

@@ -25,6 +25,10 @@ from .zones import check_zone_name
 DEFAULT_CONFIG_NAME = "calendar.toml"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
+# A site's origin as a Content-Security-Policy source names it: a scheme, a host (its first label
+# may be `*`), perhaps a port.
+_ORIGIN = re.compile(r"^https?://(\*\.)?([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -134,6 +138,36 @@ PREVENTION_MONTH = Observance(
     ],
 )
 
+# The defaults' words in the languages of the public pages, by the English text (see `translations`).
+DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "es": {
+        "Human Trafficking Trainings": "Capacitaciones sobre trata de personas",
+        "Webinars, seminars, trainings and conferences on human trafficking for law enforcement, prosecutors, "
+        "victim service providers and task forces.": (
+            "Seminarios web, seminarios, capacitaciones y conferencias sobre la trata de personas para las "
+            "fuerzas de seguridad, fiscales, proveedores de servicios a víctimas y grupos de trabajo (task forces)."
+        ),
+        "National Human Trafficking Hotline: call 1-888-373-7888 or text 233733 (BeFree)": (
+            "Línea Nacional contra la Trata de Personas: 1-888-373-7888 (se habla español), "
+            "o envíe un mensaje de texto al 233733"
+        ),
+        "National Human Trafficking Hotline": "Línea Nacional contra la Trata de Personas",
+        "National Slavery and Human Trafficking Prevention Month": (
+            "Mes Nacional de Prevención de la Esclavitud y la Trata de Personas"
+        ),
+        PREVENTION_MONTH.description: (
+            "Cada enero, el país conmemora el Mes Nacional de Prevención de la Esclavitud y la Trata de "
+            "Personas para crear conciencia sobre la trata de personas, sus señales y los servicios disponibles "
+            "para los sobrevivientes, y para apoyar la labor de investigadores, fiscales y proveedores de "
+            "servicios a víctimas."
+        ),
+        "National Human Trafficking Awareness Day": "Día Nacional de Concientización sobre la Trata de Personas",
+        "A day to learn the signs of trafficking and how to report it.": (
+            "Un día para aprender a reconocer las señales de la trata y cómo denunciarla."
+        ),
+    },
+}
+
 
 class SiteConfig(_Strict):
     """Settings of one calendar site. Every field may be omitted; the default is shown."""
@@ -178,6 +212,14 @@ class SiteConfig(_Strict):
     page_size: int = Field(default=20, gt=0, le=200, description="Events per listing page.")
     max_file_bytes: int = Field(default=256 * 1024, gt=0, description="Largest event file accepted, in bytes.")
     allow_suggestions: bool = Field(default=True, description="Whether the public may suggest events at /suggest.")
+    embed_ancestors: list[str] = Field(
+        default=["*"],
+        description=(
+            "Sites whose pages may show the embedded list (`/embed`) in a frame: origins such as "
+            "`https://partner.org` or `https://*.partner.org`, or `*` for any site; none: only this site's "
+            "own preview. Every other page refuses every frame."
+        ),
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server for notifications; none sends no mail.")
     smtp_port: int = Field(default=25, description="SMTP port.")
     smtp_from: str = Field(default="calendar@example.org", description="Sender address of notifications.")
@@ -226,6 +268,29 @@ class SiteConfig(_Strict):
     )
     login_lockout_minutes: int = Field(default=15, gt=0, description="How long that pause lasts, in minutes.")
     suggestions_per_hour: int = Field(default=5, ge=0, description="Suggestions accepted per address and hour.")
+    alerts: bool = Field(
+        default=True,
+        description=(
+            "Whether readers may sign up at /alerts for e-mail about the new and changed events of a filter; "
+            "offered only when smtp_host is set."
+        ),
+    )
+    alerts_signups_per_hour: int = Field(
+        default=5, ge=0,
+        description="Sign-ups for e-mail alerts accepted per address (of the reader's computer) and hour.",
+    )
+    alerts_interval_minutes: float = Field(
+        default=0,
+        ge=0,
+        le=24 * 60,
+        description=(
+            "Minutes between the running server's looks for e-mail alerts that are due, such as 60 (one worker "
+            "sends); 0: only `calendar-app alerts send` (cron or a systemd timer)."
+        ),
+    )
+    alerts_max_per_run: int = Field(
+        default=200, gt=0, description="Digests one run of the e-mail alerts sends at most; the rest go next run."
+    )
     session_hours: int = Field(default=12, gt=0, le=24 * 30, description="How long a coordinator stays logged in.")
     trusted_proxies: list[str] = Field(
         default=[],
@@ -241,6 +306,15 @@ class SiteConfig(_Strict):
         description="Accessibility features an event may list.",
     )
     observances: list[Observance] = Field(default=[PREVENTION_MONTH], description="Highlighted observances.")
+    translations: dict[str, dict[str, str]] = Field(
+        default={},
+        description=(
+            "The site's own words in the other languages of the public pages, by language and by the English "
+            "text as configured: its name, description and hotline, the observances' names, descriptions, key "
+            "dates and links (`[site.translations.es]`, then `\"English text\" = \"Spanish text\"`). Text without "
+            "one reads as configured; the defaults' Spanish is built in."
+        ),
+    )
     sources: list[SyncSource] = Field(
         default=[], description="Partner calendars `calendar-app sync` brings in (`[[sources]]` tables; see below)."
     )
@@ -269,6 +343,21 @@ class SiteConfig(_Strict):
                 ) from None
         return [entry.strip() for entry in value]
 
+    @field_validator("embed_ancestors")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        # Each one goes into a Content-Security-Policy header as it is: nothing else may pass.
+        origins = []
+        for entry in value:
+            origin = entry.strip().rstrip("/")
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{entry!r} is not a site's origin; write one such as https://partner.org, "
+                    "https://*.partner.org or http://localhost:8080, or * for any site"
+                )
+            origins.append(origin)
+        return origins
+
     @field_validator("observances")
     @classmethod
     def _unique_ids(cls, value: list[Observance]) -> list[Observance]:
@@ -293,8 +382,18 @@ class SiteConfig(_Strict):
         return "base_url" in self.model_fields_set
 
     @property
+    def alerts_offered(self) -> bool:
+        """Whether the site takes sign-ups for e-mail alerts: `alerts` on, and an SMTP server to send them."""
+        return self.alerts and bool(self.smtp_host)
+
+    @property
     def sponsor_names(self) -> dict[str, str]:
         return {s.id: s.name for s in self.sponsors}
+
+    def translated(self, text: str, lang: str) -> str:
+        """`text`, as configured, in the language `lang`: from `translations`, else the defaults' own,
+        else as it is (English, the language the configuration is written in)."""
+        return self.translations.get(lang, {}).get(text) or DEFAULT_TRANSLATIONS.get(lang, {}).get(text) or text
 
     def observance(self, observance_id: str) -> Observance | None:
         return next((o for o in self.observances if o.id == observance_id), None)

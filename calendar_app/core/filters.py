@@ -15,7 +15,9 @@ from typing import Any
 
 from .config import SiteConfig
 from .errors import FilterError
-from .model import YEARS, Event, normalize_tag
+from .fields import normalize_tag
+from .model import Event
+from .when import YEARS
 
 # -------------------------------------------------------------------------------------------
 # Filters

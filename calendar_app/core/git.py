@@ -21,9 +21,10 @@ def git_toplevel(folder: Path) -> Path | None:
     return Path(result.stdout.strip()).resolve()
 
 
-def git_last_modified(root: Path) -> dict[str, datetime]:
+def git_last_modified(root: Path, files: list[Path] | None = None) -> dict[str, datetime]:
     """The last commit time of every file under `root` that git tracks and that has no local edits,
-    keyed by the file's path relative to `root` (POSIX form).
+    keyed by the file's path relative to `root` (POSIX form); of `files` only, when given (a few
+    files that changed, in a folder of many).
 
     One `git log` for the whole folder: a fresh clone gets the same times (and so the same
     LAST-MODIFIED and ETags) as the working copy it came from, which file times would not give.
@@ -32,13 +33,16 @@ def git_last_modified(root: Path) -> dict[str, datetime]:
     if found is None:
         return {}
     top, here = str(found), str(root.resolve())
+    where = [here] if files is None else [os.path.join(here, path.relative_to(root)) for path in files]
+    if not where:
+        return {}
     try:
         log = subprocess.run(
-            ["git", "-C", top, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", here],
+            ["git", "-C", top, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", *where],
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout
         dirty = subprocess.run(
-            ["git", "-C", top, "status", "--porcelain", "-z", "--untracked-files=all", "--", here],
+            ["git", "-C", top, "status", "--porcelain", "-z", "--untracked-files=all", "--", *where],
             capture_output=True, text=True, check=True, timeout=30,
         ).stdout
     except (OSError, subprocess.SubprocessError):

@@ -22,9 +22,10 @@ from pydantic import BaseModel, ValidationError
 
 from .config import SiteConfig
 from .errors import EventFileError, Problem, Severity, dotted
+from .fields import FIELD_NAMES, EventFields
 from .frontmatter import FrontMatter, split_front_matter
 from .git import git_last_modified, relative_key
-from .model import FIELD_NAMES, Event, EventFields, EventInvalid, build_event, file_hash
+from .model import Event, EventInvalid, build_event, file_hash
 from .readfile import FileTooLarge, NotRegularFile, read_regular_file
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -254,7 +255,7 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 
 
 def _siblings(parent: tuple[str | int, ...]) -> list[str]:
-    from .model import Location, OccurrenceChangeFields, Online, Organizer, Registration, SourceRef
+    from .fields import Location, OccurrenceChangeFields, Online, Organizer, Registration, SourceRef
 
     parts: dict[str, type[BaseModel]] = {
         "location": Location, "online": Online, "registration": Registration, "organizer": Organizer,

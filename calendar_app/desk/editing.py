@@ -24,9 +24,10 @@ from filelock import FileLock
 from markdown_it import MarkdownIt
 
 from ..core.errors import CalendarError, EventFileError, Problem
+from ..core.fields import Status
 from ..core.frontmatter import split_front_matter
 from ..core.loader import SLUG, display_path, event_files, load_event_file
-from ..core.model import Event, Status, file_hash
+from ..core.model import Event, file_hash
 from ..core.readfile import NotRegularFile, read_regular_file
 from ..files.atomic import atomic_write
 from ..files.locks import SaveLock

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..core.config import SiteConfig
 from ..core.errors import Problem
-from ..core.model import FIELD_NAMES, OccurrenceChangeFields, Status, trim_edges
+from ..core.fields import FIELD_NAMES, OccurrenceChangeFields, Status, trim_edges
 
 BODY = "description"
 

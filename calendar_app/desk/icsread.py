@@ -38,11 +38,57 @@ class Piece:
     changes_session: bool = False  # of an unreadable one: it has a RECURRENCE-ID (one session of a series)
 
 
+class NotACalendar(ValueError):
+    """The data is not an iCalendar file; the message says what it is instead, in words."""
+
+
+class WebPage(NotACalendar):
+    """The data is a web page (HTML): what a server answers with for a login, an error or a moved calendar."""
+
+
+class CutOff(ValueError):
+    """The data starts a calendar it never ends (no END:VCALENDAR): a download or a file cut short."""
+
+
+_HTML = re.compile(rb"<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+# What files of other kinds start with: PDF, ZIP (and so .docx, .xlsx), gzip, PNG, JPEG, GIF.
+_BINARY = (b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+
+
+def _lines(name: bytes, data: bytes) -> int:
+    """How many lines of `data` are `name` (BEGIN:VCALENDAR), in any case, spaces after it allowed."""
+    return len(re.findall(rb"^" + re.escape(name) + rb"[ \t]*\r?$", data, re.IGNORECASE | re.MULTILINE))
+
+
+def check_whole(data: bytes) -> None:
+    """Raise NotACalendar (or WebPage) when `data` is not a calendar at all, CutOff when it ends
+    before the calendar it starts does; each worded for a person, without the data repeated.
+    A file of one VEVENT without its VCALENDAR, as some programs save one event, is a calendar."""
+    text = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if not text:
+        raise NotACalendar("it is empty")
+    if text.startswith(b"<") and _HTML.search(text[:1024]):
+        raise WebPage("it is a web page (HTML)")
+    if text.startswith(_BINARY):
+        raise NotACalendar("it is not text (a PDF, an image or a compressed file, perhaps)")
+    whole = b"VCALENDAR" if _lines(b"BEGIN:VCALENDAR", text) else b"VEVENT"
+    begun = _lines(b"BEGIN:" + whole, text)
+    if not begun:
+        first = text.split(b"\n", 1)[0][:40].decode("utf-8", errors="replace").strip()
+        raise NotACalendar(f"it has no BEGIN:VCALENDAR line (its first line is {first!r})")
+    if _lines(b"END:" + whole, text) < begun:
+        raise CutOff(f"it stops before the end of its calendar (no END:{whole.decode()}), as a download cut "
+                     "short does")
+
+
 def read_calendar(data: bytes) -> tuple[list[Piece], list[str]]:
     """Every VEVENT of `data` in order, and notes on the file as a whole.
 
-    Raises ValueError, worded for a person, when `data` holds no calendar at all.
+    Raises ValueError, worded for a person, when `data` holds no calendar at all (NotACalendar,
+    WebPage), or one cut short (CutOff): icalendar reads a calendar without its END:VCALENDAR as
+    no calendar, which would pass for a calendar without events.
     """
+    check_whole(data)
     try:
         calendars = Calendar.from_ical(data, multiple=True)
     except Exception as exc:  # noqa: BLE001 - any failure of the whole is retried part by part
@@ -61,9 +107,8 @@ def _value(line: str) -> str:
 def _in_parts(data: bytes, whole: Exception) -> tuple[list[Piece], list[str]]:
     text = _FOLD.sub("", data.decode("utf-8", errors="replace").lstrip("\ufeff"))
     calendars = _calendars(text.splitlines())
-    if not calendars:
-        detail = str(whole) if isinstance(whole, ValueError) else "no BEGIN:VCALENDAR line"
-        raise ValueError(detail)
+    if not calendars:  # not expected once `check_whole` has passed; worded all the same
+        raise NotACalendar("it has no BEGIN:VCALENDAR line") from whole
     pieces: list[Piece] = []
     notes: list[str] = []
     for header, blocks in calendars:

@@ -33,18 +33,16 @@ from ..files.atomic import atomic_write
 from ..files.writer import render_event_file
 from .editing import slugify
 from .fetch import MAX_BYTES, FetchPolicy, fetch
-from .icsread import Piece, drop_unreadable, read_calendar, unreadable_dates, worded
+from .icsread import CutOff, Piece, WebPage, drop_unreadable, read_calendar, unreadable_dates, worded
+from .importplace import place_fields, web_address
 from .importseries import SeriesRefused, as_own_event, assign, own_uids
 from .importzones import ZoneUnknown, calendar_zones, event_zone, floating_zone, named_zone
 from .overrides import Said, SourceZones, add_sessions, when_text
 
 _NOT_CARRIED = ("ATTENDEE", "VALARM", "ATTACH", "EXRULE", "GEO", "RESOURCES", "CONTACT", "COMMENT")
-_ONLINE_PROPS = ("CONFERENCE", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL")
 # "Cancelled: " (or "Canceled - ") before a cancelled event's title, "Postponed: " before a postponed one's.
 _STATUS_PREFIX = re.compile(r"^(cancell?ed|postponed)\s*[:\-–—]\s*", re.IGNORECASE)
 _TEXT_ESCAPE = re.compile(r"\\([\\;,nN])")
-# The end of a LOCATION this project wrote: "Online", "Online (Zoom)", "..., and online (Zoom)".
-_ONLINE_LOCATION = re.compile(r"(?:^|, and )[Oo]nline(?: \(([^()]+)\))?$")
 
 
 class ImportFailed(CalendarError):
@@ -71,6 +69,7 @@ class ImportOptions:
     zone: str | None = None  # --zone: for times whose zone cannot be found, and series in UTC
     calendar_zones: dict[int, str] = field(default_factory=dict)  # X-WR-TIMEZONE, by id(VEVENT); import_calendar's
     changed_sessions: dict[int, list[VEvent]] = field(default_factory=dict)  # by id(series' VEVENT); import_calendar's
+    from_address: bool = False  # the data is what an http(s) address answered (for the words of a failure)
 
 
 def read_source(source: str, policy: FetchPolicy = FetchPolicy(), notes: list[str] | None = None) -> bytes:
@@ -80,7 +79,7 @@ def read_source(source: str, policy: FetchPolicy = FetchPolicy(), notes: list[st
     private or loopback address unless allowed, a few redirects, one deadline, a size cap;
     webcal:// over https, or over http when the site does not answer over https (said in `notes`).
     """
-    if re.match(r"^(https?|webcals?)://", source, re.IGNORECASE):
+    if is_address(source):
         return fetch(source, policy, notes)
     try:
         # Read as given, a pipe too (`<(curl ...)`): the person named it; at most one byte past the limit.
@@ -93,14 +92,24 @@ def read_source(source: str, policy: FetchPolicy = FetchPolicy(), notes: list[st
     return data
 
 
+def is_address(source: str) -> bool:
+    """Whether `source` is an http(s) or webcal address (else it names a file)."""
+    return re.match(r"^(https?|webcals?)://", source, re.IGNORECASE) is not None
+
+
 def import_calendar(data: bytes, events_dir: Path, config: SiteConfig, options: ImportOptions) -> list[Outcome]:
     """Write an event file for every new, valid VEVENT in `data`; report on each."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             pieces, general = read_calendar(data)
+        except WebPage:
+            answered = "the address answered with" if options.from_address else "it is"
+            raise ImportFailed(f"{answered} a web page (HTML), not an iCalendar file") from None
+        except CutOff as exc:
+            raise ImportFailed(f"cannot be read: {exc}") from None
         except ValueError as exc:
-            raise ImportFailed(f"not an iCalendar file ({exc})") from None
+            raise ImportFailed(f"not an iCalendar file: {exc}") from None
     general += [str(w.message) for w in caught]
     known = {e.uid for e in load_events(events_dir, config).events} if events_dir.is_dir() else set()
     taken = {p.stem for p in event_files(events_dir)} if events_dir.is_dir() else set()
@@ -168,16 +177,17 @@ def _import_one(
         outcome.skipped = reason
         return outcome
     outcome.notes.extend(drop_unreadable(component))
+    said = len(outcome.notes)  # the notes after this one are on what was to be written: none once refused
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             data, body = vevent_fields(component, config, options, outcome.notes)
         outcome.notes.extend(str(w.message) for w in caught)
     except (ZoneUnknown, SeriesRefused) as exc:  # worded for a person already
-        outcome.skipped = str(exc)
+        outcome.skipped, outcome.notes[said:] = str(exc), []
         return outcome
     except Exception as exc:  # noqa: BLE001 - one event icalendar cannot read is refused, the file goes on
-        outcome.skipped = f"cannot be read ({worded(exc)})"
+        outcome.skipped, outcome.notes[said:] = f"cannot be read ({worded(exc)})", []
         return outcome
     if own_uid:
         data["uid"] = own_uid
@@ -185,7 +195,7 @@ def _import_one(
     path = events_dir / str(data["start"])[:4] / f"{slug}.md"
     text, problems = _validated(data, body, path, events_dir, config, outcome.notes)
     if problems:
-        outcome.skipped = "does not validate: " + "; ".join(problems)
+        outcome.skipped, outcome.notes[said:] = "does not validate: " + "; ".join(problems), []
         return outcome
     if not options.dry_run:
         try:
@@ -246,10 +256,10 @@ def vevent_fields(
         data["repeat"] = _rule_text(rule, zone)
         data["except"] = _exdates(component, zone)
     data["status"] = status
-    data.update(_place(component, options))
+    data.update(place_fields(component, assume_online=options.assume_online))
     url = str(component.get("URL", "")).strip()
-    if url and _web_address(url):
-        data["url"] = _web_address(url)
+    if url and web_address(url):
+        data["url"] = web_address(url)
     elif url:
         notes.append(f"URL {url!r} is not a web address; left out")
     data.update(_organizer(component))
@@ -282,24 +292,6 @@ def _said(component: VEvent) -> Said:
     title, status = _title_and_status(component)
     body, details = _description(component, status)
     return (title if str(component.get("SUMMARY", "")).strip() else None), status, details.get("status_note"), body
-
-
-def _place(component: VEvent, options: ImportOptions) -> dict[str, Any]:
-    """`location` and `online` from LOCATION and the conference properties."""
-    data: dict[str, Any] = {}
-    location = " ".join(str(component.get("LOCATION", "")).split())
-    online_url = next((str(component[p]) for p in _ONLINE_PROPS if p in component), "")
-    online_url = _web_address(online_url) or online_url
-    if re.match(r"^https?://\S+$", location, re.IGNORECASE):
-        online_url, location = online_url or _web_address(location) or location, ""
-    location, platform = _online_in(location)
-    if location:
-        data["location"] = {"venue": location[:300]}
-    if online_url or platform:
-        data["online"] = {"url": online_url or None, "platform": platform or None}
-    elif platform is not None or (not location and options.assume_online):
-        data["online"] = True
-    return data
 
 
 def _lists_and_language(component: VEvent, config: SiteConfig, notes: list[str]) -> dict[str, Any]:
@@ -390,18 +382,6 @@ def _language(component: VEvent, config: SiteConfig, notes: list[str]) -> str | 
     return None if tag == config.language else tag
 
 
-def _online_in(location: str) -> tuple[str, str | None]:
-    """The place and the online platform in a LOCATION as this project writes it.
-
-    'Online (Zoom)' is ('', 'Zoom'); 'Embassy Suites, Columbia, SC, and online' is (the place,
-    ''); a LOCATION that says nothing of being online is (itself, None).
-    """
-    found = _ONLINE_LOCATION.search(location)
-    if not found:
-        return location, None
-    return location[: found.start()], found.group(1) or ""
-
-
 def _categories(component: VEvent) -> list[str]:
     found: list[str] = []
     values = component.get("CATEGORIES")
@@ -471,12 +451,6 @@ def _organizer(component: VEvent) -> dict[str, Any]:
     email = re.sub(r"^mailto:", "", str(organizer).strip(), flags=re.IGNORECASE).strip()  # schemes ignore case
     name = organizer.params.get("CN") if hasattr(organizer, "params") else None
     return {"organizer": {"name": str(name).strip('"') if name else None, "email": email if "@" in email else None}}
-
-
-def _web_address(text: str) -> str | None:
-    """An http(s) address with its scheme in lower case (schemes ignore case: HTTP:// is http://)."""
-    found = re.match(r"^(https?)(://\S*)$", text.strip(), re.IGNORECASE)
-    return found.group(1).lower() + found.group(2) if found else None
 
 
 def _free_slug(title: str, day: str, taken: set[str]) -> str:

@@ -13,6 +13,8 @@ PRIZE, claim at ..."). Coordinators' own addresses get the submitted title and n
 Messages are built with the standard library's `email.message.EmailMessage`, whose default
 policy refuses line breaks in headers, and sent with `smtplib` (STARTTLS and a login
 when configured; the password comes from the environment, never from the configuration file).
+The e-mail alerts (`alerts`) send through the same `smtp_session`, with the same headers
+(`new_message`).
 """
 
 from __future__ import annotations
@@ -20,13 +22,45 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import policy as policies
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
 
 from ..core.config import SiteConfig
 
 log = logging.getLogger("calendar_app")
 PASSWORD_ENV = "CALENDAR_SMTP_PASSWORD"
+
+
+@contextmanager
+def smtp_session(config: SiteConfig) -> Iterator[smtplib.SMTP]:
+    """A connection to the site's SMTP server, switched to TLS and logged in as configured.
+
+    Raises OSError or smtplib.SMTPException when the server cannot be reached or refuses the login.
+    """
+    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=20) as smtp:  # type: ignore[arg-type]
+        if config.smtp_starttls:
+            smtp.starttls()
+        if config.smtp_username:
+            smtp.login(config.smtp_username, os.environ.get(PASSWORD_ENV, ""))
+        yield smtp
+
+
+def new_message(
+    config: SiteConfig, recipient: str, subject: str, policy: EmailPolicy[EmailMessage] = policies.default
+) -> EmailMessage:
+    """A message from the site to `recipient`, with its headers and no body yet."""
+    message = EmailMessage(policy=policy)
+    message["From"] = f"{config.name} <{config.smtp_from}>"
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = make_msgid(domain=config.uid_domain)
+    message["Auto-Submitted"] = "auto-generated"
+    return message
 
 
 class Notifier:
@@ -44,11 +78,7 @@ class Notifier:
             return False
         config = self.config
         try:
-            with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=20) as smtp:  # type: ignore[arg-type]
-                if config.smtp_starttls:
-                    smtp.starttls()
-                if config.smtp_username:
-                    smtp.login(config.smtp_username, os.environ.get(PASSWORD_ENV, ""))
+            with smtp_session(config) as smtp:
                 for recipient in recipients:
                     smtp.send_message(self._message(recipient, subject, text))
         except (OSError, smtplib.SMTPException, ValueError) as exc:  # ValueError: a header the policy refuses
@@ -58,13 +88,7 @@ class Notifier:
         return True
 
     def _message(self, recipient: str, subject: str, text: str) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = f"{self.config.name} <{self.config.smtp_from}>"
-        message["To"] = recipient
-        message["Subject"] = subject
-        message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = make_msgid(domain=self.config.uid_domain)
-        message["Auto-Submitted"] = "auto-generated"
+        message = new_message(self.config, recipient, subject)
         message.set_content(text)
         return message
 

@@ -21,8 +21,8 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from ..core.errors import CalendarError
+from ..core.fields import FIELD_NAMES
 from ..core.frontmatter import split_front_matter
-from ..core.model import FIELD_NAMES
 from .eventform import (
     BODY,
     FORM_FIELDS,

@@ -5,12 +5,16 @@ and Last-Modified: a `304` is nothing to do), converts it with the import (`impo
 temporary folder, then applies its events to the site one by one (`syncapply`): new ones
 published or queued for review, changed ones merged field by field (`syncmerge`), ones gone
 from the calendar cancelled while still to come. What it learnt is kept in the source's memory
-(`syncstate`). A calendar that cannot be read changes nothing and the others go on; an event
-that would not validate is refused and the others go on.
+(`syncstate`). A calendar that cannot be read changes nothing and the others go on, and so does
+one that comes back empty while upcoming events from it are on the site; an event that would
+not validate is refused and the others go on.
 
 Inside a git work tree one sync is one commit ("Sync: ovc-ttac 2 new, 1 updated"), its memory
-files included; a sync that changes nothing commits nothing. `dry_run` writes nothing at all,
-not even the memory, and reports what would happen.
+files included. A sync that changes nothing commits nothing: the memory is written only when
+what it keeps of the events changes (a fresh ETag alone is not worth a commit; such a calendar
+is read whole next time), and then the report says why ("memory updated: what the calendar
+says of 1 event"). `dry_run` writes nothing at all, not even the memory, and reports what would
+happen.
 
 For the web: `sync_sources` runs a sync (hold no request on it: it fetches), then the site's
 `refresh`; `syncstate.last_runs` says when each source was last synced and what it did.
@@ -24,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -39,7 +44,7 @@ from .importer import ImportFailed, ImportOptions, import_calendar, read_source
 from .pending import PendingQueue
 from .syncapply import FeedEvent, Line, SiteIndex, SourceReport, SourceSync
 from .syncmerge import flat_fields
-from .syncstate import MemoryUnreadable, SourceMemory, SourceRun, record_runs, settings_key
+from .syncstate import MemoryUnreadable, SourceMemory, SourceRun, memory_changes, record_runs, settings_key
 
 AUTHOR = "calendar-app sync"
 
@@ -62,9 +67,14 @@ class SyncReport:
         """Whether a source could not be read (or its changes could not all be written)."""
         return any(report.failure for report in self.sources)
 
+    @property
+    def behind(self) -> list[SourceReport]:
+        """The sources with events on the site the calendar changed but that could not be updated."""
+        return [report for report in self.sources if report.not_updated]
+
     def message(self) -> str:
         """'Sync: ovc-ttac 2 new, 1 updated; task-force 1 cancelled': the sources that changed something."""
-        changed = [f"{r.source_id} {r.summary() if r.summary() != 'no changes' else 'memory updated'}"
+        changed = [f"{r.source_id} {r.summary() if r.summary() != 'no changes' else f'memory updated: {r.memory}'}"
                    for r in self.sources if r.written]
         return "Sync: " + "; ".join(changed) if changed else "Sync: no changes"
 
@@ -78,6 +88,8 @@ class _Read:
     memory: SourceMemory = field(default_factory=SourceMemory)
     feed: list[FeedEvent] = field(default_factory=list)
     present: set[str] = field(default_factory=set)
+    empty: bool = False  # the calendar has no VEVENT at all
+    remembered: dict[str, dict[str, Any]] = field(default_factory=dict)  # the memory's events as read
     validators: Validators = Validators()
 
     @property
@@ -136,6 +148,7 @@ def _read(source: SyncSource, config: SiteConfig, workspace: Workspace) -> _Read
     read = _Read(source, SourceReport(source.id, source.name))
     try:
         read.memory = SourceMemory.load(workspace.sync_dir / f"{source.id}.json")
+        read.remembered = read.memory.events_json()
         data = _fetch(read, workspace)
         if data is not None:
             _convert(read, data, config)
@@ -171,10 +184,12 @@ def _file_of(source: SyncSource, workspace: Workspace) -> Path:
 
 def _convert(read: _Read, data: bytes, config: SiteConfig) -> None:
     """The calendar's events as the import writes them, read back; the ones it refused, with why."""
-    options = ImportOptions(type=read.source.defaults.type)
+    options = ImportOptions(type=read.source.defaults.type, from_address=read.source.url is not None)
     with tempfile.TemporaryDirectory(prefix="calendar-sync-") as tmp:
         folder = Path(tmp) / "events"
-        for outcome in import_calendar(data, folder, config, options):
+        outcomes = import_calendar(data, folder, config, options)
+        read.empty = not outcomes
+        for outcome in outcomes:
             if outcome.uid:
                 read.present.add(outcome.uid)
             if outcome.path is None:
@@ -219,15 +234,28 @@ def _apply(read: list[_Read], config: SiteConfig, events_dir: Path, workspace: W
             continue
         sync = SourceSync(r.source, config, events_dir, site, r.memory, queue, today, dry_run, r.report, queued)
         try:
-            sync.apply(r.feed, r.present)
+            if not sync.apply(r.feed, r.present, empty=r.empty):
+                continue  # an empty calendar that would have cancelled everything: nothing of it is kept
         except OSError as exc:  # the disk refused a write: what was written is remembered, the rest waits
             r.report.failure = f"stopped: a file could not be written ({exc.strerror or exc})"
-        r.memory.validators, r.memory.settings = r.validators, settings_key(r.source)
-        if r.report.failure is not None:
-            r.memory.validators = Validators()  # read it whole next time
-        path = workspace.sync_dir / f"{r.source.id}.json"
-        if not dry_run and r.memory.save(path):
-            r.report.written.append(path)
+        _remember(r, workspace, dry_run)
+
+
+def _remember(r: _Read, workspace: Workspace, dry_run: bool) -> None:
+    """Write the source's memory when what it keeps of the events changed, or a failure must be read whole."""
+    r.memory.validators, r.memory.settings = r.validators, settings_key(r.source)
+    changed = memory_changes(r.remembered, r.memory.events)
+    if r.report.failure is not None:
+        r.memory.validators = Validators()  # read it whole next time
+    elif not changed:
+        # Only the calendar's ETag or Last-Modified is new: not worth a commit (a server that gives
+        # every answer its own ETag would make one each sync). The calendar is read whole next time.
+        return
+    if r.report.summary() == "no changes":
+        r.report.memory = "; ".join(changed) or "the calendar is read whole next time"
+    path = workspace.sync_dir / f"{r.source.id}.json"
+    if not dry_run and r.memory.save(path):
+        r.report.written.append(path)
 
 
 def _commit(report: SyncReport, config: SiteConfig, events_dir: Path, workspace: Workspace) -> None:
@@ -247,6 +275,7 @@ def _commit(report: SyncReport, config: SiteConfig, events_dir: Path, workspace:
 
 
 def _run(report: SourceReport, when: datetime) -> SourceRun:
-    errors = ([report.failure] if report.failure else []) + [f"{line.title}: {line.detail}" for line in report.refused]
+    errors = ([report.failure] if report.failure else []) + [
+        f"{line.title}: {line.detail}" for line in (*report.not_updated, *report.refused)]
     return SourceRun(report.source_id, report.name, when, report.counts(), tuple(errors),
                      failed=report.failure is not None, not_modified=report.not_modified)

@@ -6,7 +6,8 @@ written again only when a field changes. New, it is written to the events folder
 or queued for review (`review`), unless the site has it already: by UID, or by the same start
 and a matching title. An event the calendar no longer has is cancelled if it is still to come,
 and left as it is once past; nothing is ever deleted. An event whose new version would not
-validate is refused, and the others go on.
+validate is refused, and the others go on. A calendar that comes back with no events at all
+while upcoming events from it are on the site is not applied: nothing is cancelled on that alone.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 
 from ..core.config import SiteConfig
 from ..core.errors import EventFileError
+from ..core.fields import Status
 from ..core.loader import display_path, load_event_file
-from ..core.model import Event, Status, file_hash
+from ..core.model import Event, file_hash
 from ..core.readfile import read_regular_file
 from ..core.sources import SyncSource
 from ..files.atomic import atomic_write
@@ -62,6 +64,9 @@ class SourceReport:
     unchanged: int = 0
     skipped: list[Line] = field(default_factory=list)  # nothing to do, with the reason
     refused: list[Line] = field(default_factory=list)  # could not be brought in, with the reason
+    not_updated: list[Line] = field(default_factory=list)  # on the site, changed in the calendar, left as it was
+    kept: list[Line] = field(default_factory=list)  # by the site's title: the fields kept as edited here
+    memory: str | None = None  # what the memory records anew, when no event changed (see `desk.sync`)
     failure: str | None = None  # the calendar could not be read: nothing was changed
     not_modified: bool = False  # the server said the calendar had not changed (304)
     notes: list[str] = field(default_factory=list)
@@ -70,7 +75,7 @@ class SourceReport:
     def counts(self) -> dict[str, int]:
         return {"new": len(self.new), "queued": len(self.queued), "updated": len(self.updated),
                 "unchanged": self.unchanged, "cancelled": len(self.cancelled), "skipped": len(self.skipped),
-                "refused": len(self.refused)}
+                "refused": len(self.refused) + len(self.not_updated)}
 
     def summary(self) -> str:
         """'2 new, 1 updated, 1 cancelled': what changed on the site (and in the queue)."""
@@ -134,14 +139,26 @@ class SourceSync:
     report: SourceReport
     queued_this_run: list[tuple[FeedEvent, str]]  # shared by the sources of one run: (event, source name)
     present: set[str] = field(default_factory=set)  # every UID the calendar has, refused ones too
+    unremembered: bool = False  # an event was found by its `source:` with nothing in the memory
 
-    def apply(self, feed: list[FeedEvent], present: set[str]) -> None:
+    def apply(self, feed: list[FeedEvent], present: set[str], *, empty: bool = False) -> bool:
+        """Apply the calendar's events (`empty`: it has no VEVENT at all); False when it was not applied:
+        an empty calendar would have cancelled every upcoming event of it (`report.failure` says so)."""
         self.present = present
+        made_here = {uid for source_id, uid in self.site.by_source if source_id == self.source.id}
+        gone = sorted((set(self.memory.events) | made_here) - present)
+        if empty and (upcoming := sum(self._to_cancel(uid) is not None for uid in gone)):
+            self.report.failure = (
+                f"the calendar came back empty; nothing cancelled ({upcoming} upcoming event"
+                f"{'s' if upcoming > 1 else ''} from it stay as they are). Hint: if {self.source.name} has "
+                "really removed every event, cancel them here (or remove its [[sources]] table); the next sync "
+                "then takes the empty calendar as it is")
+            return False
         for item in feed:
             self._one(item)
-        made_here = {uid for source_id, uid in self.site.by_source if source_id == self.source.id}
-        for uid in sorted((set(self.memory.events) | made_here) - present):
+        for uid in gone:
             self._gone(uid)
+        return True
 
     # --- each event of the calendar ------------------------------------------------------------
 
@@ -180,8 +197,8 @@ class SourceSync:
             return event
         path = self.site.paths.get(entry.slug or "")
         if event is None and path is not None:
-            self.report.refused.append(Line(item.event.title, f"{self._shown(path)} does not validate, so it "
-                                            "cannot be updated; fix it and sync again"))
+            self.report.not_updated.append(Line(item.event.title, f"{self._shown(path)} does not validate, so it "
+                                                "cannot be updated; fix it and sync again"))
             return None
         # Its file is gone, or now holds an event from elsewhere: deleted on the site, on purpose.
         entry.state = DELETED
@@ -268,30 +285,47 @@ class SourceSync:
 
     def _gone(self, uid: str) -> None:
         """An event the calendar no longer has: cancelled if it is still to come, else left alone."""
-        entry = self.memory.events.get(uid)  # none when the memory was lost: the file's `source:` says it
-        if entry is not None and entry.state != PUBLISHED:
+        local = self._to_cancel(uid)
+        if local is None:
             return
+        entry = self.memory.events.get(uid)  # none when the memory was lost: the file's `source:` says it
+        gone = {"status": "cancelled", "status_note": f"No longer in {self.source.name}'s calendar."}
+        self._update(uid, local.title, entry, local, {**(entry.base if entry else {}), **gone}, gone=True)
+
+    def _to_cancel(self, uid: str) -> Event | None:
+        """The event on the site that the calendar's no longer having `uid` cancels: one still to come."""
+        entry = self.memory.events.get(uid)
+        if entry is not None and entry.state != PUBLISHED:
+            return None
         local = self.site.by_source.get((self.source.id, uid))
         if local is None and entry is not None:
             candidate = self.site.by_slug.get(entry.slug or "")
             local = candidate if candidate is not None and candidate.fields.source is None else None
         if local is None or local.status is Status.CANCELLED or local.last_date < self.today:
-            return
-        gone = {"status": "cancelled", "status_note": f"No longer in {self.source.name}'s calendar."}
-        self._update(uid, local.title, entry, local, {**(entry.base if entry else {}), **gone})
+            return None
+        return local
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def _update(self, uid: str, title: str, entry: Tracked | None, local: Event, new: Flat) -> None:
-        """Merge the calendar's `new` fields into the event on the site; write its file if it changes."""
+    def _update(self, uid: str, title: str, entry: Tracked | None, local: Event, new: Flat, *,
+                gone: bool = False) -> None:
+        """Merge the calendar's `new` fields into the event on the site; write its file if it changes.
+        `gone`: the calendar no longer has the event, and `new` cancels it."""
         here = flat_fields(local.fields, local.body)
-        if entry is None or entry.state != PUBLISHED or not entry.base:
-            # Found by its `source:` but not remembered: its values now are taken as the calendar's last.
-            entry = Tracked(PUBLISHED, local.slug, base={k: here[k] for k in new if k in here})
+        remembered = entry is not None and entry.state == PUBLISHED and bool(entry.base)
+        if entry is None or not remembered:
+            entry = Tracked(PUBLISHED, local.slug)
             self.memory.events[uid] = entry
         entry.slug = local.slug
-        edited = local.content_hash != entry.written if entry.written else any(
-            here.get(k) != v for k, v in entry.base.items())
+        base: Flat | None = entry.base
+        if not remembered:
+            # Found by its `source:` with nothing remembered (the memory was lost): what the calendar said
+            # before is not known, so every difference counts as an edit here too (`merge`). That it is
+            # gone from the calendar is known all the same: it is cancelled.
+            base = {k: here.get(k) for k in new} if gone else None
+            self._unremembered()
+        edited = remembered and (local.content_hash != entry.written if entry.written else any(
+            here.get(k) != v for k, v in entry.base.items()))
         if self.source.authority == "local" and edited:
             if new != entry.base:
                 self.report.skipped.append(Line(title, f"changed in {self.source.name}'s calendar, but edited on "
@@ -299,7 +333,12 @@ class SourceSync:
             else:
                 self.report.unchanged += 1
             return
-        merged = merge(entry.base, new, here, self.source.authority)
+        merged = merge(base, new, here, self.source.authority)
+        if merged.kept:
+            one = len(merged.kept) == 1
+            why = (f"the partner changed {'it' if one else 'them'} too" if base is not None
+                   else f"{'it differs' if one else 'they differ'} from the calendar's")
+            self.report.kept.append(Line(local.title, f"{', '.join(merged.kept)} ({why})"))
         sequence = local.sequence + 1 if schedule_changed(here, merged.fields) else local.sequence
         ref = local.fields.source
         if merged.fields == here and ref is not None and (ref.id, ref.uid) == (self.source.id, uid):
@@ -307,7 +346,8 @@ class SourceSync:
             self.report.unchanged += 1
             return
         path = self.site.paths[local.slug]
-        checked = self._checked(title, merged.fields, None, path, sequence, uid=local.fields.uid, source_uid=uid)
+        checked = self._checked(title, merged.fields, None, path, sequence, uid=local.fields.uid, source_uid=uid,
+                                refusals=self.report.not_updated)
         if checked is None:
             return
         text, event = checked
@@ -326,11 +366,22 @@ class SourceSync:
         cancelled = event.status is Status.CANCELLED and local.status is not Status.CANCELLED
         (self.report.cancelled if cancelled else self.report.updated).append(line)
 
+    def _unremembered(self) -> None:
+        """Say once per sync that the memory of the source was lost, and what that means for its events."""
+        if self.unremembered:
+            return
+        self.unremembered = True
+        kept = ("differences taken from the calendar (authority = \"source\")" if self.source.authority == "source"
+                else "differences kept as edited here")
+        self.report.notes.append(f"no memory of {self.source.id}: {kept}")
+
     def _checked(
         self, title: str, flat: Flat, item: FeedEvent | None, path: Path, sequence: int, *,
-        uid: str | None = None, source_uid: str | None = None,
+        uid: str | None = None, source_uid: str | None = None, refusals: list[Line] | None = None,
     ) -> tuple[str, Event] | None:
-        """The file's text and event, or None once the reason it does not validate is reported."""
+        """The file's text and event, or None once the reason it does not validate is reported
+        (in `refusals`: the report's `refused` unless told)."""
+        refused = self.report.refused if refusals is None else refusals
         data, body = nested(flat)
         data["uid"] = item.event.fields.uid if item is not None else uid
         data["sequence"] = sequence or None
@@ -341,11 +392,11 @@ class SourceSync:
                                     data=text.encode())
         except EventFileError as exc:
             reasons = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems)
-            self.report.refused.append(Line(title, f"does not validate: {reasons}"))
+            refused.append(Line(title, f"does not validate: {reasons}"))
             return None
         holder = self.site.by_uid.get(event.uid)
         if holder is not None and holder.slug != event.slug:
-            self.report.refused.append(Line(title, f"its UID {event.uid!r} is {holder.slug}'s on this site"))
+            refused.append(Line(title, f"its UID {event.uid!r} is {holder.slug}'s on this site"))
             return None
         return text, event
 

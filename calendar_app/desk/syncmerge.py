@@ -10,7 +10,11 @@ now) and the local (the file on this site). For each field the calendar gives:
 - both changed: the `authority` decides: `source` takes the calendar's, `fields` and `local` keep
   the site's. (With `local`, an event edited on the site is left alone entirely; see `desk/sync.py`.)
 
-Fields the calendar never gives (topics from the defaults, a region added by hand) are the site's.
+A series' sessions are merged one by one: each entry of `changes` by the occurrence it changes,
+each date of `extra` and `except` on its own, so an edit here to one session leaves the
+calendar's changes to the others coming in. Fields the calendar never gives (topics from the
+defaults, a region added by hand) are the site's. Without a base (the memory was lost), every
+field where the calendar and the site differ counts as changed on both sides.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ..core.model import Event, EventFields, as_instant
+from ..core.checked import CheckedFields
+from ..core.model import Event
 from ..core.sources import SourceDefaults
+from ..core.when import as_instant
 
 BODY = "description"
 # Never merged: the site's identity of the event, its revision, and where it came from.
@@ -35,9 +41,9 @@ _STATUS_PREFIX = re.compile(r"^\s*(cancell?ed|postponed)\s*[:\-–—]\s*", re.I
 Flat = dict[str, Any]
 
 
-def flat_fields(fields: EventFields, body: str) -> Flat:
+def flat_fields(fields: CheckedFields, body: str) -> Flat:
     """The event's fields one level deep, as the model reads them, without the defaults' values."""
-    data = fields.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data = fields.dump()
     flat: Flat = {}
     for key, value in data.items():
         if key in NOT_MERGED or value in (None, [], {}):
@@ -89,11 +95,20 @@ class Merged:
     kept: list[str] = field(default_factory=list)  # changed on both sides; the site's value kept
 
 
-def merge(base: Flat, new: Flat, local: Flat, authority: str) -> Merged:
-    """The local fields with the calendar's changes since `base` applied, field by field."""
-    result = Merged(dict(local))
-    for key in sorted(set(base) | set(new)):
-        before, now, here = base.get(key), new.get(key), local.get(key)
+# Lists of a series' sessions, merged item by item: an entry of `changes` by its occurrence, a date as itself.
+SESSIONS = ("changes", "extra", "except")
+_UNKNOWN = object()  # the value of every field in a base that was lost
+
+
+def merge(base: Flat | None, new: Flat, local: Flat, authority: str) -> Merged:
+    """The local fields with the calendar's changes since `base` applied, field by field and
+    session by session. With no `base`, every difference is a change on both sides."""
+    result = Merged(_by_session(local))
+    before_all = _by_session(base) if base is not None else {}
+    now_all = _by_session(new)
+    for key in sorted(set(before_all) | set(now_all)):
+        before = before_all.get(key) if base is not None else _UNKNOWN
+        now, here = now_all.get(key), result.fields.get(key)
         if now == before or now == here:
             continue
         if here != before and authority != "source":
@@ -104,7 +119,37 @@ def merge(base: Flat, new: Flat, local: Flat, authority: str) -> Merged:
         else:
             result.fields[key] = now
         result.changed.append(key)
+    result.fields = _in_lists(result.fields, local)
     return result
+
+
+def _by_session(flat: Flat) -> Flat:
+    """`flat` with each session of `changes`, `extra` and `except` a key of its own: 'changes[2027-03-08 14:00]'."""
+    split: Flat = {}
+    for key, value in flat.items():
+        if key in SESSIONS and isinstance(value, list):
+            split.update({_session_key(key, item): item for item in value})
+        else:
+            split[key] = value
+    return split
+
+
+def _session_key(name: str, item: Any) -> str:
+    return f"{name}[{item.get('occurrence') if isinstance(item, dict) else item}]"
+
+
+def _in_lists(split: Flat, local: Flat) -> Flat:
+    """The sessions back in their lists, in the local file's order, the calendar's new ones after it in time order."""
+    joined: Flat = {key: value for key, value in split.items() if key.partition("[")[0] not in SESSIONS}
+    for name in SESSIONS:
+        mine = {key: value for key, value in split.items() if key.partition("[")[0] == name}
+        if not mine:
+            continue
+        listed = local.get(name)
+        order = [_session_key(name, item) for item in listed] if isinstance(listed, list) else []
+        keys = [k for k in order if k in mine] + sorted(k for k in mine if k not in order)
+        joined[name] = [mine[k] for k in keys]
+    return {key: joined[key] for key in [*(k for k in local if k in joined), *(k for k in joined if k not in local)]}
 
 
 def schedule_changed(before: Flat, after: Flat) -> bool:

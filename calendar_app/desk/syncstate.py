@@ -5,8 +5,8 @@ setting), kept in git with the events: for each event of the partner's calendar 
 there) what became of it on this site (published as a slug, waiting in the pending queue, the
 same as another event, dismissed), the values the calendar gave last (the base of the
 three-way merge), and the ETag and Last-Modified of the copy read. It is written as stable,
-sorted JSON, atomically, and only when its content changes, so a sync that finds nothing new
-leaves it byte for byte.
+sorted JSON, atomically, readable by all (0644: nothing in it is private), and only when its
+content changes, so a sync that finds nothing new leaves it byte for byte.
 
 The runs (when, how many events of each kind, what failed) are the site's private state, in
 `.sync-runs.json` beside the configuration; `last_runs` reads them for the coordinators' pages.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ SAME = "same"  # the same event as `slug`, on the site already (by hand, or from
 DISMISSED = "dismissed"  # rejected in review, or deleted from the queue: not offered again
 DELETED = "deleted"  # its file was deleted on the site: not brought back
 STATES = (PUBLISHED, PENDING, SAME, DISMISSED, DELETED)
+MEMORY_MODE = 0o644  # kept in git with the events, and as readable: nothing in it is private
 
 
 class MemoryUnreadable(CalendarError):
@@ -80,32 +82,61 @@ class SourceMemory:
         except (OSError, NotRegularFile, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
             raise MemoryUnreadable(
                 f"{path}: cannot be read ({exc}). Hint: restore it from git; deleted, the next sync finds the "
-                "events it made by their `source:` and treats their current values as the calendar's"
+                "events it made by their `source:` and keeps this site's values where they differ from the calendar's"
             ) from None
         if any(entry.state not in STATES for entry in events.values()):
             raise MemoryUnreadable(f"{path}: an event has an unknown state; known: {', '.join(STATES)}")
         return cls(events, Validators(record.get("etag"), record.get("last_modified")), record.get("settings"))
+
+    def events_json(self) -> dict[str, dict[str, Any]]:
+        """Each event as the file keeps it (a copy: later changes to the events do not show in it)."""
+        return {uid: entry.as_json() for uid, entry in self.events.items()}
 
     def text(self) -> str:
         record = {
             "etag": self.validators.etag,
             "last_modified": self.validators.last_modified,
             "settings": self.settings,
-            "events": {uid: entry.as_json() for uid, entry in self.events.items()},
+            "events": self.events_json(),
         }
         record = {key: value for key, value in record.items() if value is not None}
         return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def save(self, path: Path) -> bool:
-        """Write the memory if its text differs from the file's; whether it was written."""
+        """Write the memory if its text differs from the file's; whether it was written (0644)."""
         text = self.text()
         try:
             if read_regular_text(path) == text:
                 return False
         except FileNotFoundError:
             pass
-        atomic_write(path, text, overwrite=True)
+        atomic_write(path, text, overwrite=True, mode=MEMORY_MODE)
         return True
+
+
+def memory_changes(before: dict[str, dict[str, Any]], after: dict[str, Tracked]) -> list[str]:
+    """What the memory of a source's events now says otherwise than `before` (`events_json`), in words:
+    'what the calendar says of 2 events', '1 queued event decided', '3 events remembered anew'."""
+    kinds: Counter[str] = Counter()
+    for uid in before.keys() | after.keys():
+        old, new = before.get(uid), after[uid].as_json() if uid in after else None
+        if old == new:
+            continue
+        if old is None:
+            kinds["remembered anew"] += 1
+        elif new is None:
+            kinds["forgotten"] += 1
+        elif old.get("state") == PENDING and new.get("state") != PENDING:
+            kinds["queued, decided"] += 1
+        else:
+            kinds["said"] += 1
+    words = []
+    for kind, n in sorted(kinds.items()):
+        events = f"{n} event{'s' if n > 1 else ''}"
+        words.append(f"what the calendar says of {events}" if kind == "said"
+                     else f"{n} queued event{'s' if n > 1 else ''} decided" if kind == "queued, decided"
+                     else f"{events} {kind}")
+    return words
 
 
 def settings_key(source: SyncSource) -> str:

@@ -13,20 +13,24 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, text: str, *, overwrite: bool, sync: bool = True) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a part.
+def atomic_write(path: Path, text: str | bytes, *, overwrite: bool, sync: bool = True, mode: int | None = None) -> None:
+    """Write `text` (or bytes as they are) to `path` so that readers see the old file or the new
+    one, never a part.
 
     With `overwrite=False` an existing file is never replaced (FileExistsError), even when two
     writers race: the new file is linked into place, which fails if the name is taken.
     `sync=False` skips flushing to the disk (fsync): still atomic for readers, but a crash may
     lose the file, which suits outputs that are made again (a static build's thousands of pages).
+    The file is private (0600) unless `mode` says otherwise.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -29,11 +29,11 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..core.config import SiteConfig
 from ..core.loader import FileStamp, collector_paused
@@ -42,14 +42,19 @@ from ..core.model import Event
 log = logging.getLogger("calendar_app")
 
 ENV_VAR = "CALENDAR_CACHE_DIR"
-FORMAT = 1  # raised whenever what is stored changes shape
+FORMAT = 2  # raised whenever what is stored changes shape
 # The modules whose code decides what an Event holds: a change to any of them empties the cache.
 _SOURCES = (
+    "core/checked.py",
     "core/config.py",
+    "core/fields.py",
     "core/frontmatter.py",
     "core/loader.py",
     "core/model.py",
     "core/recurrence.py",
+    "core/series.py",
+    "core/when.py",
+    "files/coldstart.py",
     "files/loadcache.py",
 )
 _LIBRARIES = ("pydantic", "pydantic-core", "PyYAML", "python-dateutil", "email-validator", "tzdata")
@@ -117,7 +122,7 @@ class PickleFile:
                 try:
                     with collector_paused():
                         # Read as it is unpickled, not whole first: the bytes would add to the peak.
-                        return pickle.load(handle)  # our own file, in a folder only we may write
+                        return self._read(handle)  # our own file, in a folder only we may write
                 except (OSError, MemoryError):
                     raise
                 except Exception as exc:  # a damaged cache is made again, never trusted in part
@@ -129,15 +134,22 @@ class PickleFile:
             log.warning("cannot read the cache %s: %s", self.file, exc)
             return None
 
+    def _read(self, handle: BinaryIO) -> Any:
+        return pickle.load(handle)
+
     def save(self, content: object) -> None:
         """Replace the file's content; a failure to write is logged, never raised."""
+        # Streamed: no copy of the pickle in memory.
+        self._write(lambda handle: pickle.dump(content, handle, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _write(self, write: Callable[[BinaryIO], object]) -> None:
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".tmp", dir=self.folder)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(self.key + b"\n")
-                    pickle.dump(content, handle, protocol=pickle.HIGHEST_PROTOCOL)  # streamed: no copy in memory
+                    write(handle)
                 os.replace(tmp, self.file)  # several workers may save at once: the last one wins whole
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -155,7 +167,12 @@ class PickleFile:
 
 
 class LoadCache(PickleFile):
-    """The validated events of one events folder under one configuration."""
+    """The validated events of one events folder under one configuration.
+
+    Stored as a count, then that many pickles of rows (path, size, modification time, inode,
+    event): one when a server saves, one per chunk when the files were read across processes,
+    which pickled their own rows (`coldstart`), written here as they are.
+    """
 
     def __init__(self, folder: Path, events_dir: Path, config: SiteConfig) -> None:
         # Paths in messages are shown relative to the working folder, so it is part of the key.
@@ -168,10 +185,32 @@ class LoadCache(PickleFile):
             return {}
         return {path: (FileStamp(size, mtime_ns, inode), event) for path, size, mtime_ns, inode, event in rows}
 
+    def _read(self, handle: BinaryIO) -> list[tuple[str, int, int, int, Event]]:
+        rows = []
+        for _ in range(pickle.load(handle)):
+            rows.extend(pickle.load(handle))
+        return rows
+
     def save(self, content: object) -> None:
         """Replace the cache with `content`, the events by path (as `load` gives them)."""
         entries: CachedEvents = content  # type: ignore[assignment]
-        super().save([(path, s.size, s.mtime_ns, s.inode, event) for path, (s, event) in entries.items()])
+        rows = [(path, s.size, s.mtime_ns, s.inode, event) for path, (s, event) in entries.items()]
+
+        def write(handle: BinaryIO) -> None:
+            pickle.dump(1, handle)
+            pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+        self._write(write)
+
+    def save_pickled(self, chunks: list[bytes]) -> None:
+        """Replace the cache with rows already pickled, each of `chunks` one pickle of a list of them."""
+
+        def write(handle: BinaryIO) -> None:
+            pickle.dump(len(chunks), handle)
+            for chunk in chunks:
+                handle.write(chunk)
+
+        self._write(write)
 
 
 # What a feed's VEVENT bytes are made from besides the event: a change to any empties the cache.
@@ -184,7 +223,11 @@ _FEED_SOURCES = (
     "render/ical/timezones.py",
     "render/ical/ics.py",
     "web/feedcache.py",
+    "core/checked.py",
+    "core/fields.py",
     "core/model.py",
+    "core/series.py",
+    "core/when.py",
     "files/loadcache.py",
 )
 _FEED_LIBRARIES = ("icalendar", "markdown-it-py", "tzdata")

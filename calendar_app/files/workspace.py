@@ -1,5 +1,6 @@
 """Where a site keeps its private state: accounts, the pending queue, the trash, the change log,
-the counts of failed attempts, the coordinators' sessions, the runs of `calendar-app sync`.
+the counts of failed attempts, the coordinators' sessions, the runs of `calendar-app sync`, the
+e-mail alerts.
 
 All of it sits beside the site configuration (relative paths in the settings are taken from
 the configuration file's folder, or the working folder when there is none), outside the
@@ -76,6 +77,16 @@ class Workspace:
     def sessions_file(self) -> Path:
         """The coordinators' open sessions, for the workers to share (see `web.sessions`)."""
         return self.base / ".sessions.sqlite"
+
+    @property
+    def alerts_file(self) -> Path:
+        """The e-mail alerts: addresses, filters, what each was last told (see `desk.alertstore`)."""
+        return self.base / ".alerts.sqlite"
+
+    @property
+    def alerts_lock_file(self) -> Path:
+        """Held by the run of the e-mail alerts under way: another (cron and the server's schedule) does nothing."""
+        return self.base / ".calendar-alerts.lock"
 
     @property
     def pending_lock_file(self) -> Path:

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..core.model import FIELD_NAMES
+from ..core.fields import FIELD_NAMES
 
 _PLAIN_SAFE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -8,6 +8,7 @@ web framework.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from pydantic import BaseModel, Field
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
 from ..core.filters import Filters
-from ..core.model import Event, OccurrenceChange
+from ..core.model import Event
 from ..core.recurrence import MAX_OCCURRENCES
+from ..core.series import OccurrenceChange
 from .entries import entry, next_session, sessions
 from .eventpage import calendar_links, json_ld
 from .listing import paginate, sort_past, sort_upcoming
@@ -188,8 +190,8 @@ def summary_of(
         "timezone": event.zone.key,
         "when": item.line_text,
         "place": item.place,
-        "location": Place(**loc.model_dump(), one_line=loc.one_line()) if loc else None,
-        "online": OnlineDetails(**event.online.model_dump()) if event.online else None,
+        "location": Place(**asdict(loc), one_line=loc.one_line()) if loc else None,
+        "online": OnlineDetails(**asdict(event.online)) if event.online else None,
         "url": f.url,
         "registration": RegistrationDetails(
             url=f.registration.url,
@@ -199,7 +201,7 @@ def summary_of(
         )
         if f.registration
         else None,
-        "organizer": OrganizerDetails(**f.organizer.model_dump()) if f.organizer else None,
+        "organizer": OrganizerDetails(**asdict(f.organizer)) if f.organizer else None,
         "sponsors": list(f.sponsors),
         "topics": list(f.topics),
         "audience": list(f.audience),

@@ -10,7 +10,10 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 
 from ..core.catalog import Catalog
-from ..core.model import Event, Occurrence, Status, When, as_instant
+from ..core.fields import Status
+from ..core.model import Event, Occurrence
+from ..core.when import When, as_instant
+from .language import DEFAULT_LANGUAGE, N_, words
 from .phrasing import (
     Part,
     date_range_parts,
@@ -22,7 +25,10 @@ from .phrasing import (
 )
 from .urls import SiteUrls
 
-STATUS_LABELS = {Status.CANCELLED: "Cancelled", Status.POSTPONED: "Postponed", Status.TENTATIVE: "Tentative"}
+# In English, as pages' classes and the templates' tests read them; the templates translate them (`_()`).
+STATUS_LABELS = {
+    Status.CANCELLED: N_("Cancelled"), Status.POSTPONED: N_("Postponed"), Status.TENTATIVE: N_("Tentative")
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Entry:
     over: bool = False
     session_title: str | None = None  # the session shown has a title of its own
     status_note: str | None = None  # why the session shown (or the event) is cancelled, postponed or tentative
+    lang: str = DEFAULT_LANGUAGE  # the language of the page that shows it
 
     @property
     def line_text(self) -> str:
@@ -46,11 +53,11 @@ class Entry:
 
     @property
     def place(self) -> str:
-        return place_text(self.event)
+        return place_text(self.event, self.lang)
 
     @property
     def language(self) -> str:
-        return language_name(self.event.language)
+        return language_name(self.event.language, self.lang)
 
 
 SESSIONS_SHOWN = 60  # the sessions a page lists; a longer series is "Repeating series"
@@ -133,37 +140,43 @@ def first_session(event: Event) -> When:
     return first if first is not None else event.start
 
 
-def series_note(event: Event) -> str | None:
+def series_note(event: Event, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """'Series of 6 sessions, January 6 - February 10, 2027', or 'Repeating series' for a long one."""
     if event.rule is None:
         return None
     limit = SESSIONS_SHOWN
     found = sessions(event, limit)
+    said = words(lang)
     if len(found) >= limit:
-        return "Repeating series"
+        return said.gettext("Repeating series")
     first = found[0].date() if isinstance(found[0], datetime) else found[0]
     last = found[-1].date() if isinstance(found[-1], datetime) else found[-1]
-    return f"Series of {len(found)} sessions, {text_of(date_range_parts(first, last))}"
+    dates = text_of(date_range_parts(first, last, lang=lang))
+    count = said.ngettext("Series of %(num)d session, %(dates)s", "Series of %(num)d sessions, %(dates)s", len(found))
+    return count % {"num": len(found), "dates": dates}
 
 
 def entry(
     catalog: Catalog, event: Event, today: date, *, upcoming: bool = True, urls: SiteUrls | None = None
 ) -> Entry:
-    """`event` as a list shows it, linking to its page as `urls` writes it (the server's by default):
-    at its next session, or its first when `upcoming` is false, with that session's own title,
-    status and note."""
+    """`event` as a list shows it, linking to its page as `urls` writes it (the server's by default),
+    in the language of those addresses: at its next session, or its first when `upcoming` is false,
+    with that session's own title, status and note."""
+    urls = urls or SiteUrls(catalog.config.base_url)
     occurrence = event.occurrence_at(next_session(event, today) if upcoming else first_session(event))
     own_title = occurrence_title(event, occurrence)
     return Entry(
         event=event,
         start=occurrence.start,
         end=occurrence.end,
-        url=(urls or SiteUrls(catalog.config.base_url)).event(event.slug),
-        line=listing_line(event, occurrence.start, occurrence.end),
+        url=urls.event(event.slug),
+        line=listing_line(event, occurrence.start, occurrence.end, urls.lang),
         status_label=STATUS_LABELS.get(occurrence_status(event, occurrence)),
-        series_note=series_note(event),
+        series_note=series_note(event, urls.lang),
         over=event.last_date < today,
         session_title=own_title if own_title != event.title else None,
         status_note=occurrence_status_note(event, occurrence),
+        lang=urls.lang,
     )
 
 
@@ -180,6 +193,6 @@ def group_by_month(entries: list[Entry]) -> list[MonthGroup]:
         first = item.start.date() if isinstance(item.start, datetime) else item.start
         key = f"{first.year:04d}-{first.month:02d}"
         if not groups or groups[-1].key != key:
-            groups.append(MonthGroup(month_text(first), key, []))
+            groups.append(MonthGroup(month_text(first, item.lang), key, []))
         groups[-1].entries.append(item)
     return groups

@@ -15,7 +15,9 @@ from urllib.parse import urlencode
 
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
-from ..core.model import Event, Occurrence, Status, When
+from ..core.fields import Status
+from ..core.model import Event, Occurrence
+from ..core.when import When
 from .entries import (
     SESSIONS_SHOWN,
     STATUS_LABELS,
@@ -24,6 +26,8 @@ from .entries import (
     occurrence_status,
     occurrence_title,
 )
+from .frame import language_links
+from .language import DEFAULT_LANGUAGE, words
 from .markdown import description_html, description_paragraph, host_label, summary
 from .phrasing import (
     Part,
@@ -75,16 +79,16 @@ class Session:
         return self.status_label == STATUS_LABELS[Status.CANCELLED]
 
 
-def session_of(event: Event, occurrence: Occurrence, today: date) -> Session:
-    """`occurrence` as the page's list of sessions shows it."""
+def session_of(event: Event, occurrence: Occurrence, today: date, lang: str = DEFAULT_LANGUAGE) -> Session:
+    """`occurrence` as the page's list of sessions shows it, in the language `lang`."""
     change = occurrence.change
     moved_from = occurrence.moved_from
     return Session(
-        full_when(event, occurrence.start, occurrence.end),
+        full_when(event, occurrence.start, occurrence.end, lang),
         occurrence.end < _today_like(occurrence.start, today),
         title=change.title if change is not None else None,
         # Its start alone ("Wednesday, January 27, 2027, 1 p.m. ET"), as the moment form writes it.
-        moved_from=text_of(full_when(event, moved_from, moved_from)) if moved_from is not None else None,
+        moved_from=text_of(full_when(event, moved_from, moved_from, lang)) if moved_from is not None else None,
         status_label=STATUS_LABELS.get(change.status) if change is not None and change.status else None,
         status_note=change.status_note if change is not None else None,
         extra=occurrence.extra,
@@ -107,7 +111,8 @@ def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls
     title, end = occurrence_title(event, occurrence), occurrence.end
     page = urls.permalink(event.slug)
     details = summary(event.body, 600) + ("\n\n" if event.body.strip() else "") + page
-    where = event.location.one_line() if event.location else ("Online" if event.online else "")
+    online = words(urls.lang).gettext("Online") if event.online else ""
+    where = event.location.one_line() if event.location else online
     if isinstance(start, datetime) and isinstance(end, datetime):
         google_dates = f"{_utc_stamp(start)}/{_utc_stamp(end)}"
         outlook_start = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -213,16 +218,20 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 def event_context(
     catalog: Catalog, config: SiteConfig, event: Event, today: date, urls: SiteUrls | None = None
 ) -> dict[str, Any]:
-    """Everything the event's page shows, its links written by `urls` (the server's by default)."""
+    """Everything the event's page shows, its links written by `urls` (the server's by default) and
+    its words in their language; the event's own text stays as written, in its `language`."""
     urls = urls or SiteUrls(config.base_url)
+    lang = urls.lang
     f = event.fields
     # The page's when, its add-to-calendar links and its JSON-LD all speak of the next session.
     start = next_session(event, today)
     end = occurrence_end(event, start)
-    when = full_when(event, start, end)
+    when = full_when(event, start, end, lang)
     moment = start if isinstance(start, datetime) else None
-    series = [session_of(event, o, today) for o in islice(event.occurrences(), SESSIONS_SHOWN)] if event.rule else []
-    skipped = [text_of(full_when(event, s, occurrence_end(event, s))) for s in event.exdates]
+    series = (
+        [session_of(event, o, today, lang) for o in islice(event.occurrences(), SESSIONS_SHOWN)] if event.rule else []
+    )
+    skipped = [text_of(full_when(event, s, occurrence_end(event, s), lang)) for s in event.exdates]
     deadline = date.fromisoformat(f.registration.deadline) if f.registration and f.registration.deadline else None
     sponsors = []
     for sid in f.sponsors:
@@ -236,23 +245,23 @@ def event_context(
         "cancelled": event.status is Status.CANCELLED,
         "when": when,
         "when_text": text_of(when),
-        "next_session": session_of(event, event.occurrence_at(start), today),
-        "zone_name": zone_name(moment, event.zone) if moment else None,
-        "line": listing_line(event, start, end),
+        "next_session": session_of(event, event.occurrence_at(start), today, lang),
+        "zone_name": zone_name(moment, event.zone, lang) if moment else None,
+        "line": listing_line(event, start, end, lang),
         "over": event.last_date < today,
         "sessions": series,
         "skipped": skipped,
-        "place": place_text(event),
+        "place": place_text(event, lang),
         "location": event.location,
         "online": event.online,
-        "deadline_text": day_text(deadline) if deadline else None,
+        "deadline_text": day_text(deadline, lang=lang) if deadline else None,
         "deadline_passed": deadline is not None and deadline < today,
         "sponsors": sponsors,
         "topics": [(t, urls.listing([("topic", t)])) for t in f.topics],
         "audience": [(a, urls.listing([("audience", a)])) for a in f.audience],
         "type_url": urls.listing([("type", event.type)]),
-        "language": language_name(event.language),
-        "accessibility": [accessibility_label(a) for a in f.accessibility],
+        "language": _capital(language_name(event.language, lang)),
+        "accessibility": [accessibility_label(a, lang) for a in f.accessibility],
         "description": description_html(event),
         "website_host": host_label(f.url) if f.url else None,
         "registration_host": host_label(f.registration.url) if f.registration and f.registration.url else None,
@@ -260,9 +269,18 @@ def event_context(
         "json_ld": json_ld(event, config, start),
         "canonical": urls.full.event(event.slug),
         "feed_subscribe": urls.subscribe(urls.full.feed()),
-        "observances": [o for o in config.observances if catalog.observance_year(event, o) is not None],
+        "observances": [  # named in the page's language
+            o.model_copy(update={"name": config.translated(o.name, lang)})
+            for o in config.observances
+            if catalog.observance_year(event, o) is not None
+        ],
         "from_source": _source_name(event, config),
+        "languages": language_links(urls, lambda u: u.event(event.slug)),
     }
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _source_name(event: Event, config: SiteConfig) -> str | None:

@@ -8,22 +8,26 @@ subscribe links. A static build can call the same functions and write the result
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ..core.catalog import Catalog
 from ..core.config import Observance, SiteConfig
 from ..core.errors import FilterError
 from ..core.filters import Filters
-from ..core.model import Event, as_instant
+from ..core.model import Event
+from ..core.when import as_instant
 from .entries import (
     entry,
     first_session,
     group_by_month,
     next_session,
 )
+from .frame import language_links
+from .language import DEFAULT_LANGUAGE, N_, words
 from .phrasing import (
     accessibility_label,
     date_range_parts,
@@ -31,18 +35,19 @@ from .phrasing import (
     filters_text,
     language_name,
     text_of,
+    type_label,
 )
 from .urls import SiteUrls, SubscribeLinks, feed_subscription
 
 PAGE_PARAMS = ("page",)
 FACET_TITLES = {
-    "types": "Type",
-    "topics": "Topic",
-    "audience": "Audience",
-    "sponsors": "Sponsor",
-    "regions": "State",
-    "languages": "Language",
-    "accessibility": "Accessibility",
+    "types": N_("Type"),
+    "topics": N_("Topic"),
+    "audience": N_("Audience"),
+    "sponsors": N_("Sponsor"),
+    "regions": N_("State"),
+    "languages": N_("Language"),
+    "accessibility": N_("Accessibility"),
 }
 FACET_PARAMS = {
     "types": "type",
@@ -64,10 +69,20 @@ def subscribe_links(base_url: str, path_and_query: str) -> SubscribeLinks:
 
 
 def subscribe_context(config: SiteConfig, urls: SiteUrls) -> dict[str, Any]:
-    """The subscribe help page: every feed the site has and the ways to follow it."""
-    feeds = [("Every event", urls.subscribe(urls.full.feed()))]
-    feeds += [(o.name, urls.subscribe(urls.full.observance_feed(o.id))) for o in config.observances]
-    return {"title": "How to subscribe", "feeds": feeds, "refresh_hours": config.refresh_hours, "current": "subscribe"}
+    """The subscribe help page, in the language of `urls`: every feed the site has and the ways to follow it."""
+    _ = words(urls.lang).gettext
+    feeds = [(_("Every event"), urls.subscribe(urls.full.feed()))]
+    feeds += [
+        (config.translated(o.name, urls.lang), urls.subscribe(urls.full.observance_feed(o.id)))
+        for o in config.observances
+    ]
+    return {
+        "title": _("How to subscribe"),
+        "feeds": feeds,
+        "refresh_hours": config.refresh_hours,
+        "current": "subscribe",
+        "languages": language_links(urls, lambda u: u.subscribe_page()),
+    }
 
 
 # --- facets and active filters ----------------------------------------------------------------
@@ -95,56 +110,69 @@ class ActiveFilter:
     remove_url: str
 
 
-def choice_label(attr: str, value: str, config: SiteConfig) -> str:
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def choice_label(attr: str, value: str, config: SiteConfig, lang: str = DEFAULT_LANGUAGE) -> str:
     if attr == "types":
-        return value.capitalize()
+        return type_label(value, lang)
     if attr == "sponsors":
         name = config.sponsor_names.get(value)
         return f"{name} ({value})" if name else value
     if attr == "languages":
-        return language_name(value)
+        return _capital(language_name(value, lang))  # Spanish writes 'español' mid-sentence, 'Español' as a label
     if attr == "accessibility":
-        return accessibility_label(value)
-    return value[:1].upper() + value[1:]
+        return accessibility_label(value, lang)
+    return _capital(value)
 
 
-def build_facets(counts: dict[str, list[tuple[str, int]]], f: Filters, config: SiteConfig) -> list[Facet]:
+def build_facets(
+    counts: dict[str, list[tuple[str, int]]], f: Filters, config: SiteConfig, lang: str = DEFAULT_LANGUAGE
+) -> list[Facet]:
     facets = []
     for attr, title in FACET_TITLES.items():
         chosen = set(getattr(f, attr))
         choices = [
-            Choice(value, choice_label(attr, value, config), count, value in chosen) for value, count in counts[attr]
+            Choice(value, choice_label(attr, value, config, lang), count, value in chosen)
+            for value, count in counts[attr]
         ]
         if attr == "types":
             order = {t: i for i, t in enumerate(config.types)}
             choices.sort(key=lambda c: order.get(c.value, len(order)))
-        facets.append(Facet(attr, FACET_PARAMS[attr], title, choices))
+        facets.append(Facet(attr, FACET_PARAMS[attr], words(lang).gettext(title), choices))
     return facets
 
 
-def active_filters(f: Filters, config: SiteConfig, link: Callable[[Filters], str]) -> list[ActiveFilter]:
+def active_filters(
+    f: Filters, config: SiteConfig, link: Callable[[Filters], str], lang: str = DEFAULT_LANGUAGE
+) -> list[ActiveFilter]:
     """Every filter in force, with the link (`link` of the filters left) that removes just it."""
     found: list[ActiveFilter] = []
+    _ = words(lang).gettext
 
     for attr, title in FACET_TITLES.items():
         values: tuple[str, ...] = getattr(f, attr)
         for value in values:
             rest = tuple(v for v in values if v != value)
-            found.append(ActiveFilter(f"{title}: {choice_label(attr, value, config)}", link(f.changed(attr, rest))))
+            label = f"{_(title)}: {choice_label(attr, value, config, lang)}"
+            found.append(ActiveFilter(label, link(f.changed(attr, rest))))
     if f.online is not None:
-        found.append(ActiveFilter("Online only" if f.online else "In person only", link(replace(f, online=None))))
+        found.append(ActiveFilter(_("Online only") if f.online else _("In person only"), link(replace(f, online=None))))
     if f.free:
-        found.append(ActiveFilter("Free only", link(replace(f, free=False))))
+        found.append(ActiveFilter(_("Free only"), link(replace(f, free=False))))
     if f.q:
-        found.append(ActiveFilter(f"Search: “{f.q}”", link(replace(f, q=""))))
+        found.append(ActiveFilter(_("Search: “%(search)s”") % {"search": f.q}, link(replace(f, q=""))))
     if f.start:
-        found.append(ActiveFilter(f"From {day_text(f.start)}", link(replace(f, start=None))))
+        since = _("From %(day)s") % {"day": day_text(f.start, lang=lang)}
+        found.append(ActiveFilter(since, link(replace(f, start=None))))
     if f.end:
-        found.append(ActiveFilter(f"Until {day_text(f.end)}", link(replace(f, end=None))))
+        until = _("Until %(day)s") % {"day": day_text(f.end, lang=lang)}
+        found.append(ActiveFilter(until, link(replace(f, end=None))))
     if f.observance:
         observance = config.observance(f.observance)
-        name = observance.name if observance else f.observance
-        found.append(ActiveFilter(f"Observance: {name}", link(replace(f, observance=None))))
+        name = config.translated(observance.name, lang) if observance else f.observance
+        found.append(ActiveFilter(_("Observance: %(name)s") % {"name": name}, link(replace(f, observance=None))))
     return found
 
 
@@ -195,10 +223,66 @@ def paginate(total: int, page: int, size: int, url: Callable[[int], str]) -> Pag
 
 
 def sort_upcoming(catalog: Catalog, events: list[Event], today: date) -> list[Event]:
-    """Soonest first by each event's next occurrence (a series sorts by its next session)."""
+    """Soonest first by each event's next occurrence (a series sorts by its next session).
+
+    `events` are the catalog's, not over by `today`. The order of all of those is worked out once
+    per catalog and day and kept with it (see `_upcoming`), so the unfiltered listing sorts
+    nothing, and a filtered one looks up each event's next session rather than walking its rule.
+    """
     if not any(e.rule is not None for e in events):
         return events
-    return sorted(events, key=lambda e: (as_instant(next_session(e, today), e.zone), e.slug))
+    upcoming = _upcoming(catalog, today, make=len(events) * 4 > len(catalog))
+    if upcoming is None:
+        return sorted(events, key=lambda e: _upcoming_key(e, today))
+    if len(events) == len(upcoming.events) and all(id(e) in upcoming.keys for e in events):
+        return list(upcoming.events)
+    keys = upcoming.keys
+    return sorted(events, key=lambda e: keys.get(id(e)) or _upcoming_key(e, today))
+
+
+@dataclass(frozen=True)
+class _Upcoming:
+    """The catalog's events not over by a day, soonest first, and each one's place, by its id."""
+
+    events: list[Event]
+    keys: dict[int, tuple[datetime, str]]
+
+
+def _upcoming_key(event: Event, today: date) -> tuple[datetime, str]:
+    return as_instant(next_session(event, today), event.zone), event.slug
+
+
+def _upcoming(catalog: Catalog, today: date, *, make: bool) -> _Upcoming | None:
+    """The order of the upcoming events of `catalog` on `today`, kept in `catalog.derived`. After
+    a change it is the order of the catalog before (`change.derived_before`), with the events
+    removed taken out and those added put in by bisection; else it is made when `make` says it is
+    worth it, or None. (Its ids are of events the order it was made from holds alive.)"""
+    name = ("upcoming", today)
+    found: _Upcoming | None = catalog.derived.get(name)
+    if found is not None:
+        return found
+    change = catalog.change
+    before: _Upcoming | None = change.derived_before.get(name) if change is not None else None
+    if change is not None and before is not None:
+        keys, ordered = dict(before.keys), list(before.events)
+        for event in change.removed:
+            if keys.pop(id(event), None) is not None:
+                i = bisect.bisect_left(ordered, before.keys[id(event)], key=lambda e: before.keys[id(e)])
+                while ordered[i] is not event:  # past any other of the same key
+                    i += 1
+                del ordered[i]
+        for event in change.added:
+            if catalog.is_upcoming(event, today):
+                keys[id(event)] = _upcoming_key(event, today)
+                bisect.insort(ordered, event, key=lambda e: keys[id(e)])
+    elif make:
+        pool = catalog.select(Filters(), today=today)
+        keys = {id(e): _upcoming_key(e, today) for e in pool}
+        ordered = sorted(pool, key=lambda e: keys[id(e)])
+    else:
+        return None
+    found = catalog.derived[name] = _Upcoming(ordered, keys)
+    return found
 
 
 def sort_past(events: list[Event]) -> list[Event]:
@@ -240,9 +324,11 @@ def listing_context(
     results: ListingResults | None = None,
     urls: SiteUrls | None = None,
 ) -> dict[str, Any]:
-    """Everything the listing page shows, its links written by `urls` (the server's by default);
-    raises FilterError for a query it cannot apply."""
+    """Everything the listing page shows, its links written by `urls` (the server's by default) and
+    its words in their language; raises FilterError for a query it cannot apply."""
     urls = urls or SiteUrls(config.base_url)
+    lang = urls.lang
+    _ = words(lang).gettext
     f = Filters.from_query(items, config, known=catalog.known, allowed_extra=PAGE_PARAMS)
     page = parse_page(items)
     path = urls.listing(past=past)
@@ -260,22 +346,22 @@ def listing_context(
             for o, year in catalog.active_highlights(today)
         ]
     counts = results.counts
-    described = filters_text(f, config)
+    described = filters_text(f, config, lang)
     return {
-        "results_text": results_text(pagination.total, described, past=past, filtered=not f.is_empty),
-        "feed_title": described if not f.is_empty else "every event",
-        "title": ("Past events" if past else "Upcoming events") + ("" if f.is_empty else ": " + described),
-        "heading": "Past events" if past else "Upcoming trainings and events",
+        "results_text": results_text(pagination.total, described, past=past, filtered=not f.is_empty, lang=lang),
+        "feed_title": described if not f.is_empty else _("every event"),
+        "title": (_("Past events") if past else _("Upcoming events")) + ("" if f.is_empty else ": " + described),
+        "heading": _("Past events") if past else _("Upcoming trainings and events"),
         "past": past,
         "filters": f,
         "filtered": not f.is_empty,
         "description": described,
         "groups": group_by_month(entries),
         "entries": entries,
-        "facets": build_facets(counts, f, config),
+        "facets": build_facets(counts, f, config, lang),
         "online_count": counts["online"][0][1],
         "free_count": counts["free"][0][1],
-        "active": active_filters(f, config, lambda changed: urls.listing(changed.to_query(), past=past)),
+        "active": active_filters(f, config, lambda changed: urls.listing(changed.to_query(), past=past), lang),
         "pagination": pagination,
         "highlights": highlights,
         "path": path,
@@ -286,18 +372,29 @@ def listing_context(
         "atom_url": urls.atom(query),
         "api_url": urls.api_listing(query, past=past),
         "subscribe": urls.subscribe(urls.full.feed(query)),
+        "alerts_url": urls.alerts(query) if config.alerts_offered else None,
+        "embed_builder_url": None if past else urls.embed_builder(query),
         "canonical": urls.full.listing(query, past=past, page=page),
+        "languages": language_links(urls, lambda u: u.listing(query, past=past, page=page)),
     }
 
 
-def results_text(total: int, description: str, *, past: bool, filtered: bool) -> str:
+def results_text(
+    total: int, description: str, *, past: bool, filtered: bool, lang: str = DEFAULT_LANGUAGE
+) -> str:
     """'12 upcoming events', '2 upcoming events in SC', '11 past events: webinars for prosecutors'."""
-    when = "past" if past else "upcoming"
-    counted = f"{total} {when} event{'' if total == 1 else 's'}" if total else f"No {when} events"
+    said = words(lang)
+    if total and past:
+        counted = said.ngettext("%(num)d past event", "%(num)d past events", total) % {"num": total}
+    elif total:
+        counted = said.ngettext("%(num)d upcoming event", "%(num)d upcoming events", total) % {"num": total}
+    else:
+        counted = said.gettext("No past events") if past else said.gettext("No upcoming events")
     if not filtered:
         return counted
-    if description.startswith("events "):
-        return counted + description[len("events"):]
+    everything = said.gettext("events")  # as `filters_text` starts when no type is chosen
+    if description.startswith(everything + " "):
+        return counted + description[len(everything):]
     return f"{counted}: {description}"
 
 
@@ -309,10 +406,11 @@ class KeyDateView:
     day: date
     name: str
     description: str
+    lang: str = DEFAULT_LANGUAGE
 
     @property
     def text(self) -> str:
-        return day_text(self.day)
+        return day_text(self.day, lang=self.lang)
 
 
 def observance_context(
@@ -325,8 +423,9 @@ def observance_context(
     urls: SiteUrls | None = None,
 ) -> dict[str, Any]:
     """An observance in one year: what it is, its key dates, its events and how to follow them
-    (links written by `urls`, the server's by default)."""
+    (links written by `urls`, the server's by default; words in their language)."""
     urls = urls or SiteUrls(config.base_url)
+    lang = urls.lang
     first, last = observance.window(year)
     events = catalog.observance_events(observance, year)
     entries = [entry(catalog, e, today, upcoming=e.last_date >= today, urls=urls) for e in events]
@@ -334,7 +433,14 @@ def observance_context(
     for item in observance.key_dates:
         key_year = year if (item.month, item.day) >= (observance.start_month, observance.start_day) else year + 1
         try:
-            key_dates.append(KeyDateView(date(key_year, item.month, item.day), item.name, item.description))
+            key_dates.append(
+                KeyDateView(
+                    date(key_year, item.month, item.day),
+                    config.translated(item.name, lang),
+                    config.translated(item.description, lang),
+                    lang,
+                )
+            )
         except ValueError:
             continue  # February 29 in a common year: nothing to show
     default_year = observance_default_year(observance, today)
@@ -343,8 +449,10 @@ def observance_context(
         "observance": observance,
         "year": year,
         "years": years,
-        "window": date_range_parts(first, last),
-        "window_text": text_of(date_range_parts(first, last)),
+        "name": config.translated(observance.name, lang),
+        "description": config.translated(observance.description, lang),
+        "window": date_range_parts(first, last, lang=lang),
+        "window_text": text_of(date_range_parts(first, last, lang=lang)),
         "current": first <= today <= last,
         "key_dates": key_dates,
         "entries": entries,
@@ -353,7 +461,10 @@ def observance_context(
         "feed_url": urls.observance_feed(observance.id),
         "subscribe": urls.subscribe(urls.full.observance_feed(observance.id)),
         "page_url": urls.observance(observance.id),
-        "links": observance.links,
+        "links": [{"title": config.translated(link.title, lang), "url": link.url} for link in observance.links],
+        "languages": language_links(
+            urls, lambda u: u.observance(observance.id, None if year == default_year else year)
+        ),
     }
 
 

@@ -10,6 +10,7 @@ publishes a folder of its own, and answers with the build's files:
 | listing, its pages            | `/`, `/?page=2`                 | `index.html`, `page/2/index.html`      |
 | past events                   | `/past`, `/past?page=2`         | `past/index.html`, `past/page/2/...`   |
 | one type, one sponsor         | `/?type=webinar`                | `type/webinar/`, `sponsor/ojjdp/`      |
+| its later pages               | `/?type=webinar&page=2`         | the listing, its query kept (1)        |
 | any other filters             | `/?topic=youth`                 | the listing, its query kept (1)        |
 | feed, Atom feed               | `/calendar.ics?type=webinar`    | `type/webinar/calendar.ics`, `feed.atom` |
 | an event, its .ics            | `/events/<slug>`, `.ics`        | `events/<slug>/`, `events/<slug>.ics`  |
@@ -18,6 +19,9 @@ publishes a folder of its own, and answers with the build's files:
 | the API's listing             | `/api/events?type=webinar`      | `api/events/type/webinar/1.json` (2)   |
 | the API's event               | `/api/events/<slug>`            | `api/events/<slug>.json`               |
 | subscribe help, assets        | `/subscribe`, `/static/x.css`   | `subscribe/`, `static/x.css`           |
+| the embedded list, its page   | `/embed?type=..`, `/embed/new`  | the server's, and none                 |
+| e-mail alerts, their links    | `/alerts?type=..`, `/alerts/..` | none                                   |
+| a page or feed in Spanish     | `/es/`, `/es/events/<slug>`     | `es/index.html`, `es/events/<slug>/`   |
 
 (1) the browser filters the built JSON (`static/static-filter.js`). (2) every upcoming event:
 `api/events.json`, then `api/events/upcoming/2.json`; past events: `api/events/past/1.json`.
@@ -30,6 +34,11 @@ or a full address under `--base-url`), a full address for feeds, canonical links
 
 An event's permalink (`permalink`) is the server's address everywhere: feeds, JSON-LD and the
 calendar apps that keep it do not change with the kind of site.
+
+The public pages and their feeds come in every language of the site (`render.language`): a
+`SiteUrls(..., lang="es")` writes the Spanish ones under `/es` (`in_language` gives the same
+addresses in another language). Assets, the JSON API, Atom, single-event downloads and the
+coordinators' pages have one address for every language.
 """
 
 from __future__ import annotations
@@ -43,8 +52,9 @@ from urllib.parse import quote, urlencode
 
 from ..core.catalog import Catalog
 from ..core.config import SiteConfig
+from ..core.fields import normalize_tag
 from ..core.filters import Filters
-from ..core.model import normalize_tag
+from .language import DEFAULT_LANGUAGE, LANGUAGES, path_in, path_prefix
 
 Query = Iterable[tuple[str, str]]
 Form = Literal["page", "full", "file", "target"]
@@ -79,17 +89,35 @@ def feed_subscription(feed_url: str) -> SubscribeLinks:
 class SiteUrls:
     """The server's addresses: links as `/events/<slug>`, or full addresses under the site's base_url."""
 
-    def __init__(self, base_url: str, *, full: bool = False) -> None:
+    def __init__(self, base_url: str, *, full: bool = False, lang: str = DEFAULT_LANGUAGE) -> None:
         self.base_url = base_url
         self._full = full
+        self.lang = lang
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages these addresses have pages in: every one of the site's on the server."""
+        return LANGUAGES
 
     @property
     def full(self) -> SiteUrls:
         """The same addresses in full, for feeds, canonical links, JSON and subscribe links."""
-        return SiteUrls(self.base_url, full=True)
+        return SiteUrls(self.base_url, full=True, lang=self.lang)
+
+    def in_language(self, lang: str) -> SiteUrls:
+        """The same addresses, in the same form, of the pages and feeds in the language `lang`."""
+        return SiteUrls(self.base_url, full=self._full, lang=lang)
 
     def _link(self, path: str) -> str:
         return self.base_url + path if self._full else path
+
+    def _page(self, path: str) -> str:
+        """A page or feed of this language (`/es/...` in Spanish)."""
+        return self._link(path_prefix(self.lang) + path)
+
+    def same_page(self, path: str, query: str = "") -> str:
+        """The server's page at `path` (in any language) in this language, its `query` kept."""
+        return self._link(path_in(path, self.lang) + (f"?{query}" if query else ""))
 
     def permalink(self, slug: str) -> str:
         """An event's permanent full address, the same for every kind of site (feeds, JSON-LD, calendar apps)."""
@@ -106,34 +134,57 @@ class SiteUrls:
 
     def listing(self, query: Query = (), *, past: bool = False, page: int = 1) -> str:
         """The listing (or past events) with the filters `query` on page `page`."""
-        return self._link(with_query("/past" if past else "/", _paged(query, page)))
+        return self._page(with_query("/past" if past else "/", _paged(query, page)))
 
     def event(self, slug: str) -> str:
-        return self._link(f"/events/{slug}")
+        return self._page(f"/events/{slug}")
 
     def observances(self) -> str:
-        return self._link("/observances")
+        return self._page("/observances")
 
     def observance(self, observance_id: str, year: int | None = None) -> str:
         """An observance's page: the year whose window holds today or comes next, or `year`'s."""
-        return self._link(with_query(f"/observances/{observance_id}", [("year", str(year))] if year else []))
+        return self._page(with_query(f"/observances/{observance_id}", [("year", str(year))] if year else []))
 
     def subscribe_page(self) -> str:
-        return self._link("/subscribe")
+        return self._page("/subscribe")
 
     def suggest(self) -> str | None:
         """The public form for suggesting an event (shown only when the site allows suggestions)."""
         return self._link("/suggest")
 
+    def alerts(self, query: Query = ()) -> str | None:
+        """The form that signs up for e-mail about the events of the filters `query`."""
+        return self._link(with_query("/alerts", query))
+
+    def alert_confirm(self, token: str) -> str:
+        return self._link(f"/alerts/confirm/{token}")
+
+    def alert_manage(self, token: str) -> str:
+        """The page where an address changes its alert, sees what is stored about it, or deletes it."""
+        return self._link(f"/alerts/manage/{token}")
+
+    def alert_unsubscribe(self, token: str) -> str:
+        """The unsubscribe link of an alert's messages (one click, RFC 8058)."""
+        return self._link(f"/alerts/unsubscribe/{token}")
+
     def asset(self, name: str) -> str:
         """A file of the site's assets (`style.css`)."""
         return self._link(f"/static/{name}")
+
+    def embed(self, query: Query = ()) -> str:
+        """The list another site shows in a frame: the filters `query`, and the embed's `limit` and `theme`."""
+        return self._link(with_query("/embed", query))
+
+    def embed_builder(self, query: Query = ()) -> str | None:
+        """The page that writes the `<iframe>` of `embed(query)` for another site to paste."""
+        return self._link(with_query("/embed/new", query))
 
     # --- feeds and JSON ------------------------------------------------------------------------
 
     def feed(self, query: Query = ()) -> str:
         """The iCalendar feed of what a listing with the filters `query` shows."""
-        return self._link(with_query("/calendar.ics", query))
+        return self._page(with_query("/calendar.ics", query))
 
     def atom(self, query: Query = ()) -> str:
         return self._link(with_query("/feed.atom", query))
@@ -143,7 +194,7 @@ class SiteUrls:
         return self._link(f"/events/{slug}.ics")
 
     def observance_feed(self, observance_id: str, year: int | None = None) -> str:
-        return self._link(with_query(f"/observances/{observance_id}.ics", [("year", str(year))] if year else []))
+        return self._page(with_query(f"/observances/{observance_id}.ics", [("year", str(year))] if year else []))
 
     def api_listing(self, query: Query = (), *, past: bool = False, page: int = 1) -> str:
         """The API's page of the listing with the filters `query`."""
@@ -215,12 +266,22 @@ class StaticLayout:
     """What a static build of one catalog holds: its listings of their own, events and observances.
 
     Shared by every page's `StaticUrls`; `unmapped` collects the server addresses a page asked
-    for that the build has no file for (the link keeps the server's address).
+    for that the build has no file for (the link keeps the server's address). `languages`: those
+    the build writes pages in (English alone, or every one of the site's with the Spanish pages in
+    `es/`); pages link to their other languages only when the build has them.
     """
 
-    def __init__(self, config: SiteConfig, catalog: Catalog, *, absolute: bool) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        catalog: Catalog,
+        *,
+        absolute: bool,
+        languages: tuple[str, ...] = (DEFAULT_LANGUAGE,),
+    ) -> None:
         self.base_url = config.base_url
         self.absolute = absolute
+        self.languages = languages
         self.slugs = set(catalog.by_slug)
         self.observances = {o.id for o in config.observances}
         self.variants = static_variants(config, catalog)
@@ -249,30 +310,40 @@ class StaticUrls(SiteUrls):
     any folder; with an absolute layout (`--base-url`) every link is a full address.
     """
 
-    def __init__(self, layout: StaticLayout, *, page_dir: str | None = "", form: Form = "page") -> None:
-        super().__init__(layout.base_url, full=form == "full")
+    def __init__(
+        self, layout: StaticLayout, *, page_dir: str | None = "", form: Form = "page", lang: str = DEFAULT_LANGUAGE
+    ) -> None:
+        super().__init__(layout.base_url, full=form == "full", lang=lang)
         self.layout = layout
         self.page_dir = page_dir
         self.form: Form = "full" if page_dir is None and form == "page" else form
 
     @property
     def full(self) -> StaticUrls:
-        return StaticUrls(self.layout, form="full")
+        return StaticUrls(self.layout, form="full", lang=self.lang)
 
     @property
     def files(self) -> StaticUrls:
         """The same addresses as the files of the build that hold them (`events/<slug>/index.html`)."""
-        return StaticUrls(self.layout, form="file")
+        return StaticUrls(self.layout, form="file", lang=self.lang)
 
     @property
     def targets(self) -> StaticUrls:
         """The same addresses relative to the site's root (`events/<slug>/`, "" for the listing)."""
-        return StaticUrls(self.layout, form="target")
+        return StaticUrls(self.layout, form="target", lang=self.lang)
 
     def at(self, page_dir: str | None) -> StaticUrls:
         """Links as the page in the folder `page_dir` ("" for the root) writes them; None: full
         addresses, for a page served at many addresses (404.html)."""
-        return StaticUrls(self.layout, page_dir=page_dir)
+        return StaticUrls(self.layout, page_dir=page_dir, lang=self.lang)
+
+    def in_language(self, lang: str) -> StaticUrls:
+        """The same addresses of the build's pages in `lang` (the Spanish ones in `es/`), from the same page."""
+        return StaticUrls(self.layout, page_dir=self.page_dir, form=self.form, lang=lang)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.layout.languages
 
     def for_file(self, path: str) -> StaticUrls:
         """Links as the page written at `path` (a file of `files`) writes them."""
@@ -303,42 +374,62 @@ class StaticUrls(SiteUrls):
             target = "./" + target
         return ("../" * self.page_dir.count("/") + target) or "./"
 
+    def _static_page(self, target: str | None, server: str) -> str:
+        """A page or feed of this language: the Spanish ones in the folder `es/`, at `/es/...` on the server."""
+        prefix = path_prefix(self.lang)
+        return self._static(prefix[1:] + "/" + target if prefix and target is not None else target, prefix + server)
+
     # --- pages ---------------------------------------------------------------------------------
 
     def listing(self, query: Query = (), *, past: bool = False, page: int = 1) -> str:
         items = list(query)
         variant = self.layout.variant_of(items)
-        if variant is not None and (not past or variant.kind == "all"):
+        # One type's or one sponsor's listing is published as its first page only: the
+        # browser pages through the rest (see build/static.py).
+        if variant is not None and (variant.kind == "all" or (not past and page == 1)):
             target = ("past/" if past else variant.folder) + (f"page/{page}/" if page > 1 else "")
         else:  # no folder of its own: the listing, its query applied by the browser
             rest = urlencode(_paged(items, page))
             target = ("past/" if past else "") + ("?" + rest if rest else "")
-        return self._static(target, with_query("/past" if past else "/", _paged(items, page)))
+        return self._static_page(target, with_query("/past" if past else "/", _paged(items, page)))
 
     def event(self, slug: str) -> str:
-        return self._static(f"events/{slug}/" if slug in self.layout.slugs else None, f"/events/{slug}")
+        return self._static_page(f"events/{slug}/" if slug in self.layout.slugs else None, f"/events/{slug}")
 
     def observances(self) -> str:
-        return self._static("observances/", "/observances")
+        return self._static_page("observances/", "/observances")
 
     def observance(self, observance_id: str, year: int | None = None) -> str:
         known = observance_id in self.layout.observances
         target = f"observances/{observance_id}/" + (f"{year}/" if year else "") if known else None
-        return self._static(target, with_query(f"/observances/{observance_id}", [("year", str(year))] if year else []))
+        server = with_query(f"/observances/{observance_id}", [("year", str(year))] if year else [])
+        return self._static_page(target, server)
 
     def subscribe_page(self) -> str:
-        return self._static("subscribe/", "/subscribe")
+        return self._static_page("subscribe/", "/subscribe")
 
     def suggest(self) -> str | None:
         """None: a static host cannot take a suggestion, and its pages may be all a site has."""
         return None
 
+    def alerts(self, query: Query = ()) -> str | None:
+        """None: a static host cannot take a sign-up, as it cannot take a suggestion."""
+        return None
+
     def subscribe_help(self) -> str:
         """The subscribe help at the server's other address, `/help/subscribe`."""
-        return self._static("help/subscribe/", "/help/subscribe")
+        return self._static_page("help/subscribe/", "/help/subscribe")
 
     def asset(self, name: str) -> str:
         return self._static(f"static/{name}", f"/static/{name}")
+
+    def embed(self, query: Query = ()) -> str:
+        """The server's `/embed`: the build writes no embedded lists yet."""
+        return self._static(None, with_query("/embed", query))
+
+    def embed_builder(self, query: Query = ()) -> str | None:
+        """None: the snippet's page needs the server, as `suggest` does."""
+        return None
 
     # --- feeds and JSON ------------------------------------------------------------------------
 
@@ -348,7 +439,7 @@ class StaticUrls(SiteUrls):
         if variant is None and len(items) == 1 and items[0][0] == "observance":
             return self.observance_feed(items[0][1])
         target = None if variant is None else variant.folder + "calendar.ics"
-        return self._static(target, with_query("/calendar.ics", items))
+        return self._static_page(target, with_query("/calendar.ics", items))
 
     def atom(self, query: Query = ()) -> str:
         items = list(query)
@@ -362,7 +453,7 @@ class StaticUrls(SiteUrls):
         known = observance_id in self.layout.observances
         target = f"observances/{observance_id}" + (f"/{year}.ics" if year else ".ics") if known else None
         server = with_query(f"/observances/{observance_id}.ics", [("year", str(year))] if year else [])
-        return self._static(target, server)
+        return self._static_page(target, server)
 
     def api_listing(self, query: Query = (), *, past: bool = False, page: int = 1) -> str:
         items = list(query)

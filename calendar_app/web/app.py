@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -18,8 +18,11 @@ from ..core.clock import Clock
 from ..core.config import SiteConfig
 from ..files.site import Site
 from ..render.assets import STATIC_DIR
-from . import api, feeds, manage, pages
+from ..render.ical.vevent import vevent_bytes
+from . import alerts, api, embed, feeds, manage, pages
+from .alertschedule import AlertSchedule
 from .feedcache import FeedCache
+from .schedule import WorkerSchedule
 from .syncschedule import SyncSchedule
 
 # Scripts and styles come only from this site; no inline script from anywhere.
@@ -47,15 +50,22 @@ def security_headers_for(config: SiteConfig) -> tuple[tuple[str, str], ...]:
 
 
 class SecurityHeaders:
-    """Adds `SECURITY_HEADERS` to every response that does not set its own.
+    """Adds `SECURITY_HEADERS` to every response that does not set its own; the paths of `by_path`
+    get theirs instead (`/embed`, which other sites may frame).
 
     A plain ASGI middleware rather than `@app.middleware("http")`, whose wrapping of every
     response cost a third of the time of a 304 or of a page served from memory.
     """
 
-    def __init__(self, app: ASGIApp, headers: tuple[tuple[str, str], ...] = SECURITY_HEADERS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        headers: tuple[tuple[str, str], ...] = SECURITY_HEADERS,
+        by_path: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+    ) -> None:
         self.app = app
         self.headers = headers
+        self.by_path = dict(by_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,7 +75,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in self.headers:
+                for name, value in self.by_path.get(scope["path"], self.headers):
                     headers.setdefault(name, value)
             await send(message)
 
@@ -73,22 +83,22 @@ class SecurityHeaders:
 
 
 def _running(
-    site: Site, watch: bool, schedule: SyncSchedule | None
+    site: Site, watch: bool, schedules: Sequence[WorkerSchedule]
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """While the server runs: reload `site` when its events folder changes (`watch`), and sync
-    the partner calendars on `schedule`; both stopped at shutdown."""
+    """While the server runs: reload `site` when its events folder changes (`watch`), and do the
+    `schedules` (sync the partner calendars, send the e-mail alerts); all stopped at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if watch:
             site.watch()
-        if schedule is not None:
+        for schedule in schedules:
             schedule.start()
         try:
             yield
         finally:
-            if schedule is not None:
-                await run_in_threadpool(schedule.stop)  # a sync under way is waited for a while, off the loop
+            for schedule in schedules:
+                await run_in_threadpool(schedule.stop)  # a job under way is waited for a while, off the loop
             if watch:
                 site.stop()
 
@@ -110,23 +120,30 @@ def create_app(
     configuration's folder; by default the folder above `events_dir`). `cache_dir` keeps the
     validated events across restarts (see `calendar_app.loadcache`); none by default. With
     `sync_interval_minutes` set, the partner calendars are synced while the server runs
-    (`syncschedule`).
+    (`syncschedule`); with `alerts_interval_minutes`, the e-mail alerts are sent (`alertschedule`).
     """
-    site = Site(config, events_dir, Clock.from_env(config.zone, today), cache_dir=cache_dir)
+    # With an empty cache and thousands of files, the processes that read them write their
+    # VEVENTs too (see `files.coldstart`).
+    site = Site(config, events_dir, Clock.from_env(config.zone, today), cache_dir=cache_dir, prebuild=vevent_bytes)
     state_dir = state_dir or events_dir.absolute().parent
     schedule = SyncSchedule(site, state_dir, config.sync_interval_minutes) if config.sync_interval_minutes else None
+    alert_schedule = (AlertSchedule(site, state_dir, config.alerts_interval_minutes)
+                      if config.alerts_interval_minutes else None)
+    schedules = [job for job in (schedule, alert_schedule) if job is not None]
     # No Swagger UI or ReDoc pages: they load their scripts from a CDN, which the pages' policy
     # (and a closed network) forbids. The OpenAPI document stays at /openapi.json.
     app = FastAPI(
         title=config.name, description=config.description, version="1", docs_url=None, redoc_url=None,
-        lifespan=_running(site, watch, schedule) if watch or schedule else None,
+        lifespan=_running(site, watch, schedules) if watch or schedules else None,
     )
     app.state.site = site
     app.state.sync_schedule = schedule
+    app.state.alert_schedule = alert_schedule
     app.state.feeds = FeedCache.of(site)  # builds the full feed now, not on the first request
 
     app.state.security_headers = security_headers_for(config)
-    app.add_middleware(SecurityHeaders, headers=app.state.security_headers)
+    framable = {embed.EMBED_PATH: embed.framable_headers(config, app.state.security_headers)}
+    app.add_middleware(SecurityHeaders, headers=app.state.security_headers, by_path=framable)
     # Starlette answers an unhandled exception outside every middleware: this handler is the one
     # place that answer is made, so it carries the headers itself.
     app.add_exception_handler(Exception, _server_error)
@@ -135,6 +152,8 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(manage.router)
+    app.include_router(embed.router)
+    app.include_router(alerts.router)
     app.include_router(pages.router)  # last: it holds the catch-all pages
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages.install_error_pages(app)

@@ -1,4 +1,4 @@
-"""The coordinators' desk: what the manage, suggest and write-API routes share.
+"""The coordinators' desk: what the manage, suggest, alerts and write-API routes share.
 
 `install` is called once by `create_app`: it adds the signed session cookie (Starlette's
 SessionMiddleware: itsdangerous-signed, HttpOnly, SameSite=Lax, Secure when the site is
@@ -29,6 +29,7 @@ from starlette.datastructures import FormData
 from starlette.middleware.sessions import SessionMiddleware
 
 from ..desk.accounts import Accounts, Coordinator
+from ..desk.alertstore import AlertStore
 from ..desk.editing import Author, Editor
 from ..desk.history import History
 from ..desk.notify import Notifier
@@ -63,6 +64,8 @@ class Desk:
     failed_by_address: Throttle
     failed_by_pair: Throttle
     suggestions: Throttle
+    alerts: AlertStore
+    alert_signups: Throttle
 
 
 def install(app: FastAPI, site: Site, state_dir: Path) -> Desk:
@@ -90,6 +93,8 @@ def install(app: FastAPI, site: Site, state_dir: Path) -> Desk:
                                    store=attempts, scope="address"),
         failed_by_pair=Throttle(config.login_max_failures, lockout, store=attempts, scope="account-address"),
         suggestions=Throttle(config.suggestions_per_hour, 3600, store=attempts, scope="suggestion"),
+        alerts=AlertStore(workspace.alerts_file),
+        alert_signups=Throttle(config.alerts_signups_per_hour, 3600, store=attempts, scope="alert-signup"),
     )
     app.state.desk = desk
 

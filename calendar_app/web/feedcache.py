@@ -6,14 +6,22 @@ changed, and kept across restarts by `files.loadcache.ComponentCache`), keeps th
 its gzip ready, and remembers filtered feeds until the next change. ``cache.feed(filters)`` and
 ``cache.observance_feed(id, year)`` give a `FeedBytes`; ``cache.event_feed(event)`` the
 single-event download. So a request filters the catalog and joins bytes, and serving a filtered
-feed of thousands of events builds no icalendar objects at all.
+feed of thousands of events builds no icalendar objects at all. A feed in another language
+(`lang="es"`, `/es/calendar.ics`) holds the same VEVENTs under a name and description in it.
+
+After a change of a few files the site's new catalog says what changed (`Catalog.change`), and
+the full feed is made from the previous one's parts: the VEVENTs of the events added, the years
+each time zone's VTIMEZONE spans kept as counts, and an ETag that is a digest of the header
+and of each VEVENT's digest, in order, so that a change hashes a few hundred kilobytes rather
+than the whole feed. What is left is joining the bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,8 +40,10 @@ from ..render.ical.ics import (
     feed_header,
     feed_names,
     feed_path,
+    zone_years,
 )
 from ..render.ical.vevent import component_key, vevent_bytes
+from ..render.language import DEFAULT_LANGUAGE, path_prefix
 from ..render.urls import SiteUrls
 
 _REMEMBERED_FEEDS = 256
@@ -49,6 +59,13 @@ class _State:
     full: FeedBytes
     remembered: OrderedDict[str, FeedBytes] = field(default_factory=OrderedDict)
     spans: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)  # components inside `full`
+    # The component key of each event of `catalog`, by its id: the next catalog, made from this one
+    # after a change, holds the same event objects, whose keys are then not worked out again.
+    keys: dict[int, tuple[object, ...]] = field(default_factory=dict)
+    # For the full feed: each of its VEVENTs' digest, and for each time zone how many of its events
+    # reach each first and last year (whose least and greatest its VTIMEZONE spans).
+    digests: dict[tuple[object, ...], bytes] = field(default_factory=dict)
+    zones: dict[str, tuple[Counter[int], Counter[int]]] = field(default_factory=dict)
 
 
 class FeedCache:
@@ -126,22 +143,48 @@ class FeedCache:
         )
 
     def _build(self, catalog: Catalog, day: date) -> _State:
-        old = self._state.components if self._state is not None else self._stored()
-        components: dict[tuple[object, ...], Component] = {}
-        for event in catalog.events:
+        previous = self._state
+        old = previous.components if previous is not None else self._stored()
+        # VEVENTs written where the files were read (see `files.coldstart`), by their event's id.
+        made = {id(event): component for event, component in self.site.take_prebuilt()}
+        change = catalog.change
+        if previous is not None and change is not None and change.previous() is previous.catalog:
+            # A catalog made from the previous one: its changes are applied to copies. The ids are
+            # of events alive in both catalogs (see `_State.keys`).
+            keys, components = dict(previous.keys), dict(old)
+            digests = dict(previous.digests)
+            zones = {zone: (Counter(firsts), Counter(lasts)) for zone, (firsts, lasts) in previous.zones.items()}
+            for event in change.removed:
+                key = keys.pop(id(event))
+                components.pop(key, None)
+                if digests.pop(key, None) is not None:  # it was in the full feed
+                    _count_zone(zones, event, -1)
+            added: list[Event] = list(change.added)
+        else:
+            keys, components, added, digests, zones = {}, {}, catalog.events, {}, {}
+        for event in added:
             key = component_key(event)
+            keys[id(event)] = key
             cached = old.get(key)
             if cached is None:
-                cached = vevent_bytes(event, self.config)
+                cached = made.get(id(event)) or vevent_bytes(event, self.config)
                 self.components_built += 1
             components[key] = cached
         self._singles = {k: v for k, v in self._singles.items() if k in components}
         everything = catalog.feed_events(Filters(), today=day)
-        full = self._join(catalog, day, components, everything, FEED_PATH, Filters(), None)
+        in_feed = {id(e) for e in everything} if added is not catalog.events else None
+        for event in added if in_feed is not None else everything:
+            if in_feed is None or id(event) in in_feed:
+                key = keys[id(event)]
+                digests[key] = hashlib.sha256(components[key]).digest()
+                _count_zone(zones, event, 1)
+        full = self._join(
+            catalog, day, components, everything, FEED_PATH, Filters(), None, keys=keys, zones=zones, digests=digests
+        )
         if self._state is None and self._gzip_stored is not None and self._gzip_stored[0] == full.etag:
             vars(full)["gzipped"] = self._gzip_stored[1]  # where `cached_property` keeps it: same body, same gzip
-        spans = _share(full.body, everything, components)
-        return _State(catalog, day, components, full, spans=spans)
+        spans = _share(full.body, [keys[id(e)] for e in everything], components)
+        return _State(catalog, day, components, full, spans=spans, keys=keys, digests=digests, zones=zones)
 
     def _current(self) -> _State:
         """The state for today: the feeds' past window moves with the date, even without a change."""
@@ -163,16 +206,32 @@ class FeedCache:
         source_path: str,
         filters: Filters,
         title: str | None,
+        lang: str = DEFAULT_LANGUAGE,
+        *,
+        keys: dict[int, tuple[object, ...]] | None = None,
+        zones: dict[str, tuple[Counter[int], Counter[int]]] | None = None,
+        digests: dict[tuple[object, ...], bytes] | None = None,
     ) -> FeedBytes:
+        """`events` as a feed. With `keys`, their components are found by their ids (`_State.keys`);
+        with `zones` and `digests`, the full feed's spans of years and digests are those given."""
         config = self.config
-        name, description = feed_names(config, filters, title)
+        name, description = feed_names(config, filters, title, lang)
         header = feed_header(
             config, name=name, description=description, source=config.base_url + source_path,
-            url=SiteUrls(config.base_url).full.listing(filters.to_query()),
+            url=SiteUrls(config.base_url, lang=lang).full.listing(filters.to_query()),
         )
-        body = assemble(header, events, [components[component_key(e)] for e in events], config, day)
+        ordered = [component_key(e) for e in events] if keys is None else [keys[id(e)] for e in events]
+        parts = [components[key] for key in ordered]
+        spans = None if zones is None else {zone: (min(firsts), max(lasts)) for zone, (firsts, lasts) in zones.items()}
+        body = assemble(header, events, parts, config, day, spans)
         newest = max((e.last_modified for e in events or catalog.events), default=_EPOCH)
-        digest = body_digest(body)
+        if digests is None:
+            digest = body_digest(body)
+        else:  # the header and VTIMEZONEs, then each VEVENT's digest, then the END line
+            whole = hashlib.sha256(body[: len(body) - len(_END) - sum(len(part) for part in parts)])
+            whole.update(b"".join([digests[key] for key in ordered]))
+            whole.update(_END)
+            digest = whole.hexdigest()[:32]
         return FeedBytes.of(body, self._stamp(source_path, digest, newest), len(events), digest)
 
     def _stamp(self, key: str, digest: str, newest: datetime) -> datetime:
@@ -193,15 +252,18 @@ class FeedCache:
 
     # --- serving -----------------------------------------------------------------------------
 
-    def feed(self, filters: Filters = Filters()) -> FeedBytes:
-        """The feed `/calendar.ics` serves for `filters` (all published events when empty)."""
+    def feed(self, filters: Filters = Filters(), lang: str = DEFAULT_LANGUAGE) -> FeedBytes:
+        """The feed `/calendar.ics` serves for `filters` (all published events when empty), named in
+        the language `lang` (`/es/calendar.ics` in Spanish)."""
         state = self._current()
-        if filters.is_empty:
+        if filters.is_empty and lang == DEFAULT_LANGUAGE:
             return state.full
-        path = feed_path(filters)
-        return self._remembered(state, path, lambda: state.catalog.feed_events(filters, today=state.day), filters, None)
+        path = path_prefix(lang) + feed_path(filters)
+        return self._remembered(
+            state, path, lambda: state.catalog.feed_events(filters, today=state.day), filters, None, lang
+        )
 
-    def ready(self, filters: Filters = Filters()) -> FeedBytes | None:
+    def ready(self, filters: Filters = Filters(), lang: str = DEFAULT_LANGUAGE) -> FeedBytes | None:
         """The feed for `filters` if it is ready as bytes, else None (then `feed` builds it).
 
         Lets an asynchronous route answer at once, and hand only the building to a thread.
@@ -209,36 +271,48 @@ class FeedCache:
         state = self._state
         if state is None or state.day != self.site.clock.today() or state.catalog is not self.site.catalog:
             return None
-        if filters.is_empty:
+        if filters.is_empty and lang == DEFAULT_LANGUAGE:
             return state.full
         with self._lock:
-            return state.remembered.get(feed_path(filters))
+            return state.remembered.get(path_prefix(lang) + feed_path(filters))
 
-    def observance_feed(self, observance_id: str, year: int | None = None) -> FeedBytes:
-        """The events of an observance: every year's from the past window on, or one year's window."""
+    def observance_feed(
+        self, observance_id: str, year: int | None = None, lang: str = DEFAULT_LANGUAGE
+    ) -> FeedBytes:
+        """The events of an observance: every year's from the past window on, or one year's window;
+        named in the language `lang`."""
         observance = self.config.observance(observance_id)
         if observance is None:
             raise KeyError(observance_id)
         state = self._current()
-        path = SiteUrls(self.config.base_url).observance_feed(observance_id, year)
+        path = SiteUrls(self.config.base_url, lang=lang).observance_feed(observance_id, year)
         filters = Filters(observance=observance_id)
+        name = self.config.translated(observance.name, lang)
         if year is None:
             return self._remembered(
-                state, path, lambda: state.catalog.feed_events(filters, today=state.day), filters, observance.name
+                state, path, lambda: state.catalog.feed_events(filters, today=state.day), filters, name, lang
             )
         return self._remembered(
-            state, path, lambda: state.catalog.observance_events(observance, year), filters, f"{observance.name} {year}"
+            state, path, lambda: state.catalog.observance_events(observance, year), filters, f"{name} {year}", lang
         )
 
     def _remembered(
-        self, state: _State, path: str, select: Callable[[], list[Event]], filters: Filters, title: str | None
+        self,
+        state: _State,
+        path: str,
+        select: Callable[[], list[Event]],
+        filters: Filters,
+        title: str | None,
+        lang: str = DEFAULT_LANGUAGE,
     ) -> FeedBytes:
         with self._lock:
             found = state.remembered.get(path)
             if found is not None:
                 state.remembered.move_to_end(path)
                 return found
-        built = self._join(state.catalog, state.day, state.components, select(), path, filters, title)
+        built = self._join(
+            state.catalog, state.day, state.components, select(), path, filters, title, lang, keys=state.keys
+        )
         with self._lock:
             state.remembered[path] = built
             while len(state.remembered) > _REMEMBERED_FEEDS:
@@ -259,14 +333,28 @@ class FeedCache:
         return found
 
 
+def _count_zone(zones: dict[str, tuple[Counter[int], Counter[int]]], event: Event, step: int) -> None:
+    """Count `event`'s first and last year in its time zone (`step` 1), or count them off (-1)."""
+    found = zone_years(event)
+    if found is None:
+        return
+    zone, first, last = found
+    firsts, lasts = zones.setdefault(zone, (Counter(), Counter()))
+    for years, year in ((firsts, first), (lasts, last)):
+        years[year] += step
+        if years[year] <= 0:
+            del years[year]
+    if not firsts:
+        del zones[zone]
+
+
 def _share(
-    body: bytes, events: list[Event], components: dict[tuple[object, ...], Component]
+    body: bytes, keys: list[tuple[object, ...]], components: dict[tuple[object, ...], Component]
 ) -> dict[tuple[object, ...], tuple[int, int]]:
-    """Point the components of `events` at their bytes inside the full feed `body`, which holds
+    """Point the components of `keys` at their bytes inside the full feed `body`, which holds
     them one after another just before its END line, so each is kept once, not twice; return
     where each one is. The others become bytes of their own, so that no view keeps an older
     feed (a whole feed's worth of memory) alive."""
-    keys = [component_key(e) for e in events]
     position = len(body) - len(_END) - sum(len(components[k]) for k in keys)
     view = memoryview(body)
     spans: dict[tuple[object, ...], tuple[int, int]] = {}

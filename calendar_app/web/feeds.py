@@ -4,6 +4,8 @@
   as query parameters give the feed of exactly what the listing shows.
 - ``/events/{slug}.ics``: one event, as a file to open ("add to my calendar").
 - ``/observances/{id}.ics``: the events of an observance (``?year=2027`` for one year's).
+- ``/es/calendar.ics``, ``/es/observances/{id}.ics``: the same feeds named and described in
+  Spanish, which the Spanish pages link to (the events' own text stays as written).
 
 Every answer is ready-made bytes from the site's `FeedCache`. GET and HEAD are answered the
 same way (HEAD without the body), with a strong ETag, Last-Modified, 304 on If-None-Match or
@@ -22,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from ..core.errors import FilterError
 from ..core.filters import Filters
 from ..render.ical.ics import CONTENT_TYPE, FeedBytes
+from ..render.language import DEFAULT_LANGUAGE, LANGUAGES, language_of_path, path_prefix
 from .feedcache import FeedCache
 
 router = APIRouter()
@@ -49,9 +52,10 @@ async def calendar_feed(request: Request) -> Response:
         filters = Filters.from_query(request.query_params.multi_items(), cache.config)
     except FilterError as exc:
         return _bad_request(exc)
-    feed = cache.ready(filters)
+    lang = language_of_path(request.url.path)
+    feed = cache.ready(filters, lang)
     if feed is None:
-        feed = await run_in_threadpool(cache.feed, filters)
+        feed = await run_in_threadpool(cache.feed, filters, lang)
     return feed_response(request, feed, cache.config.refresh_hours)
 
 
@@ -87,7 +91,17 @@ def observance_feed(request: Request, observance_id: str) -> Response:
         if not (value.isdigit() and len(value) == 4):
             return _bad_request(FilterError("year", f"{value!r} is not a year such as 2027"))
         year = int(value)
-    return feed_response(request, cache.observance_feed(observance_id, year), cache.config.refresh_hours)
+    lang = language_of_path(request.url.path)
+    return feed_response(request, cache.observance_feed(observance_id, year, lang), cache.config.refresh_hours)
+
+
+# The same feeds named in every other language, for the pages in it (`/es/calendar.ics`).
+for _other in (lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE):
+    _prefix = path_prefix(_other)
+    router.add_api_route(_prefix + "/calendar.ics", calendar_feed, methods=["GET", "HEAD"], include_in_schema=False)
+    router.add_api_route(
+        _prefix + "/observances/{observance_id}.ics", observance_feed, methods=["GET", "HEAD"], include_in_schema=False
+    )
 
 
 def _bad_request(exc: FilterError) -> Response:

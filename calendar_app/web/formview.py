@@ -13,7 +13,9 @@ from pydantic import ValidationError
 
 from ..core.config import SiteConfig
 from ..core.errors import Problem
-from ..core.model import Event, EventFields, EventInvalid, Status, as_instant, build_event
+from ..core.fields import EventFields, Status
+from ..core.model import Event, EventInvalid, build_event
+from ..core.when import as_instant
 from ..desk.eventform import (
     CHANGE_KEYS,
     FORM_FIELDS,
@@ -269,9 +271,10 @@ def imported_note(value: str, config: SiteConfig) -> str:
         return f"Where this event came from cannot be read ({value}); the file's problems say why."
     source_id, uid = str(data.get("id", "")), str(data.get("uid", ""))
     source = config.source(source_id)
-    if source is None:
-        return (f"Imported from {source_id} (uid {uid}), a partner calendar no longer in the configuration: "
-                "syncs no longer change this event, and edits here are kept.")
+    if source is None:  # the server reads calendar.toml when it starts: it may be newer, or the source gone
+        return (f"Imported from {source_id} (uid {uid}) by calendar sync. {source_id} is not among the partner "
+                "calendars this server was started with; restart the server after changing calendar.toml. "
+                "A source no longer in calendar.toml does not change its events, and edits here are kept.")
     return (f"Imported from {source.name} (uid {uid}) by calendar sync. Edits to fields follow the source's "
             f"authority, {source.authority}: {AUTHORITY_WORDS[source.authority]}.")
 

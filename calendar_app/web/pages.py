@@ -4,6 +4,10 @@ Each view builds one context with the framework-free modules `listing` and `even
 renders one template named after it. Rendered pages are kept per catalog version, today and
 URL, so a page is built once per change of the events, and every page carries a strong ETag
 (a repeat visit that changed nothing gets 304 Not Modified).
+
+Every page is also at `/es/...` in Spanish (`render.language`): the same routes, the language
+read from the address. A first visit to `/` from a browser that ranks Spanish first is sent to
+`/es/` (see `upcoming`); nothing else depends on the reader's headers.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -27,9 +32,10 @@ from ..core.errors import FilterError
 from ..core.filters import FILTER_PARAMS, Filters
 from ..files.site import Site
 from ..render.atom import render_atom
-from ..render.errorpage import NO_PAGE, error_context, not_found_context
+from ..render.errorpage import FILTER_NOT_APPLIED, error_context, not_found_context
 from ..render.eventpage import event_context
-from ..render.frame import site_context
+from ..render.frame import language_links, site_context
+from ..render.language import DEFAULT_LANGUAGE, LANGUAGES, language_of_path, path_prefix, preferred_language, words
 from ..render.listing import (
     PAGE_PARAMS,
     listing_context,
@@ -99,10 +105,10 @@ def _site(request: Request) -> Site:
     return request.app.state.site  # type: ignore[no-any-return]
 
 
-def render_template(name: str, site: Site, context: dict[str, Any]) -> bytes:
-    """A page as bytes: the site's frame (name, hotline, navigation) around `context`."""
-    template = environment().get_template(name)
-    return template.render({**site_context(site.config), **context}).encode("utf-8")
+def render_template(name: str, site: Site, context: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """A page as bytes, in the language `lang`: the site's frame (name, hotline, navigation) around `context`."""
+    template = environment(lang=lang).get_template(name)
+    return template.render({**site_context(site.config, lang=lang), **context}).encode("utf-8")
 
 
 def _etag(body: bytes) -> str:
@@ -126,35 +132,63 @@ def _respond(request: Request, rendered: Rendered) -> Response:
     return Response(body, status_code=status, media_type=media_type, headers=headers)
 
 
-def _cached(request: Request, build: Callable[[Site, date], Rendered]) -> Response:
+def cached_page(request: Request, build: Callable[[Site, date], Rendered]) -> Response:
+    """The page `build(site, today)` gives for this request: rendered once per change of the events,
+    day and address, and answered with its ETag (304 when the reader has it)."""
     site = _site(request)
     today = site.clock.today()
     key = (site.version, today, request.url.path, request.url.query)
     return _respond(request, _cache_of(site).get(key, lambda: build(site, today)))
 
 
-def _html(name: str, site: Site, context: dict[str, Any], status: int = 200) -> Rendered:
-    return status, render_template(name, site, context), "text/html; charset=utf-8"
+def _html(name: str, site: Site, context: dict[str, Any], status: int = 200, lang: str = DEFAULT_LANGUAGE) -> Rendered:
+    return status, render_template(name, site, context, lang), "text/html; charset=utf-8"
+
+
+def _urls(site: Site, lang: str) -> SiteUrls:
+    return SiteUrls(site.config.base_url, lang=lang)
 
 
 # --- errors -----------------------------------------------------------------------------------
 
 
-def filter_error_page(site: Site, exc: FilterError, items: list[tuple[str, str]], path: str) -> Rendered:
-    """The 400 page: what was wrong, the valid choices as links, and a way out."""
+def filter_error_page(
+    site: Site,
+    exc: FilterError,
+    items: list[tuple[str, str]],
+    path: str,
+    params: tuple[str, ...] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> Rendered:
+    """The 400 page in the language `lang`: what was wrong (in English, as the filters say it), the
+    valid choices as links, and a way out. `params`: the parameters the page at `path` takes (the
+    listing's and the observances' by default)."""
     # A query refused as a whole (too long) leaves nothing to keep.
     rest = [(k, v) for k, v in items if k != exc.parameter and k != "page"] if exc.parameter != "query" else []
-    known = exc.parameter in FILTER_PARAMS + PAGE_PARAMS + ("year",)
+    known = exc.parameter in (FILTER_PARAMS + PAGE_PARAMS + ("year",) if params is None else params)
     choices = [(c, with_query(path, rest + [(exc.parameter, c)])) for c in exc.choices] if known else []
     context = error_context(
-        400, "That filter could not be applied", exc.message, parameter=exc.parameter, choices=choices,
-        names=[] if known else exc.choices, without_url=with_query(path, rest), clear_url=path,
+        400, words(lang).gettext(FILTER_NOT_APPLIED), exc.message, parameter=exc.parameter, choices=choices,
+        names=[] if known else exc.choices, without_url=with_query(path, rest), clear_url=path, message_lang="en",
     )
-    return _html("error.html", site, context, 400)
+    # The page in the other language without the query: an error page echoes no more of it than it must.
+    languages = language_links(_urls(site, lang), lambda u: u.same_page(path))
+    return _html("error.html", site, {**context, "languages": languages}, 400, lang)
 
 
-def not_found_page(site: Site, message: str, suggestions: list[tuple[str, str]] | None = None) -> Rendered:
-    return _html("error.html", site, not_found_context(message, suggestions), 404)
+def not_found_page(
+    site: Site,
+    message: str | None,
+    suggestions: list[tuple[str, str]] | None = None,
+    *,
+    path: str = "/",
+    lang: str = DEFAULT_LANGUAGE,
+) -> Rendered:
+    """The 404 page at `path` in the language `lang`: `message` (by default that there is no page)
+    and the pages a reader may have meant."""
+    context = not_found_context(message, suggestions, clear_url=_urls(site, lang).home(), lang=lang)
+    languages = language_links(_urls(site, lang), lambda u: u.same_page(path))
+    return _html("error.html", site, {**context, "languages": languages}, 404, lang)
 
 
 def _wants_page(request: Request) -> bool:
@@ -182,12 +216,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if not _wants_page(request) or exc.status_code < 400:
         return await http_exception_handler(request, exc)
     site = _site(request)
+    lang = language_of_path(request.url.path)
     if exc.status_code == 404:
-        message = exc.detail if exc.detail and exc.detail != "Not Found" else NO_PAGE
-        status, body, media = not_found_page(site, str(message))
+        message = str(exc.detail) if exc.detail and exc.detail != "Not Found" else None
+        status, body, media = not_found_page(site, message, path=request.url.path, lang=lang)
     else:
-        context = error_context(exc.status_code, str(exc.detail), str(exc.detail))
-        status, body, media = _html("error.html", site, context, exc.status_code)
+        context = error_context(exc.status_code, str(exc.detail), str(exc.detail), message_lang="en")
+        status, body, media = _html("error.html", site, context, exc.status_code, lang)
     return Response(body, status_code=status, media_type=media, headers=getattr(exc, "headers", None))
 
 
@@ -199,6 +234,24 @@ def install_error_pages(app: FastAPI) -> None:
 # --- pages ------------------------------------------------------------------------------------
 
 
+def _lang(request: Request) -> str:
+    return language_of_path(request.url.path)
+
+
+View = Callable[..., Response]
+
+
+def page_route(path: str) -> Callable[[View], View]:
+    """Registers a public page at `path` and at the same path in every other language (`/es/past`)."""
+
+    def register(view: View) -> View:
+        for lang in LANGUAGES:
+            router.api_route(path_prefix(lang) + path, methods=["GET", "HEAD"], response_class=HTMLResponse)(view)
+        return view
+
+    return register
+
+
 def _listing(request: Request, past: bool) -> Response:
     items = list(request.query_params.multi_items())
     used = [(k, v) for k, v in items if v.strip()]
@@ -206,84 +259,140 @@ def _listing(request: Request, past: bool) -> Response:
         # A plain form sends its empty fields too; the address a reader bookmarks holds only the filters in use.
         return RedirectResponse(with_query(request.url.path, used), status_code=303)
 
+    lang = _lang(request)
+
     def build(site: Site, today: date) -> Rendered:
+        urls = _urls(site, lang)
         try:
-            context = listing_context(site.catalog, site.config, items, today=today, past=past)
+            context = listing_context(site.catalog, site.config, items, today=today, past=past, urls=urls)
         except FilterError as exc:
-            return filter_error_page(site, exc, items, "/past" if past else "/")
-        return _html("listing.html", site, {**context, "current": "past" if past else "upcoming"})
+            return filter_error_page(site, exc, items, urls.listing(past=past), lang=lang)
+        return _html("listing.html", site, {**context, "current": "past" if past else "upcoming"}, lang=lang)
 
-    return _cached(request, build)
+    return cached_page(request, build)
 
 
-@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def _arriving_language(request: Request) -> str | None:
+    """The language a reader arriving at `/` is sent to: the one of the site's their browser ranks
+    first (`Accept-Language`), unless that is English or they came from a page of this site (a
+    link, or the language switch, which is how a reader goes back to English)."""
+    referer = request.headers.get("referer")
+    if referer and urlsplit(referer).netloc == request.url.netloc:
+        return None
+    preferred = preferred_language(request.headers.get("accept-language", ""))
+    return preferred if preferred not in (None, DEFAULT_LANGUAGE) else None
+
+
+@page_route("/")
 def upcoming(request: Request) -> Response:
-    """Upcoming events, soonest first, grouped by month, with filters."""
-    return _listing(request, past=False)
+    """Upcoming events, soonest first, grouped by month, with filters.
+
+    A reader arriving at `/` from elsewhere whose browser ranks Spanish first is sent to `/es/`
+    (302, the query kept); `/` says it `Vary: Accept-Language`. The Spanish pages never send anyone
+    back, so a crawler cannot loop, and without `Accept-Language` (most crawlers) nothing moves.
+    """
+    if _lang(request) != DEFAULT_LANGUAGE:
+        return _listing(request, past=False)
+    arriving = _arriving_language(request)
+    if arriving is not None:
+        target = with_query(path_prefix(arriving) + "/", request.query_params.multi_items())
+        headers = {"Vary": "Accept-Language", "Cache-Control": "no-store"}
+        return RedirectResponse(target, status_code=302, headers=headers)
+    response = _listing(request, past=False)
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
-@router.api_route("/past", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def language_home(request: Request) -> Response:
+    """`/es` is the Spanish listing's address without its slash."""
+    return RedirectResponse(with_query(request.url.path + "/", request.query_params.multi_items()), status_code=308)
+
+
+for _other in (lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE):
+    router.api_route(path_prefix(_other), methods=["GET", "HEAD"], response_class=HTMLResponse)(language_home)
+
+
+@page_route("/past")
 def past(request: Request) -> Response:
     """Events already over, newest first, with the same filters."""
     return _listing(request, past=True)
 
 
-@router.api_route("/events/{slug}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@page_route("/events/{slug}")
 def event_page(request: Request, slug: str) -> Response:
+    lang = _lang(request)
+
     def build(site: Site, today: date) -> Rendered:
+        urls = _urls(site, lang)
         event = site.catalog.by_slug.get(slug)
         if event is None:
             close = difflib.get_close_matches(slug, list(site.catalog.by_slug), n=3, cutoff=0.5)
-            hints = [(site.catalog.by_slug[c].title, SiteUrls(site.config.base_url).event(c)) for c in close]
-            return not_found_page(
-                site, f"There is no event called “{slug}”. It may have been renamed or removed.", hints
-            )
-        return _html("event.html", site, {**event_context(site.catalog, site.config, event, today), "current": ""})
+            hints = [(site.catalog.by_slug[c].title, urls.event(c)) for c in close]
+            message = words(lang).gettext("There is no event called “%(slug)s”. It may have been renamed or removed.")
+            return not_found_page(site, message % {"slug": slug}, hints, path=request.url.path, lang=lang)
+        context = event_context(site.catalog, site.config, event, today, urls)
+        return _html("event.html", site, {**context, "current": ""}, lang=lang)
 
-    return _cached(request, build)
+    return cached_page(request, build)
 
 
-@router.api_route("/observances", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@page_route("/observances")
 def observances(request: Request) -> Response:
+    lang = _lang(request)
+
     def build(site: Site, today: date) -> Rendered:
+        urls = _urls(site, lang)
         items = [
-            observance_context(site.catalog, site.config, o, observance_default_year(o, today), today)
+            observance_context(site.catalog, site.config, o, observance_default_year(o, today), today, urls=urls)
             for o in site.config.observances
         ]
-        return _html("observances.html", site, {"title": "Observances", "items": items, "current": "observances"})
+        context = {
+            "title": words(lang).gettext("Observances"),
+            "items": items,
+            "current": "observances",
+            "languages": language_links(urls, lambda u: u.observances()),
+        }
+        return _html("observances.html", site, context, lang=lang)
 
-    return _cached(request, build)
+    return cached_page(request, build)
 
 
-@router.api_route("/observances/{observance_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@page_route("/observances/{observance_id}")
 def observance_page(request: Request, observance_id: str) -> Response:
+    lang = _lang(request)
+
     def build(site: Site, today: date) -> Rendered:
-        observance = site.config.observance(observance_id)
+        urls = _urls(site, lang)
+        config = site.config
+        observance = config.observance(observance_id)
         if observance is None:
-            known = [(o.name, SiteUrls(site.config.base_url).observance(o.id)) for o in site.config.observances]
-            return not_found_page(site, f"There is no observance called “{observance_id}”.", known)
+            known = [(config.translated(o.name, lang), urls.observance(o.id)) for o in config.observances]
+            message = words(lang).gettext("There is no observance called “%(name)s”.") % {"name": observance_id}
+            return not_found_page(site, message, known, path=request.url.path, lang=lang)
         try:
             year = parse_year(request.query_params.get("year"), observance, today)
         except FilterError as exc:
-            return filter_error_page(site, exc, list(request.query_params.multi_items()), request.url.path)
-        context = observance_context(site.catalog, site.config, observance, year, today)
-        return _html(
-            "observance.html", site, {**context, "title": f"{observance.name} {year}", "current": "observances"}
-        )
+            items = list(request.query_params.multi_items())
+            return filter_error_page(site, exc, items, request.url.path, lang=lang)
+        context = observance_context(site.catalog, config, observance, year, today, urls=urls)
+        title = f"{context['name']} {year}"
+        return _html("observance.html", site, {**context, "title": title, "current": "observances"}, lang=lang)
 
-    return _cached(request, build)
+    return cached_page(request, build)
 
 
-@router.api_route("/subscribe", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@page_route("/subscribe")
 def subscribe_help(request: Request) -> Response:
+    lang = _lang(request)
+
     def build(site: Site, today: date) -> Rendered:
-        context = subscribe_context(site.config, SiteUrls(site.config.base_url))
-        return _html("subscribe.html", site, context)
+        context = subscribe_context(site.config, _urls(site, lang))
+        return _html("subscribe.html", site, context, lang=lang)
 
-    return _cached(request, build)
+    return cached_page(request, build)
 
 
-@router.api_route("/help/subscribe", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@page_route("/help/subscribe")
 def subscribe_help_alias(request: Request) -> Response:
     return subscribe_help(request)
 
@@ -305,4 +414,4 @@ def atom_feed(request: Request) -> Response:
             return 400, text.encode("utf-8"), "text/plain; charset=utf-8"
         return 200, render_atom(site.catalog, f, today=today), "application/atom+xml; charset=utf-8"
 
-    return _cached(request, build)
+    return cached_page(request, build)

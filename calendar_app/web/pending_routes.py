@@ -12,12 +12,14 @@ another worker's lock on the queue.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..core.config import SiteConfig
 from ..core.errors import EventFileError
 from ..core.frontmatter import split_front_matter
 from ..desk.accounts import Coordinator
@@ -36,6 +38,7 @@ from ..desk.pending import (
     PendingError,
     PendingItem,
 )
+from ..render.phrasing import moment_text
 from ..render.urls import SiteUrls
 from .desk import author_of, coordinator_required, desk_of, flash, posted_form, render
 from .formview import form_view, preview
@@ -46,7 +49,10 @@ Who = Depends(coordinator_required)
 
 @router.get("/manage/pending")
 def pending_list(request: Request, coordinator: Coordinator = Who) -> Response:
-    return render(request, "manage/pending.html", items=desk_of(request).queue.waiting())
+    desk = desk_of(request)
+    items = desk.queue.waiting()
+    return render(request, "manage/pending.html", items=items,
+                  received={item.id: _received(item, desk.site.config) for item in items})
 
 
 @router.get("/manage/pending/{item_id}")
@@ -211,6 +217,15 @@ def _item(request: Request, item_id: str) -> PendingItem:
     return item
 
 
+def _received(item: PendingItem, config: SiteConfig) -> str:
+    """When the item came in, in the site's zone, as the partner calendars' page gives times."""
+    try:
+        moment = datetime.fromisoformat(item.created)
+    except ValueError:
+        return item.created
+    return moment_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC), config.zone)
+
+
 def _values_of(item: PendingItem) -> FormValues:
     try:
         front = split_front_matter(item.text, f"{item.id}.md")
@@ -231,6 +246,7 @@ def _form(request: Request, item: PendingItem, values: FormValues, slug: str, *,
     config = desk_of(request).site.config
     return render(
         request, "manage/pending_item.html", status=status, item=item, slug=slug, preview=preview,
+        received=_received(item, config),
         form=form_view(values, config, problems, body_line, general=general), reason=reason,
         reason_error=reason_error, published_slug=published_slug, published_error=published_error,
         heading=("Suggestion: " if item.kind == "suggestion" else "Draft: ") + item.title,

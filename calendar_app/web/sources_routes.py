@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..core.config import SiteConfig
 from ..core.sources import SyncSource
 from ..desk.accounts import Coordinator
 from ..desk.sync import SyncError, SyncReport, sync_sources
 from ..desk.syncapply import Line, SourceReport, grouped
 from ..desk.syncstate import SourceRun, last_runs
-from ..render.phrasing import clock_text, day_text, zone_abbreviation
+from ..render.phrasing import moment_text
 from .desk import coordinator_required, desk_of, posted_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -96,16 +94,10 @@ def _page(request: Request, *, status: int = 200, busy: str | None = None,
     desk = desk_of(request)
     config = desk.site.config
     runs = {run.source_id: run for run in last_runs(desk.workspace.base)}
-    rows = [SourceRow(s, runs.get(s.id), _when(runs[s.id].time, config) if s.id in runs else "")
+    rows = [SourceRow(s, runs.get(s.id), moment_text(runs[s.id].time, config.zone) if s.id in runs else "")
             for s in config.sources]
     return render(request, "manage/sources.html", status=status, rows=rows, busy=busy, report=report,
                   interval=_minutes(config.sync_interval_minutes), modes=MODE_WORDS)
-
-
-def _when(moment: datetime, config: SiteConfig) -> str:
-    """'January 15, 2027, 2:05 p.m. ET'."""
-    local = moment.astimezone(config.zone)
-    return f"{day_text(local.date())}, {clock_text(local)} {zone_abbreviation(local, config.zone)}"
 
 
 def _minutes(value: float) -> str:
@@ -141,9 +133,11 @@ def _source_view(report: SourceReport, site_root: str) -> dict[str, Any]:
         outcome = f"Synced: {counts_text(report.counts())}."
     lines: list[tuple[str, Line]] = []
     for label, entries in (("New", report.new), ("Queued for review", report.queued), ("Updated", report.updated),
-                           ("Cancelled", report.cancelled), ("Skipped", grouped(report.skipped)),
-                           ("Refused", grouped(report.refused))):
+                           ("Cancelled", report.cancelled), ("Kept as edited here", report.kept),
+                           ("Skipped", grouped(report.skipped)), ("Refused", grouped(report.refused)),
+                           ("Not updated", report.not_updated)):
         lines += [(label, Line(line.title, line.detail.replace(site_root, ""))) for line in entries]
     failed_later = report.failure if report.failure and report.written else None
+    notes = report.notes + ([f"Memory updated: {report.memory}."] if report.memory else [])
     return {"name": report.name, "id": report.source_id, "outcome": outcome, "failed": report.failure is not None,
-            "lines": lines, "notes": report.notes, "failed_later": failed_later}
+            "lines": lines, "notes": notes, "failed_later": failed_later}

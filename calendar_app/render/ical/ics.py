@@ -13,7 +13,8 @@ What it offers the web routes, the pages, the static build and the command line:
   VEVENT bytes (the server's feed cache, `calendar_app.web.feedcache`, and the static build).
 - ``FeedBytes``: a feed ready to serve (body, gzip made once, strong ETag, Last-Modified).
 - ``feed_path(filters)``: ``/calendar.ics?type=webinar`` for what a listing shows.
-- ``feed_names(config, filters, title)``: the NAME and DESCRIPTION a filtered feed carries.
+- ``feed_names(config, filters, title, lang)``: the NAME and DESCRIPTION a filtered feed carries,
+  in the language of the pages that link to it (the Spanish pages' feeds are named in Spanish).
 - ``subscribe_links(base_url, path_and_query)``: the ``webcal``, ``https`` and Google Calendar
   addresses of a feed, for subscribe links.
 
@@ -28,7 +29,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -38,6 +43,7 @@ from icalendar import Calendar, vDuration
 from ...core.config import SiteConfig
 from ...core.filters import Filters
 from ...core.model import Event
+from ..language import DEFAULT_LANGUAGE, words
 from ..phrasing import filters_text
 from ..urls import feed_subscription, with_query
 from .timezones import vtimezone_bytes
@@ -58,6 +64,40 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:32]
 
 
+_GZIP_PIECE = 1 << 20  # a large feed is compressed a mebibyte at a time, on every core
+_WINDOW = 32 * 1024  # what deflate looks back over
+
+
+def gzip_bytes(body: bytes) -> bytes:
+    """`body` gzipped (level 6), the same bytes every time (no time stamp in the header).
+
+    A feed of several mebibytes is compressed in pieces on every core at once (zlib lets go of the
+    interpreter while it works): each piece a raw deflate stream primed with the 32 KiB before it,
+    so it compresses as well as one stream does, and ended on a byte boundary, so the pieces
+    joined are one deflate stream; one gzip header and trailer around them. What gzip reads back
+    is `body` (`tests/test_ics.py`).
+    """
+    if len(body) < 2 * _GZIP_PIECE:
+        return gzip.compress(body, compresslevel=6, mtime=0)
+    view = memoryview(body)
+    starts = range(0, len(body), _GZIP_PIECE)
+
+    def piece(start: int) -> bytes:
+        deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=view[max(0, start - _WINDOW) : start])
+        if not start:
+            deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        last = start + _GZIP_PIECE >= len(body)
+        return deflate.compress(view[start : start + _GZIP_PIECE]) + deflate.flush(
+            zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH
+        )
+
+    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+        pieces = list(pool.map(piece, starts))
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time stamp, unknown system
+    trailer = struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF)
+    return b"".join([header, *pieces, trailer])
+
+
 @dataclass(frozen=True)
 class FeedBytes:
     """A feed ready to serve: its bytes, a strong ETag, Last-Modified, and gzip made once when needed."""
@@ -74,7 +114,7 @@ class FeedBytes:
 
     @cached_property
     def gzipped(self) -> bytes:
-        return gzip.compress(self.body, compresslevel=6, mtime=0)  # mtime=0: the same bytes every time
+        return gzip_bytes(self.body)
 
     @property
     def etag_gzip(self) -> str:
@@ -117,27 +157,43 @@ def feed_header(
     return data[: -len(_END)]
 
 
+def zone_years(event: Event) -> tuple[str, int, int] | None:
+    """The time zone of a timed event, and the first and last year it reaches in it (None for an
+    all-day event, which names no zone)."""
+    if event.all_day:
+        return None
+    first = event.first_date.year
+    last_day = event.last_date
+    return event.zone.key, first, first + _OPEN_SERIES_YEARS if last_day == date.max else last_day.year
+
+
 def zone_spans(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
     """For every time zone the timed events use, the first and last year they reach in it."""
     spans: dict[str, tuple[int, int]] = {}
     for event in events:
-        if event.all_day:
+        found = zone_years(event)
+        if found is None:
             continue
-        first = event.first_date.year
-        last_day = event.last_date
-        last = first + _OPEN_SERIES_YEARS if last_day == date.max else last_day.year
-        key = event.zone.key
+        key, first, last = found
         low, high = spans.get(key, (first, last))
         spans[key] = (min(low, first), max(high, last))
     return spans
 
 
 def assemble(
-    header: bytes, events: list[Event], components: Sequence[Component], config: SiteConfig, today: date
+    header: bytes,
+    events: list[Event],
+    components: Sequence[Component],
+    config: SiteConfig,
+    today: date,
+    spans: dict[str, tuple[int, int]] | None = None,
 ) -> bytes:
     """Header, VTIMEZONEs, VEVENTs, END. A feed with no event still holds the site's zone, since
-    RFC 5545 wants at least one component in a calendar."""
-    spans = zone_spans(events) or ({config.timezone: (today.year, today.year)} if not components else {})
+    RFC 5545 wants at least one component in a calendar. `spans` is `zone_spans(events)`, when
+    the caller keeps it up to date itself."""
+    spans = (zone_spans(events) if spans is None else spans) or (
+        {config.timezone: (today.year, today.year)} if not components else {}
+    )
     zones = [vtimezone_bytes(tzid, first, last) for tzid, (first, last) in sorted(spans.items())]
     return b"".join([header, *zones, *components, _END])
 
@@ -163,13 +219,18 @@ def render_feed(
     return assemble(header, chosen, components, config, today)
 
 
-def feed_names(config: SiteConfig, filters: Filters, title: str | None = None) -> tuple[str, str]:
-    """A feed's NAME and DESCRIPTION: the site's, narrowed to `title` (by default the filters in words)."""
+def feed_names(
+    config: SiteConfig, filters: Filters, title: str | None = None, lang: str = DEFAULT_LANGUAGE
+) -> tuple[str, str]:
+    """A feed's NAME and DESCRIPTION in the language `lang`: the site's, narrowed to `title` (by
+    default the filters in words)."""
     if title is None and not filters.is_empty:
-        title = filters_text(filters, config)
-    name = f"{config.name}: {title}" if title else config.name
-    description = f"{config.description} This calendar holds only {title}." if title else config.description
-    return name, description
+        title = filters_text(filters, config, lang)
+    site_name, site_description = config.translated(config.name, lang), config.translated(config.description, lang)
+    if not title:
+        return site_name, site_description
+    only = words(lang).gettext("This calendar holds only %(title)s.") % {"title": title}
+    return f"{site_name}: {title}", f"{site_description} {only}"
 
 
 def feed_path(filters: Filters) -> str:

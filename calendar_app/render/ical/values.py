@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime
 from icalendar import vRecur
 
 from ...core.config import SiteConfig
-from ...core.model import Event, Status, When
+from ...core.fields import Status
+from ...core.model import Event
 from ...core.recurrence import parts_of
+from ...core.when import When
 from ..plaintext import markdown_to_text
 from ..urls import SiteUrls
 

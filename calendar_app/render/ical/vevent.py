@@ -42,7 +42,9 @@ from icalendar import vCalAddress, vCategory, vText
 from icalendar.parser_tools import DEFAULT_ENCODING
 
 from ...core.config import SiteConfig
-from ...core.model import Event, OccurrenceChange, Status
+from ...core.fields import Status
+from ...core.model import Event
+from ...core.series import OccurrenceChange
 from ..urls import SiteUrls
 from .values import (
     CONTROLS,

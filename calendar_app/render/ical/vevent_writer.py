@@ -35,7 +35,10 @@ from icalendar import Parameters, vInt, vRecur
 from icalendar.timezone.tzid import tzid_from_dt, tzid_from_tzinfo
 
 from ...core.config import SiteConfig
-from ...core.model import Event, OccurrenceChange, Status, When
+from ...core.fields import Status
+from ...core.model import Event
+from ...core.series import OccurrenceChange
+from ...core.when import When
 from ..urls import SiteUrls
 from .values import (
     CONTROLS,
