@@ -396,6 +396,9 @@ REVIEWED = {
     "files/site.py: found[0] != stamp": "a file's size and time",
     "files/site.py: event.last_modified == (committed or _file_time(stamp))": "a file's time",
     "files/site.py: self._entries[p].stamp != s": "a file's size and time",
+    "files/site.py: entries[p].stamp != s": "a file's size and time",
+    "build/outputtree.py: previous == digest": "the digest of a public page",
+    "build/static.py: previous.stamps.get('today') == self.today.isoformat()": "the day a build was made for",
 }
 
 
