@@ -39,13 +39,13 @@ def test_tasks_give_the_same_files_in_workers_and_here(
         AtomTask(""), ObservanceTask(None, 0, ["observances/index.html"]),
     ]
     monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
-    with Workers(_writer(sample_catalog, tmp_path / "here"), jobs=2, events=0) as here:
-        assert not here.parallel  # no event to render: not worth a process
-        serial = here.run(tasks)
+    with Workers(_writer(sample_catalog, tmp_path / "here"), jobs=2) as here:
+        serial = here.run(tasks, 0)  # nothing worth a process
+        assert here._pool is None
     calls = []
-    with Workers(_writer(sample_catalog, tmp_path / "pool"), jobs=2, events=len(slugs)) as pool:
-        assert pool.parallel
-        parallel = pool.run(tasks, meanwhile=lambda: calls.append("meanwhile"))
+    with Workers(_writer(sample_catalog, tmp_path / "pool"), jobs=2) as pool:
+        parallel = pool.run(tasks, len(slugs), meanwhile=lambda: calls.append("meanwhile"))
+        assert pool._pool is not None
     assert calls == ["meanwhile"]
     assert [[(e.slug, e.outputs, e.vevent, e.record, e.summary) for e in d.events] for d in parallel] == [
         [(e.slug, e.outputs, e.vevent, e.record, e.summary) for e in d.events] for d in serial
@@ -60,8 +60,8 @@ def test_a_task_that_fails_in_a_worker_fails_the_build(
     tmp_path: Path, sample_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
-    with Workers(_writer(sample_catalog, tmp_path), jobs=2, events=10) as pool, pytest.raises(KeyError):
-        pool.run([EventsTask([("no-such-event", {})])])
+    with Workers(_writer(sample_catalog, tmp_path), jobs=2) as pool, pytest.raises(KeyError):
+        pool.run([EventsTask([("no-such-event", {})])], 10)
 
 
 def test_workers_started_afresh_receive_the_events(
@@ -72,8 +72,8 @@ def test_workers_started_afresh_receive_the_events(
     monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
     monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
     slugs = [e.slug for e in sample_catalog.events[:3]]
-    with Workers(_writer(sample_catalog, tmp_path / "here"), jobs=2, events=0) as here:
-        serial = here.run([EventsTask([(slug, {}) for slug in slugs])])
-    with Workers(_writer(sample_catalog, tmp_path / "pool"), jobs=2, events=3) as pool:
-        spawned = pool.run([EventsTask([(slug, {}) for slug in slugs])])
+    with Workers(_writer(sample_catalog, tmp_path / "here"), jobs=2) as here:
+        serial = here.run([EventsTask([(slug, {}) for slug in slugs])], 0)
+    with Workers(_writer(sample_catalog, tmp_path / "pool"), jobs=2) as pool:
+        spawned = pool.run([EventsTask([(slug, {}) for slug in slugs])], 3)
     assert [e.outputs for e in spawned[0].events] == [e.outputs for e in serial[0].events]

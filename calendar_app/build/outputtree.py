@@ -146,11 +146,12 @@ class OutputTree:
             self.bytes_written += size
 
     def can_keep(self, path: str) -> bool:
-        """Whether the previous build's `path` is still there to be kept."""
+        """Whether the previous build's `path` (one the build names, not one read from the
+        manifest) is still there to be kept."""
         return (
             path in self.previous.outputs
             and path not in self.manifest.outputs
-            and os.path.isfile(_inside(self._root, path))
+            and os.path.isfile(os.path.join(self._root, path))
         )
 
     def keep_all(self, key_name: str, key: str, paths: list[str]) -> bool:

@@ -12,6 +12,7 @@ answers with each file's digest. No two tasks write one path, so tasks may run i
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -127,12 +128,17 @@ class PageWriter:
         self.files = self.urls.files
         self.variants = {v.folder: v for v in self.layout.variants}
         self.env = environment()
-        for name in TEMPLATES:  # compiled once here, before any worker is forked
-            self.env.get_template(name)
         self.frame = site_context(self.config)
         self.entry_template = self.env.from_string(ENTRY_TEMPLATE)
         # One header for every download, as the server's (no name, description or source).
         self.download_header = feed_header(self.config, name=None, description=None, source=None)
+        # Held while writing, when other processes write into the same folders (see `workers`).
+        self.writing: AbstractContextManager[object] = nullcontext()
+
+    def compile(self) -> None:
+        """Compile the templates now: before workers are forked, so that they inherit them."""
+        for name in TEMPLATES:
+            self.env.get_template(name)
 
     def run(self, task: Task) -> Done:
         done = Done()
@@ -152,7 +158,8 @@ class PageWriter:
 
     def write(self, path: str, content: str | bytes, previous: dict[str, str]) -> Output:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        digest, written = write_output(self.setup.out, path, data, previous.get(path), self.setup.mode)
+        with self.writing:
+            digest, written = write_output(self.setup.out, path, data, previous.get(path), self.setup.mode)
         return path, digest, len(data) if written else None
 
     def page(self, template: str, context: dict[str, Any], urls: StaticUrls) -> str:

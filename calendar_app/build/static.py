@@ -156,6 +156,10 @@ def build_site(
     )
 
 
+def _pages(task: Task) -> int:
+    return len(task.pages) if isinstance(task, ListingTask) else 1
+
+
 # ---------------------------------------------------------------------------------------------
 # The builder
 
@@ -181,11 +185,11 @@ class _Builder:
 
     def run(self) -> None:
         work = self.scan()
-        with Workers(self.writer, jobs=self.jobs, events=len(work)) as workers:
+        with Workers(self.writer, jobs=self.jobs) as workers:
             tasks: list[Task] = [EventsTask(chunk) for chunk in chunks(work, self.jobs)]
-            self.record(workers.run(tasks, meanwhile=partial(self.prepare, [slug for slug, _ in work])))
+            self.record(workers.run(tasks, len(work), meanwhile=partial(self.prepare, [slug for slug, _ in work])))
             tasks = [*self.listings(), *self.atoms(), *self.observances()]
-            self.record(workers.run(tasks, meanwhile=self.joins))
+            self.record(workers.run(tasks, sum(_pages(task) for task in tasks), meanwhile=self.joins))
         self.parts.forget(set(self.tree.previous.events) - set(self.catalog.by_slug))
         self.parts.save(keep=set(self.catalog.by_slug))
         manifest = self.tree.manifest

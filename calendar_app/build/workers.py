@@ -4,8 +4,8 @@ A first build renders thousands of pages that do not depend on one another, so `
 its tasks (`pagewriter`) to a pool of processes (`concurrent.futures`) and gives their results
 back in the order of the tasks, while the build's own process does `meanwhile` what needs no
 rendering (choosing the listings, joining the feeds). With one job, or with fewer than
-`PARALLEL_FROM` events to render (starting processes would cost more than it saves), every task
-runs here, in the same order: any number of jobs gives the same files.
+`PARALLEL_FROM` events or pages to render (starting processes would cost more than it saves),
+every task runs here, in the same order: any number of jobs gives the same files.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from multiprocessing.context import BaseContext
 from types import TracebackType
 from typing import TypeVar
 
 from .pagewriter import Done, PageWriter, Setup, Task
 
-PARALLEL_FROM = 200  # events to render; for fewer, tasks run in the build's own process
+PARALLEL_FROM = 200  # events or pages to render; for fewer, tasks run in the build's own process
 CHUNKS_PER_JOB = 4  # more tasks than jobs even out the workers' shares at the end
 
 T = TypeVar("T")
@@ -29,10 +30,13 @@ _writer: PageWriter | None = None
 _parents: PageWriter | None = None  # the build's own writer, which a forked worker inherits
 
 
-def _start(setup: Setup) -> None:
+def _start(setup: Setup, writing: AbstractContextManager[object]) -> None:
     global _writer
     # Forked, a worker has the build's writer already: its catalog, and its templates compiled.
     _writer = _parents if _parents is not None and _parents.setup is setup else PageWriter(setup)
+    # One worker at a time writes: two creating files in one folder (`events/` holds thousands)
+    # wait on each other in the file system, and take several times as long as one.
+    _writer.writing = writing
 
 
 def _run(task: Task) -> Done:
@@ -51,12 +55,11 @@ def _context() -> BaseContext:
 
 
 class Workers:
-    """Runs tasks with `jobs` processes when there are `events` to render enough, else with `here`."""
+    """Runs tasks with `jobs` processes when they render enough, else with `here`."""
 
-    def __init__(self, here: PageWriter, *, jobs: int, events: int) -> None:
+    def __init__(self, here: PageWriter, *, jobs: int) -> None:
         self.here = here
         self.jobs = jobs
-        self.parallel = jobs > 1 and events >= PARALLEL_FROM
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Workers:
@@ -70,17 +73,21 @@ class Workers:
             self._pool.shutdown(wait=True, cancel_futures=error is not None)
         _parents = None
 
-    def run(self, tasks: list[Task], meanwhile: Callable[[], None] = lambda: None) -> list[Done]:
-        """Every task's result, in the order of `tasks`; `meanwhile` runs here while they run."""
-        if not self.parallel:
+    def run(self, tasks: list[Task], pages: int, meanwhile: Callable[[], None] = lambda: None) -> list[Done]:
+        """Every task's result, in the order of `tasks`, which render `pages` pages (or events);
+        `meanwhile` runs here while they run."""
+        if self.jobs <= 1 or (pages < PARALLEL_FROM and self._pool is None):
             done = [self.here.run(task) for task in tasks]
             meanwhile()
             return done
         if self._pool is None:
             global _parents
             _parents = self.here
+            self.here.compile()
+            context = _context()
             self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=_context(), initializer=_start, initargs=(self.here.setup,)
+                max_workers=self.jobs, mp_context=context, initializer=_start,
+                initargs=(self.here.setup, context.Lock()),
             )
         futures: list[Future[Done]] = [self._pool.submit(_run, task) for task in tasks]
         meanwhile()

@@ -233,10 +233,17 @@ class Catalog:
 
     def feed_events(self, f: Filters, *, today: date) -> list[Event]:
         """Events for a feed: those not over before the configured past window, passing `f`."""
-        pool, f = self._searched(self._dated(f.start or (today - timedelta(days=self.config.past_days)), f), f)
+        pool, f = self._searched(self._dated(f.start or self._feed_start(today), f), f)
         if f.observance is None and not _narrows(f):
             return list(pool)
         return [e for e in pool if self._in_observance(e, f) and matches(e, f)]
+
+    def in_full_feed(self, event: Event, today: date) -> bool:
+        """Whether `feed_events(Filters(), today=today)` holds `event`, one of this catalog's."""
+        return event.last_date >= self._feed_start(today)
+
+    def _feed_start(self, today: date) -> date:
+        return today - timedelta(days=self.config.past_days)
 
     def facets(self, f: Filters, *, today: date, past: bool = False) -> dict[str, list[tuple[str, int]]]:
         """For every facet, each value with how many events choosing it would give (other filters kept)."""

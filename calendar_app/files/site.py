@@ -130,6 +130,7 @@ class Site:
             self._cached: CachedEvents = self._cache.load() if self._cache is not None else {}
             self.refresh()
         self._cached = {}  # what the first load did not use is stale
+        self._saving = threading.Lock()  # one save at a time (see `watch`)
         self.save_cache()
 
     # --- loading ---------------------------------------------------------------------------
@@ -166,8 +167,12 @@ class Site:
                 loaded = self._load(changed, entries)
                 self._unsaved = self._cache is not None and (self._unsaved or bool(loaded) or bool(removed))
                 self._publish(loaded, removed)
-        for listener in list(self._listeners):
-            listener(self)
+        # The outputs rebuilt now (the feeds: a view of each VEVENT, tens of thousands of objects)
+        # are made with the collector paused, as the events are: collections triggered as they are
+        # made would walk them, and everything not frozen, over and over.
+        with collector_paused():
+            for listener in list(self._listeners):
+                listener(self)
         return True
 
     def _look(self) -> dict[Path, FileStamp]:
@@ -247,7 +252,9 @@ class Site:
         """Swap in the new entries and the catalog they make: changed from the one before when
         no duplicate slug or uid is involved, else made again from every event."""
         old = self._entries
-        entries = {p: e for p, e in old.items() if p not in removed}
+        entries = dict(old)  # copied whole and then edited: a change is a few files of many
+        for path in removed:
+            del entries[path]
         entries.update(loaded)
         before = _events(old[p] for p in [*loaded, *removed] if p in old)
         after = _events(loaded.values())
@@ -314,11 +321,11 @@ class Site:
 
     def save_cache(self) -> None:
         """Write the valid events to the cache, when there is one and it is out of date."""
+        self._saved_at = time.monotonic()
         if self._cache is None or not self._unsaved:
             return
         entries = self._entries  # replaced, never changed in place, by refresh
         self._unsaved = False
-        self._saved_at = time.monotonic()
         rows, self._pickled_rows = self._pickled_rows, None
         if rows is not None and rows[0] == self.version:
             self._cache.save_pickled(rows[1])  # as the processes that read the files pickled them
@@ -351,10 +358,20 @@ class Site:
         def reload(paths: list[str] | None) -> None:
             try:
                 self.refresh(paths)
-                if time.monotonic() - self._saved_at > _SAVE_EVERY_SECONDS:
-                    self.save_cache()
+                if time.monotonic() - self._saved_at > _SAVE_EVERY_SECONDS and self._saving.acquire(blocking=False):
+                    # In a thread of its own: pickling every event takes seconds at 100,000, and a
+                    # change that comes meanwhile must not wait for it.
+                    threading.Thread(target=save, name="calendar-cache-save", daemon=True).start()
             except Exception:  # a reload must never kill the watcher; the error is logged
                 log.exception("reloading events failed")
+
+        def save() -> None:
+            try:
+                self.save_cache()
+            except Exception:  # the next save tries again; the error is logged
+                log.exception("saving the events cache failed")
+            finally:
+                self._saving.release()
 
         def notified() -> None:
             try:
@@ -385,4 +402,5 @@ class Site:
         for thread in self._watchers:
             thread.join(timeout=5)
         self._watchers = []
-        self.save_cache()
+        with self._saving:  # after a save under way, if any
+            self.save_cache()

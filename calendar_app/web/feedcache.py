@@ -18,7 +18,10 @@ than the whole feed. What is left is joining the bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import sys
 import threading
 import weakref
 from collections import Counter, OrderedDict
@@ -47,6 +50,7 @@ from ..render.language import DEFAULT_LANGUAGE, path_prefix
 from ..render.urls import SiteUrls
 
 _REMEMBERED_FEEDS = 256
+_GZIP_NICENESS = 10  # how much lower the background gzip's priority is than serving's
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # Last-Modified of a feed of an empty site
 _END = b"END:VCALENDAR\r\n"
 
@@ -374,6 +378,14 @@ def _compress_soon(feed: FeedBytes) -> None:
 
     Compressing the full feed takes about a second at 10,000 events: after a change the new
     feed is served at once, and its gzip follows (a client that asks for gzip in between gets
-    the same bytes, compressed for it).
+    the same bytes, compressed for it). On Linux the thread (and the ones it compresses with)
+    runs at a lower priority, so the pages and feeds asked for meanwhile come first.
     """
-    threading.Thread(target=lambda: feed.gzipped, name="calendar-feed-gzip", daemon=True).start()
+
+    def compress() -> None:
+        if sys.platform == "linux":  # a thread's own priority: elsewhere this would lower the process's
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _GZIP_NICENESS)
+        feed.gzipped  # noqa: B018 - made now, kept by `cached_property`
+
+    threading.Thread(target=compress, name="calendar-feed-gzip", daemon=True).start()
