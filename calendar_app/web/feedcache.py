@@ -176,9 +176,9 @@ class FeedCache:
             components[key] = cached
         self._singles = {k: v for k, v in self._singles.items() if k in components}
         everything = catalog.feed_events(Filters(), today=day)
-        in_feed = {id(e) for e in everything} if added is not catalog.events else None
-        for event in added if in_feed is not None else everything:
-            if in_feed is None or id(event) in in_feed:
+        changed = added is not catalog.events  # else every event is added, and `everything` is the feed's
+        for event in added if changed else everything:
+            if not changed or catalog.in_full_feed(event, day):
                 key = keys[id(event)]
                 digests[key] = hashlib.sha256(components[key]).digest()
                 _count_zone(zones, event, 1)
