@@ -217,3 +217,30 @@ def test_a_cold_start_across_processes_serves_the_same_feed_and_cache(tmp_path: 
 
     restarted = Site(config, events, clock, cache_dir=tmp_path / "parallel")  # the cache the processes pickled
     assert restarted.catalog.events == serial.catalog.events
+
+
+def test_a_restart_from_an_up_to_date_cache_does_not_write_it_again(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    shutil.copytree(SAMPLE_EVENTS, events)
+    config = load_config(ROOT / "calendar.toml")
+    clock = Clock(config.zone, date(2026, 11, 23))
+    cache = tmp_path / "cache"
+    first = Site(config, events, clock, cache_dir=cache)
+    (written,) = cache.iterdir()
+    before = written.stat()
+
+    again = Site(config, events, clock, cache_dir=cache)
+    assert again.catalog.events == first.catalog.events
+    assert written.stat().st_ino == before.st_ino  # replaced files get a new inode: it was not
+
+    # A file changed while the server was down is read again, and the cache brought up to date.
+    changed = next(events.rglob("*.md"))
+    changed.write_text(changed.read_text(encoding="utf-8").replace("title:", "title: Revised", 1), encoding="utf-8")
+    Site(config, events, clock, cache_dir=cache)
+    assert written.stat().st_ino != before.st_ino
+    # One removed while it was down: the cache no longer holds it.
+    current = written.stat().st_ino
+    changed.unlink()
+    after_removal = Site(config, events, clock, cache_dir=cache)
+    assert written.stat().st_ino != current
+    assert len(Site(config, events, clock, cache_dir=cache).catalog) == len(after_removal.catalog) == len(first.catalog) - 1

@@ -111,6 +111,7 @@ class Site:
         self.cache_dir = cache_dir  # where outputs may keep what they build across restarts too
         self._cache = LoadCache(cache_dir, events_dir, config) if cache_dir is not None else None
         self._unsaved = False
+        self._read_valid = False
         self._saved_at = 0.0
         self._prebuild = prebuild
         self._processes_from = processes_from
@@ -165,7 +166,10 @@ class Site:
                 return False
             with collector_paused():
                 loaded = self._load(changed, entries)
-                self._unsaved = self._cache is not None and (self._unsaved or bool(loaded) or bool(removed))
+                # A start that took every event from the cache, and found none of it stale, has
+                # nothing to write: rewriting it would add a second to every restart at 10,000.
+                stale = not self.version and bool(self._cached)
+                self._unsaved = self._cache is not None and (self._unsaved or self._read_valid or stale or bool(removed))
                 self._publish(loaded, removed)
         # The outputs rebuilt now (the feeds: a view of each VEVENT, tens of thousands of objects)
         # are made with the collector paused, as the events are: collections triggered as they are
@@ -219,6 +223,7 @@ class Site:
     def _load(self, changed: dict[Path, FileStamp], entries: dict[Path, _Entry]) -> dict[Path, _Entry]:
         """The new entry of each changed file: from the cache when it is the file it was made
         from, else read (across processes when there are many)."""
+        self._read_valid = False  # whether a valid event was read from its file, not the cache
         if not changed:
             return {}
         many = not self.version or len(changed) > _GIT_FILES
@@ -233,6 +238,7 @@ class Site:
             else:
                 to_read.append(ToRead(path, stamp, when or _file_time(stamp)))
         read = read_files(to_read, self.events_dir, self.config, self._prebuild, processes_from=self._processes_from)
+        self._read_valid = any(isinstance(result, Event) for result in read.results)
         self._prebuilt.extend(read.prebuilt)
         if read.rows and len(to_read) == len(changed) and not entries:
             self._pickled_rows = (self.version + 1, read.rows)  # every event of the site: the cache as it is

@@ -7,6 +7,8 @@ build all read what `event_context` returns.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -108,10 +110,27 @@ def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls
     ics = urls.event_ics(event.slug)
     if occurrence_status(event, occurrence) is Status.CANCELLED:
         return CalendarLinks(ics, None, None, event.rule is not None)
+    google, outlook = _add_links(event, occurrence, start, urls.permalink(event.slug), urls.lang)
+    return CalendarLinks(ics, google, outlook, event.rule is not None)
+
+
+_ADD_LINKS_KEPT = 64
+_add_links_kept: OrderedDict[tuple[int, When, str, str], tuple[Event, str, str]] = OrderedDict()
+_add_links_lock = threading.Lock()
+
+
+def _add_links(event: Event, occurrence: Occurrence, start: When, page: str, lang: str) -> tuple[str, str]:
+    """The Google and Outlook.com links of one occurrence, kept for the last few: an event's page
+    and its API record both carry them, and encoding the description into two addresses is most
+    of what the links cost. An entry holds its event, so an id it is found by is that event's."""
+    key = (id(event), start, page, lang)
+    with _add_links_lock:
+        kept = _add_links_kept.get(key)
+    if kept is not None and kept[0] is event:
+        return kept[1], kept[2]
     title, end = occurrence_title(event, occurrence), occurrence.end
-    page = urls.permalink(event.slug)
     details = summary(event.body, 600) + ("\n\n" if event.body.strip() else "") + page
-    online = words(urls.lang).gettext("Online") if event.online else ""
+    online = words(lang).gettext("Online") if event.online else ""
     where = event.location.one_line() if event.location else online
     if isinstance(start, datetime) and isinstance(end, datetime):
         google_dates = f"{_utc_stamp(start)}/{_utc_stamp(end)}"
@@ -130,7 +149,11 @@ def calendar_links(event: Event, start: When, config: SiteConfig, urls: SiteUrls
         {"path": "/calendar/action/compose", "rru": "addevent", "subject": title,
          "startdt": outlook_start, "enddt": outlook_end, "allday": all_day, "body": details, "location": where}
     )
-    return CalendarLinks(ics, google, outlook, event.rule is not None)
+    with _add_links_lock:
+        _add_links_kept[key] = (event, google, outlook)
+        while len(_add_links_kept) > _ADD_LINKS_KEPT:
+            _add_links_kept.popitem(last=False)
+    return google, outlook
 
 
 def json_ld(event: Event, config: SiteConfig, start: When) -> dict[str, Any]:
