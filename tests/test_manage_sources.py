@@ -9,6 +9,8 @@ behind the test client with a coordinator logged in.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,6 +22,7 @@ from filelock import FileLock
 from calendar_app.core.config import load_config
 from calendar_app.core.frontmatter import split_front_matter
 from calendar_app.desk.accounts import Accounts
+from calendar_app.web import sources_routes
 from calendar_app.web.app import create_app
 
 from .coordinator_site import CHEAP, PASSWORD, ROOT, DeskSite, csrf_of, form_of, log_in
@@ -153,6 +156,39 @@ def test_another_sync_under_way_is_said_plainly(tmp_path: Path, feeds: FeedServe
     assert status == 409
     assert "Nothing was synced: another sync of this site is under way." in page
     assert feeds.asked == [] and list(site.events.rglob("*.md")) == []
+
+
+def test_a_long_sync_answers_at_once_and_its_page_waits_for_the_report(
+    tmp_path: Path, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds.feeds["/ovc.ics"] = calendar(WEBINAR, TRAINING)
+    site = sync_site(tmp_path, source_table(feeds, "ovc-ttac", "OVC TTAC", "/ovc.ics"))
+    monkeypatch.setattr(sources_routes, "ANSWER_WITHIN_SECONDS", 0.2)
+    feeds.hold = threading.Event()  # the partner's server takes its time
+    response = site.client.post("/manage/sources/sync", data={"csrf_token": csrf_of(site.client, "/manage/sources")},
+                                follow_redirects=False)
+    assert response.status_code == 303
+    waiting_at = response.headers["location"]
+    assert waiting_at.startswith("/manage/sources?sync=")
+    waiting = site.client.get(waiting_at)
+    assert waiting.status_code == 200
+    assert '<meta http-equiv="refresh" content="3">' in waiting.text
+    assert "The sync of every calendar is under way." in text(waiting.text)
+    assert "Never synced." in row_of(text(waiting.text), "OVC TTAC")
+
+    feeds.hold.set()
+    for _ in range(200):  # the sync ends in its own thread
+        page = site.client.get(waiting_at)
+        if "under way" not in page.text:
+            break
+        time.sleep(0.05)
+    done = text(page.text)
+    assert "What the sync did OVC TTAC Synced: 2 new," in done
+    assert 'http-equiv="refresh"' not in page.text
+    assert len(list(site.events.rglob("*.md"))) == 2
+    # A run this worker does not know (another worker's, or forgotten): the page as usual.
+    other = site.client.get("/manage/sources?sync=not-a-run")
+    assert other.status_code == 200 and "under way" not in other.text and "2 new," in row_of(text(other.text), "OVC TTAC")
 
 
 def test_without_sources_the_page_says_how_to_add_one(tmp_path: Path) -> None:

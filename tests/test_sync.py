@@ -73,6 +73,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.feeds: dict[str, bytes | int] = {}
         self.asked: list[tuple[str, str | None, int]] = []  # path, If-None-Match, status answered
+        self.hold: threading.Event | None = None  # when given, every answer waits until it is set
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self  # type: ignore[attr-defined]
@@ -88,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # the library's name
         server: FeedServer = self.server.owner  # type: ignore[attr-defined]
+        if server.hold is not None:
+            server.hold.wait(60)  # a partner's slow server
         feed = server.feeds.get(self.path, 404)
         asked = self.headers.get("If-None-Match")
         if isinstance(feed, int):

@@ -2,21 +2,28 @@
 
 Included by `manage` behind the login. The page lists each `[[sources]]` table with its last run
 (when, how many events of each kind, what went wrong); **Sync now** syncs one source, or every
-one, and answers with what the sync did, event by event. A sync fetches the calendars, so it runs
-off the event loop, and the site then reloads what changed. When another sync is under way (the
-server's schedule, `calendar-app sync` from cron, another coordinator), nothing is synced and the
-page says so.
+one, and shows what the sync did, event by event. A sync fetches the calendars (each up to its
+fetch deadline), so it runs in a thread of its own: one that ends within a few seconds answers
+the button's request with its report; a longer one answers at once with the page at
+`/manage/sources?sync=<run>`, which says the sync is under way and reloads itself (no script
+needed) until the report is there. The site reloads what the sync changed. When another sync is
+under way (the server's schedule, `calendar-app sync` from cron, another coordinator), nothing is
+synced and the page says so.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import dataclass
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..core.sources import SyncSource
@@ -24,11 +31,17 @@ from ..desk.accounts import Coordinator
 from ..desk.sync import SyncError, SyncReport, sync_sources
 from ..desk.syncapply import Line, SourceReport, grouped
 from ..desk.syncstate import SourceRun, last_runs
+from ..files.site import Site
 from ..render.phrasing import moment_text
 from .desk import coordinator_required, desk_of, posted_form, render
 
+log = logging.getLogger("calendar_app")
 router = APIRouter(include_in_schema=False)
 Who = Depends(coordinator_required)
+
+ANSWER_WITHIN_SECONDS = 5.0  # a sync done by then answers the button with its report; else the waiting page
+RELOAD_SECONDS = 3  # how often the waiting page reloads itself
+_KEPT_RUNS = 16  # the runs this process remembers for the waiting page
 
 # The counts of a run, in the order and the words the page shows them.
 COUNTED = (("new", "new"), ("queued", "queued for review"), ("updated", "updated"), ("cancelled", "cancelled"),
@@ -61,9 +74,61 @@ class SourceRow:
         return list(self.run.errors[1:] if self.run.failed else self.run.errors)
 
 
+@dataclass
+class SyncRun:
+    """One Sync now, run in its own thread: what the page shows while it runs and once it is done."""
+
+    id: str
+    source: str | None
+    done: threading.Event = field(default_factory=threading.Event)
+    report: dict[str, Any] | None = None
+    busy: str | None = None  # another sync was under way: nothing was synced
+
+
+class _Runs:
+    """The Sync now runs of this process, the last few, by their unguessable ids."""
+
+    def __init__(self) -> None:
+        self._runs: OrderedDict[str, SyncRun] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def start(self, site: Site, state_dir: Path, source: str | None) -> SyncRun:
+        run = SyncRun(secrets.token_urlsafe(12), source)
+        with self._lock:
+            self._runs[run.id] = run
+            while len(self._runs) > _KEPT_RUNS:
+                self._runs.popitem(last=False)
+        threading.Thread(target=_sync, args=(run, site, state_dir), name="calendar-sync-now", daemon=True).start()
+        return run
+
+    def get(self, run_id: str) -> SyncRun | None:
+        with self._lock:
+            return self._runs.get(run_id)
+
+
+RUNS = _Runs()
+
+
+def _sync(run: SyncRun, site: Site, state_dir: Path) -> None:
+    try:
+        report = sync_sources(site.config, site.events_dir, state_dir, source_id=run.source, today=site.clock.today())
+        site.refresh()
+        run.report = _report_view(report, site.events_dir)
+    except SyncError as exc:
+        run.busy = str(exc)
+    except Exception:  # never raised to a thread nobody joins: logged, and said on the page
+        log.exception("Sync now failed")
+        run.busy = "the sync stopped on an error the server's log shows"
+    finally:
+        run.done.set()
+
+
 @router.get("/manage/sources")
-def sources_page(request: Request, coordinator: Coordinator = Who) -> Response:
-    return _page(request)
+def sources_page(request: Request, sync: str = "", coordinator: Coordinator = Who) -> Response:
+    run = RUNS.get(sync[:40]) if sync else None
+    if run is None:
+        return _page(request)
+    return _page(request, running=run) if not run.done.is_set() else _result(request, run)
 
 
 @router.post("/manage/sources/sync")
@@ -72,7 +137,7 @@ async def sync_now(request: Request, coordinator: Coordinator = Who) -> Response
 
 
 def _sync_now(request: Request, form: Any) -> Response:
-    """One source (`source`), or every one; the page again with what the sync did."""
+    """One source (`source`), or every one: its report, or the page that waits for it."""
     desk = desk_of(request)
     site = desk.site
     wanted = str(form.get("source", "")).strip()[:100] or None
@@ -80,23 +145,27 @@ def _sync_now(request: Request, form: Any) -> Response:
         raise HTTPException(404, f"There is no partner calendar {wanted!r} in the configuration.")
     if not site.config.sources:
         return _page(request)
-    try:
-        report = sync_sources(site.config, site.events_dir, desk.workspace.base, source_id=wanted,
-                              today=site.clock.today())
-    except SyncError as exc:
-        return _page(request, status=409, busy=str(exc))
-    site.refresh()
-    return _page(request, report=_report_view(report, site.events_dir))
+    run = RUNS.start(site, desk.workspace.base, wanted)
+    if run.done.wait(ANSWER_WITHIN_SECONDS):
+        return _result(request, run)
+    return RedirectResponse(f"/manage/sources?sync={run.id}", status_code=303)
+
+
+def _result(request: Request, run: SyncRun) -> Response:
+    if run.busy is not None:
+        return _page(request, status=409, busy=run.busy)
+    return _page(request, report=run.report)
 
 
 def _page(request: Request, *, status: int = 200, busy: str | None = None,
-          report: dict[str, Any] | None = None) -> Response:
+          report: dict[str, Any] | None = None, running: SyncRun | None = None) -> Response:
     desk = desk_of(request)
     config = desk.site.config
     runs = {run.source_id: run for run in last_runs(desk.workspace.base)}
     rows = [SourceRow(s, runs.get(s.id), moment_text(runs[s.id].time, config.zone) if s.id in runs else "")
             for s in config.sources]
     return render(request, "manage/sources.html", status=status, rows=rows, busy=busy, report=report,
+                  running=running, reload_seconds=RELOAD_SECONDS,
                   interval=_minutes(config.sync_interval_minutes), modes=MODE_WORDS)
 
 
