@@ -169,7 +169,8 @@ class Site:
                 # A start that took every event from the cache, and found none of it stale, has
                 # nothing to write: rewriting it would add a second to every restart at 10,000.
                 stale = not self.version and bool(self._cached)
-                self._unsaved = self._cache is not None and (self._unsaved or self._read_valid or stale or bool(removed))
+                unsaved = self._unsaved or self._read_valid or stale or bool(removed)
+                self._unsaved = self._cache is not None and unsaved
                 self._publish(loaded, removed)
         # The outputs rebuilt now (the feeds: a view of each VEVENT, tens of thousands of objects)
         # are made with the collector paused, as the events are: collections triggered as they are
