@@ -5,18 +5,38 @@
      filters in use and the subscribe links are redrawn as the server draws them. The entries
      themselves come rendered in the JSON, by the same template as the pages.
    - On an observance's page, the year picker opens that year's page.
-   Without scripts, the per-type and per-sponsor pages stand in for the filters. */
+   Without scripts, the per-type and per-sponsor pages stand in for the filters.
+   Its words are English unless the page gives them in its language (`#filter-words`, by the
+   server's own English, as build/clientindex.py `script_words` writes them). */
 (function () {
   "use strict";
 
   var LISTS = { type: "types", topic: "topics", audience: "audience", sponsor: "sponsors",
                 region: "regions", language: "languages", accessibility: "accessibility" };
   var FACETS = [["types", "type", "Type"], ["topics", "topic", "Topic"], ["audience", "audience", "Audience"],
-                ["sponsors", "sponsor", "Sponsor"], ["regions", "region", "State"],
+                ["sponsors", "sponsor", "Sponsor"], ["regions", "region", "State or region"],
                 ["languages", "language", "Language"], ["accessibility", "accessibility", "Accessibility"]];
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                 "October", "November", "December"];
   var TRUE = /^(1|true|yes|on)$/i, FALSE = /^(0|false|no|off)$/i;
+
+  // The page's words in its language, by their English; a plural's are [one, other].
+  var WORDS = (function () {
+    var node = document.getElementById("filter-words");
+    try { return node ? JSON.parse(node.textContent) : null; } catch (e) { return null; }
+  })();
+  function t(text, values) {
+    var found = WORDS && typeof WORDS[text] === "string" ? WORDS[text] : text;
+    return found.replace(/%\((\w+)\)[sd]/g, function (all, name) { return String(values[name]); });
+  }
+  function tn(one, other, n) {
+    var forms = WORDS && WORDS[one];
+    var text = Array.isArray(forms) ? forms[n === 1 ? 0 : 1] : (n === 1 ? one : other);
+    return text.replace(/%\(num\)d/g, String(n));
+  }
+  function escapeHtml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
 
   function norm(text) { return String(text).normalize("NFKC").toLowerCase().trim(); }
 
@@ -108,35 +128,44 @@
 
   // --- words, as the server writes them -------------------------------------------------------
 
-  function plural(kind) { return /s$/.test(kind) ? kind : kind + "s"; }
+  function plural(kind) { return t(/s$/.test(kind) ? kind : kind + "s"); }
 
   function dayText(iso) {
     var parts = iso.split("-");
+    if (WORDS) {  // in the page's language, as the server writes a long date ("5 de enero de 2027")
+      var day = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
+      return new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "long", timeZone: "UTC" }).format(day);
+    }
     return MONTHS[parseInt(parts[1], 10) - 1] + " " + parseInt(parts[2], 10) + ", " + parts[0];
   }
 
   function describe(f, data) {
-    var kinds = f.types.map(plural).join(" and ") || "events";
-    if (f.online === true) { kinds = "online " + kinds; }
-    if (f.free) { kinds = "free " + kinds; }
+    var kinds = f.types.map(plural).join(" " + t("and") + " ") || t("events");
+    if (f.online === true) { kinds = t("online %(kinds)s", { kinds: kinds }); }
+    if (f.free) { kinds = t("free %(kinds)s", { kinds: kinds }); }
     var parts = [kinds];
-    if (f.topics.length) { parts.push("on " + f.topics.join(", ")); }
-    if (f.audience.length) { parts.push("for " + f.audience.join(", ")); }
-    if (f.sponsors.length) { parts.push("by " + f.sponsors.join(", ")); }
-    if (f.regions.length) { parts.push("in " + f.regions.join(", ")); }
-    if (f.languages.length) { parts.push("in language " + f.languages.join(", ")); }
-    if (f.accessibility.length) { parts.push("with " + f.accessibility.join(", ")); }
-    if (f.observance) { parts.push("for " + (data.observances[f.observance] || f.observance)); }
-    if (f.q) { parts.push("matching \"" + f.q + "\""); }
-    if (f.from || f.to) { parts.push("from " + (f.from || "…") + " to " + (f.to || "…")); }
+    if (f.topics.length) { parts.push(t("on %(topics)s", { topics: f.topics.join(", ") })); }
+    if (f.audience.length) { parts.push(t("for %(audience)s", { audience: f.audience.join(", ") })); }
+    if (f.sponsors.length) { parts.push(t("by %(sponsors)s", { sponsors: f.sponsors.join(", ") })); }
+    if (f.regions.length) { parts.push(t("in %(regions)s", { regions: f.regions.join(", ") })); }
+    if (f.languages.length) {
+      parts.push(WORDS ? t("in %(languages)s", { languages: f.languages.join(" " + t("or") + " ") })
+                       : "in language " + f.languages.join(", "));
+    }
+    if (f.accessibility.length) { parts.push(t("with %(features)s", { features: f.accessibility.join(", ") })); }
+    if (f.observance) { parts.push(t("for %(observance)s", { observance: data.observances[f.observance] || f.observance })); }
+    if (f.q) { parts.push(t("matching \"%(search)s\"", { search: f.q })); }
+    if (f.from || f.to) { parts.push(t("from %(start)s to %(end)s", { start: f.from || "…", end: f.to || "…" })); }
     return parts.join(" ");
   }
 
   function resultsText(total, description, past, isFiltered) {
-    var when = past ? "past" : "upcoming";
-    var counted = total ? total + " " + when + " event" + (total === 1 ? "" : "s") : "No " + when + " events";
+    var counted = !total ? t(past ? "No past events" : "No upcoming events")
+      : past ? tn("%(num)d past event", "%(num)d past events", total)
+      : tn("%(num)d upcoming event", "%(num)d upcoming events", total);
     if (!isFiltered) { return counted; }
-    if (description.indexOf("events ") === 0) { return counted + description.slice("events".length); }
+    var everything = t("events");
+    if (description.indexOf(everything + " ") === 0) { return counted + description.slice(everything.length); }
     return counted + ": " + description;
   }
 
@@ -169,18 +198,19 @@
     }
     FACETS.forEach(function (facet) {
       f[facet[0]].forEach(function (value) {
-        found.push([facet[2] + ": " + choiceLabel(form, facet[1], value), without(function (c) {
+        found.push([t(facet[2]) + ": " + choiceLabel(form, facet[1], value), without(function (c) {
           c[facet[0]] = c[facet[0]].filter(function (v) { return v !== value; });
         })]);
       });
     });
-    if (f.online !== null) { found.push([f.online ? "Online only" : "In person only", without(function (c) { c.online = null; })]); }
-    if (f.free) { found.push(["Free only", without(function (c) { c.free = false; })]); }
-    if (f.q) { found.push(["Search: “" + f.q + "”", without(function (c) { c.q = ""; })]); }
-    if (f.from) { found.push(["From " + dayText(f.from), without(function (c) { c.from = ""; })]); }
-    if (f.to) { found.push(["Until " + dayText(f.to), without(function (c) { c.to = ""; })]); }
+    if (f.online !== null) { found.push([t(f.online ? "Online only" : "In person only"), without(function (c) { c.online = null; })]); }
+    if (f.free) { found.push([t("Free only"), without(function (c) { c.free = false; })]); }
+    if (f.q) { found.push([t("Search: “%(search)s”", { search: f.q }), without(function (c) { c.q = ""; })]); }
+    if (f.from) { found.push([t("From %(day)s", { day: dayText(f.from) }), without(function (c) { c.from = ""; })]); }
+    if (f.to) { found.push([t("Until %(day)s", { day: dayText(f.to) }), without(function (c) { c.to = ""; })]); }
     if (f.observance) {
-      found.push(["Observance: " + (data.observances[f.observance] || f.observance), without(function (c) { c.observance = ""; })]);
+      var named = data.observances[f.observance] || f.observance;
+      found.push([t("Observance: %(name)s", { name: named }), without(function (c) { c.observance = ""; })]);
     }
     return found;
   }
@@ -257,16 +287,16 @@
     results.querySelectorAll(".active-filters, .empty, section.month, nav.pagination").forEach(function (n) { n.remove(); });
     var count = results.querySelector(".results-count");
     count.textContent = resultsText(shown.length, description, past, isFiltered) + "." +
-      (pages > 1 ? " Showing " + (first + 1) + "-" + (first + slice.length) + "." : "");
+      (pages > 1 ? " " + t("Showing %(first)s-%(last)s.", { first: first + 1, last: first + slice.length }) : "");
     var after = count;
     function place(node) { after.insertAdjacentElement("afterend", node); after = node; }
 
     var active = activeFilters(f, form, data, path);
     if (active.length) {
-      var chips = el("ul", { "class": "active-filters", "aria-label": "Filters in use" });
+      var chips = el("ul", { "class": "active-filters", "aria-label": t("Filters in use") });
       active.forEach(function (a) {
         var link = el("a", { href: a[1], "class": "chip" });
-        link.appendChild(el("span", { "class": "visually-hidden" }, "Remove filter "));
+        link.appendChild(el("span", { "class": "visually-hidden" }, t("Remove filter") + " "));
         link.appendChild(document.createTextNode(a[0] + " "));
         link.appendChild(el("span", { "aria-hidden": "true" }, "×"));
         chips.appendChild(el("li")).appendChild(link);
@@ -275,17 +305,16 @@
     }
     if (!slice.length) {
       var empty = el("div", { "class": "empty" });
-      var when = past ? "past" : "upcoming";
-      empty.appendChild(el("p")).appendChild(el("strong", {}, isFiltered ? "No " + when + " events match these filters." : "There are no " + when + " events yet."));
+      var nothing = isFiltered
+        ? (past ? "No past events match these filters." : "No upcoming events match these filters.")
+        : (past ? "There are no past events yet." : "There are no upcoming events yet.");
+      empty.appendChild(el("p")).appendChild(el("strong", {}, t(nothing)));
       if (isFiltered) {
-        var help = empty.appendChild(el("p"));
-        help.appendChild(document.createTextNode("Remove a filter above, or "));
-        help.appendChild(el("a", { href: path }, "clear all filters"));
-        if (!past) {
-          help.appendChild(document.createTextNode(", or "));
-          help.appendChild(el("a", { href: new URL("past/", root).pathname + query(f, 1) }, "look among past events"));
-        }
-        help.appendChild(document.createTextNode("."));
+        // The sentence and its links as the listing's template writes them (the catalog's own markup).
+        var links = { clear: escapeHtml(path), past: escapeHtml(new URL("past/", root).pathname + query(f, 1)) };
+        empty.appendChild(el("p")).innerHTML = past
+          ? t("Remove a filter above, or <a href=\"%(clear)s\">clear all filters</a>.", links)
+          : t("Remove a filter above, or <a href=\"%(clear)s\">clear all filters</a>, or <a href=\"%(past)s\">look among past events</a>.", links);
       }
       place(empty);
     }
@@ -303,7 +332,7 @@
       a.setAttribute("href", new URL(a.getAttribute("href"), root).href);
     });
     if (pages > 1) {
-      var nav = el("nav", { "class": "pagination", "aria-label": "Pages" });
+      var nav = el("nav", { "class": "pagination", "aria-label": t("Pages") });
       var items = nav.appendChild(el("ul"));
       var link = function (n, text, rel) {
         var a = el("a", { href: path + query(f, n) }, text);
@@ -311,20 +340,20 @@
         if (n === page && !rel) { a.setAttribute("aria-current", "page"); }
         items.appendChild(el("li")).appendChild(a);
       };
-      if (page > 1) { link(page - 1, "Previous", "prev"); }
+      if (page > 1) { link(page - 1, t("Previous"), "prev"); }
       if (pages <= 20) {
         for (var n = 1; n <= pages; n += 1) { link(n, String(n)); }
       } else {
-        items.appendChild(el("li", {}, "Page " + page + " of " + pages));
+        items.appendChild(el("li", {}, t("Page %(page)s of %(pages)s", { page: page, pages: pages })));
       }
-      if (page < pages) { link(page + 1, "Next", "next"); }
+      if (page < pages) { link(page + 1, t("Next"), "next"); }
       place(nav);
     }
     var other = results.querySelector(".other-listing a");
     if (other) {
       var target = past ? root.pathname : new URL("past/", root).pathname;
       other.setAttribute("href", target + query(f, 1));
-      other.textContent = (past ? "See upcoming events" : "See past events") + (isFiltered ? " with these filters" : "");
+      other.textContent = t((past ? "See upcoming events" : "See past events") + (isFiltered ? " with these filters" : ""));
     }
     drawFollow(results, f, data, description, isFiltered);
     updateForm(form, f, pool);
@@ -334,11 +363,11 @@
       if (inUse) { inUse.remove(); }
       if (active.length) {
         summary.appendChild(document.createTextNode(" "));
-        summary.appendChild(el("span", { "class": "filter-count" }, "(" + active.length + " in use)"));
+        summary.appendChild(el("span", { "class": "filter-count" }, t("(%(count)s in use)", { count: active.length })));
       }
     }
     var suffix = document.title.split(" · ").slice(1).join(" · ");
-    document.title = (past ? "Past events" : "Upcoming events") + (isFiltered ? ": " + description : "") + (suffix ? " · " + suffix : "");
+    document.title = t(past ? "Past events" : "Upcoming events") + (isFiltered ? ": " + description : "") + (suffix ? " · " + suffix : "");
   }
 
   function drawFollow(results, f, data, description, isFiltered) {
@@ -346,12 +375,12 @@
     if (!follow) { return; }
     var feed = feedFor(f, data);
     var heading = follow.querySelector("h2");
-    if (heading) { heading.textContent = isFiltered ? "Follow these events" : "Follow the calendar"; }
+    if (heading) { heading.textContent = t(isFiltered ? "Follow these events" : "Follow the calendar"); }
     var title = follow.querySelector(".subscribe-title");
     if (title) {
       title.textContent = feed
-        ? "Subscribe to " + (isFiltered ? description : "every event") + " in your calendar app; it updates by itself."
-        : "No feed holds exactly these filters; subscribe to every event, or to one type's or one sponsor's feed from its page.";
+        ? t("Subscribe to %(feed)s in your calendar app; it updates by itself.", { feed: isFiltered ? description : t("every event") })
+        : t("No feed holds exactly these filters; subscribe to every event, or to one type's or one sponsor's feed from its page.");
     }
     feed = feed || data.feeds.all;
     var buttons = follow.querySelectorAll(".subscribe-actions a");
@@ -376,7 +405,7 @@
       .then(function (data) { draw(data, f, root, indexUrl); })
       .catch(function () {
         var count = document.querySelector(".results-count");
-        if (count) { count.textContent = "The filters could not be applied: the calendar's data did not load. Showing every event."; }
+        if (count) { count.textContent = t("The filters could not be applied: the calendar's data did not load. Showing every event."); }
       });
   }
 

@@ -132,13 +132,56 @@ def test_coordinator_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, c
     assert "no coordinator named 'Ana Ruiz'" in capsys.readouterr().err
 
 
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal has it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _typed(monkeypatch: pytest.MonkeyPatch, *answers: str) -> list[str]:
+    """Answer the password prompts with `answers`, in turn; the prompts asked are returned."""
+    asked: list[str] = []
+    left = iter(answers)
+
+    def getpass(prompt: str = "") -> str:
+        asked.append(prompt)
+        return next(left)
+
+    monkeypatch.setattr("getpass.getpass", getpass)
+    monkeypatch.setattr("sys.stdin", Terminal())
+    return asked
+
+
 def test_add_asks_twice_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "calendar.toml").write_text((ROOT / "calendar.toml").read_text())
-    answers = iter([PASSWORD, PASSWORD + " typo"])
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
-    terminal = io.StringIO()
-    terminal.isatty = lambda: True  # type: ignore[method-assign]
-    monkeypatch.setattr("sys.stdin", terminal)
+    _typed(monkeypatch, *[PASSWORD, PASSWORD + " typo"] * 3)
     assert main(["coordinator", "add", "Ana", "ana@example.org", "--config", str(tmp_path / "calendar.toml")]) == 1
-    assert "the two passwords differ" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the two passwords differ; try again (2 tries left)" in err
+    assert "the two passwords differ; nothing was changed after 3 tries" in err
+    assert not (tmp_path / "coordinators.toml").exists()
+
+
+def test_a_short_password_typed_is_explained_and_asked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "calendar.toml").write_text((ROOT / "calendar.toml").read_text())
+    asked = _typed(monkeypatch, "short", PASSWORD, PASSWORD)
+    assert main(["coordinator", "add", "Ana", "ana@example.org", "--config", str(tmp_path / "calendar.toml")]) == 0
+    captured = capsys.readouterr()
+    assert "the password is too short: use at least 12 characters; try again (2 tries left)" in captured.err
+    assert asked == ["Password: ", "Password: ", "Same password again: "]
+    assert "added Ana <ana@example.org>" in captured.out
+    assert Accounts(tmp_path / "coordinators.toml").get("Ana") is not None
+
+
+def test_three_short_passwords_typed_stop_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "calendar.toml").write_text((ROOT / "calendar.toml").read_text())
+    _typed(monkeypatch, "short", "shorter", "tiny")
+    assert main(["coordinator", "add", "Ana", "ana@example.org", "--config", str(tmp_path / "calendar.toml")]) == 1
+    assert ("calendar-app: the password is too short: use at least 12 characters; nothing was changed after 3 tries"
+            in capsys.readouterr().err)
     assert not (tmp_path / "coordinators.toml").exists()

@@ -581,3 +581,116 @@ def test_the_command_says_what_is_missing(tmp_path: Path) -> None:
     (tmp_path / "events").mkdir()
     status, output = run_command(tmp_path, "--now")
     assert status == 2 and "names no SMTP server" in output and "Hint: set smtp_host" in output
+
+
+# --- in Spanish -------------------------------------------------------------------------------------
+
+
+def spanish_link(message: EmailMessage, kind: str) -> str:
+    """The path of a Spanish message's `confirm`, `manage` or `unsubscribe` link: under /es."""
+    match = re.search(rf"{re.escape(BASE)}(/es/alerts/{kind}/[A-Za-z0-9_-]+)", text_of(message))
+    assert match, text_of(message)
+    return match.group(1)
+
+
+def test_alerts_signed_up_for_in_spanish_come_in_spanish_with_spanish_links(alert_site: AlertSite) -> None:
+    client = alert_site.client
+    listing = client.get("/es/?type=webinar").text
+    assert 'href="/es/alerts?type=webinar"' in listing and 'href="/es/embed/new?type=webinar"' in listing
+    page = client.get("/es/alerts?type=webinar")
+    assert page.status_code == 200 and '<html lang="es"' in page.text and 'action="/es/alerts"' in page.text
+    assert "Reciba estos eventos por correo electrónico" in page.text
+    alert_site.write("interviewing-survivors", SECOND_WEBINAR)
+    values = {**dict(hidden_fields(page.text)), "email": "ana@example.org", "frequency": "weekly"}
+    sent = client.post("/es/alerts", data=values)
+    assert sent.status_code == 200 and "Revise su correo electrónico" in sent.text
+
+    [confirmation] = alert_site.box.to("ana@example.org")
+    assert confirmation["Subject"] == (
+        "Confirme sus alertas por correo electrónico de Capacitaciones sobre trata de personas")
+    assert "novedades y cambios en seminarios web, una vez por semana" in text_of(confirmation)
+    assert confirmation["List-Unsubscribe"].startswith(f"<{BASE}/es/alerts/unsubscribe/")
+    confirmed = client.get(spanish_link(confirmation, "confirm"))
+    assert confirmed.status_code == 200 and "Sus alertas por correo electrónico están activas" in confirmed.text
+
+    alert_site.write("labor-trafficking", NEW_WEBINAR)
+    alert_site.edit(WEBINAR, 'start: "2027-03-02 14:00"\nend: "15:30"', 'start: "2027-02-02 13:00"\nend: "14:30"')
+    alert_site.edit("interviewing-survivors", "online: true\n", "online: true\nstatus: cancelled\n")
+    status, _output = alert_site.send("--now")
+    assert status == 0
+    [digest] = alert_site.box.digests("ana@example.org")
+    assert digest["Subject"] == "Capacitaciones sobre trata de personas: 1 evento nuevo, 2 eventos con cambios"
+    text = _spaced(text_of(digest))
+    new, changed = text.split("\nNUEVOS\n")[1].split("\nCON CAMBIOS\n")
+    assert "Labor Trafficking & <Forced> Work" in new and "6 de abril de 2027 | 1 p. m. ET | En línea" in new
+    assert "La inscripción cierra el viernes, 8 de enero de 2027." in new
+    assert f"{BASE}/es/events/labor-trafficking" in new
+    assert "Screening Youth for Trafficking: cambia al martes, 2 de febrero de 2027, 1 p. m. ET" in changed
+    assert "Interviewing Survivors: cancelado" in changed
+    assert f"{BASE}/es/?type=webinar" in text and f"{BASE}/es/calendar.ics?type=webinar" in text
+    assert "Cancelar la suscripción:" in text and "Unsubscribe" not in text
+    html = _spaced(html_of(digest))
+    assert '<html lang="es">' in html and f'href="{BASE}/es/events/labor-trafficking"' in html
+    assert "cambia al martes, 2 de febrero de 2027" in html
+
+    # One click from the mail provider, at the Spanish address the headers name.
+    unsubscribe = digest["List-Unsubscribe"].strip("<>").removeprefix(BASE)
+    assert unsubscribe.startswith("/es/alerts/unsubscribe/")
+    assert "¿Cancelar las alertas por correo electrónico?" in client.get(unsubscribe).text
+    provider = TestClient(alert_site.client.app, base_url="https://testserver")
+    done = provider.post(unsubscribe, content=b"List-Unsubscribe=One-Click",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert done.status_code == 200 and "Se canceló su suscripción" in done.text
+    assert not _rows(alert_site, "ana@example.org")
+
+
+def _spaced(text: str) -> str:
+    """Babel's Spanish times keep "1 p. m." together with no-break spaces: as a reader sees them."""
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_the_spanish_manage_page_and_its_errors_are_in_spanish(alert_site: AlertSite) -> None:
+    alert_site.subscribe("ana@example.org")  # on the English pages: English e-mails
+    assert _rows(alert_site, "ana@example.org")[0][-1] == "en"
+    manage = "/es" + link(alert_site.box.to("ana@example.org")[0], "manage")
+    page = alert_site.client.get(manage)
+    assert page.status_code == 200 and '<html lang="es"' in page.text and "Una vez por semana" in page.text
+    values = {"csrf_token": dict(hidden_fields(page.text))["csrf_token"], "type": "webinar", "frequency": "weekly"}
+    assert alert_site.client.post(manage, data=values).status_code == 200
+    assert _rows(alert_site, "ana@example.org")[0][-1] == "es"  # saved in Spanish: Spanish e-mails from now on
+    missing = alert_site.client.get("/es/alerts/manage/no-such-link")
+    assert missing.status_code == 404 and "No hay alertas por correo electrónico en este enlace" in missing.text
+    refused = alert_site.client.post(manage, data={**values, "csrf_token": "forged"})
+    assert refused.status_code == 403 and "Este formulario ha vencido" in refused.text
+
+
+def test_a_store_made_before_languages_reads_as_english(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / ".alerts.sqlite"
+    with sqlite3.connect(path) as db:  # the columns of a store made by the version before
+        db.execute("CREATE TABLE subscriptions (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, query TEXT NOT NULL, "
+                   "frequency TEXT NOT NULL, created_at REAL NOT NULL, asked_at REAL, confirmed_at REAL, "
+                   "checked_at REAL, sent_at REAL, snapshot TEXT NOT NULL DEFAULT '{}', sending_id TEXT, "
+                   "sending_snapshot TEXT, sending_token TEXT, sending_at REAL)")
+        db.execute("CREATE TABLE tokens (digest TEXT PRIMARY KEY, subscription INTEGER NOT NULL, purpose TEXT NOT NULL, "
+                   "query TEXT, frequency TEXT, created_at REAL NOT NULL, used_at REAL)")
+        db.execute("INSERT INTO subscriptions (email, query, frequency, created_at, confirmed_at) "
+                   "VALUES ('ana@example.org', 'type=webinar', 'weekly', 1, 1)")
+    [subscription] = AlertStore(path).due(every=True)
+    assert subscription.email == "ana@example.org" and subscription.lang == "en"
+
+
+def test_a_contact_address_that_receives_mail_is_a_mailto_unsubscribe_too(
+    tmp_path: Path, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box, port = mailbox
+    site = make_alert_site(tmp_path, box, port, monkeypatch, 'publisher_email = "help@coalition-trainings.org"')
+    confirmation = site.subscribe("ana@example.org")
+    https, mailto = [part.strip().strip("<>") for part in confirmation["List-Unsubscribe"].split(",")]
+    assert https.startswith(f"{BASE}/alerts/unsubscribe/")
+    assert mailto == ("mailto:help@coalition-trainings.org?subject=unsubscribe&body="
+                      + https.replace(":", "%3A").replace("/", "%2F"))
+    assert confirmation["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # (The sample's contact, calendar@example.org, receives no mail: its messages name the https link
+    # alone, as test_every_message_carries_its_one_click_unsubscribe checks.)

@@ -100,6 +100,30 @@ def test_replace_needs_the_version_it_started_from(site: DeskSite, token: str) -
     assert again.status_code == 412
 
 
+def test_the_source_gives_each_value_its_json_type(site: DeskSite, token: str) -> None:
+    fields = {**EVENT["fields"], "recording": False, "featured": True, "sequence": 2,
+              "registration": {"url": "https://www.example.org/register", "cost": "Free", "deadline": "2027-05-01"}}
+    made = create(site, token, {**EVENT, "fields": fields}).json()
+    source = site.client.get(f"/api/events/{made['slug']}/source", headers=bearer(token))
+    assert source.status_code == 200, source.text
+    got = source.json()["fields"]
+    assert got["online"] is True and got["recording"] is False and got["featured"] is True
+    assert got["sequence"] == 2 and got["end"] == "15:00" and got["start"] == "2027-05-12 14:00"
+    assert got["registration"] == fields["registration"] and got["sponsors"] == ["NIJ"]
+    assert "status" not in got  # only what the file says, no defaults filled in
+    again = site.client.put(f"/api/events/{made['slug']}", json={"fields": got, "description": "Same."},
+                            headers=bearer(token, **{"If-Match": made["version"]}))
+    assert again.status_code == 200, again.text
+
+
+def test_the_source_of_a_file_that_does_not_validate_says_why(site: DeskSite, token: str) -> None:
+    path = site.events / "2027" / "broken-webinar.md"
+    path.write_text("---\ntitle: Broken\ntype: webinar\nstart: 2027-05-12 14:00\nonline: maybe\n---\n")
+    response = site.client.get("/api/events/broken-webinar/source", headers=bearer(token))
+    assert response.status_code == 409
+    assert [p["field"] for p in response.json()["problems"]] == ["online"]
+
+
 def test_replace_keeps_uid_sequence_and_source_when_left_out(site: DeskSite, token: str) -> None:
     synced = {"id": "ovc-ttac", "uid": "webinar@ovc.example.org"}  # as `calendar-app sync` writes it
     made = create(site, token, {**EVENT, "fields": {**EVENT["fields"], "sequence": 4, "source": synced}}).json()

@@ -103,8 +103,6 @@ def _text(html: str) -> str:
     without = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.DOTALL)
     # The server's "Suggest an event": a static host has no /suggest, so the build leaves it out.
     without = without.replace('<li><a href="/suggest">Suggest an event</a></li>', "")
-    # The server's switch to its Spanish pages: the build writes the English pages alone (docs/languages.md).
-    without = re.sub(r'<p class="language-switch">.*?</p>', "", without)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", without))).strip()
 
 
@@ -287,8 +285,11 @@ def test_sitemap_lists_the_indexable_pages_and_every_address_answers(static_serv
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locations = [loc.text or "" for loc in root.findall("s:url/s:loc", ns)]
     assert f"{static_server.url}/" in locations
-    event_pages = [u for u in locations if "/events/" in u]
+    event_pages = [u for u in locations if "/events/" in u and "/es/" not in u]
     assert len(event_pages) == len(list(SAMPLE_EVENTS.rglob("*.md")))
+    # Each page in Spanish too.
+    assert f"{static_server.url}/es/" in locations
+    assert sorted(u for u in locations if "/es/events/" in u) == sorted(u.replace("/events/", "/es/events/") for u in event_pages)
     assert not any("/type/" in u or "/page/" in u for u in locations)  # filtered and later pages are noindex
     for location in locations:
         assert http.get(location).status_code == 200, location

@@ -135,7 +135,7 @@ def test_validate_format_github(site: Path, capsys: pytest.CaptureFixture[str]) 
     assert all(re.match(r"^::error file=events/[^,]+\.md(,line=\d+)?(,col=\d+)?,title=[^:]+::\S", li) for li in lines)
     assert "::error file=events/end-before-start.md,line=6,title=end::end: ends before start (2027-02-24 < 2027-02-26)" in lines
     assert (
-        "::error file=events/unknown-key-strat.md,line=6,title=strat::strat: unknown field Hint: did you mean 'start'?"
+        "::error file=events/unknown-key-strat.md,line=6,title=strat::strat: unknown field. Hint: did you mean 'start'?"
         in lines
     )
     assert "::error file=events/broken-yaml.md,line=7,col=7,title=event file::invalid YAML at column 7" in "\n".join(lines)
@@ -370,11 +370,35 @@ def test_new_asks_again_for_an_invalid_answer_and_keeps_the_others(site: Path) -
     assert "type: unknown type 'trainig'; did you mean 'training'?" in out
     assert "start: 'next Tuesday' is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)" in out
     assert "end: ends before it starts (2027-03-02 13:00 < 2027-03-02 14:00)" in out
-    assert ("location: the event has neither a location nor online details "
-            "Hint: give a venue or a city, or an online URL") in out
+    assert ("location: the event has neither a location nor online details. "
+            "Hint: give a venue or a city, or an online URL.") in out
     event = load_event_file(site / "events" / "2027" / "roll-call-training.md", site / "events", SiteConfig())
     assert (event.fields.type, event.fields.start, event.fields.end) == ("training", "2027-03-02 14:00", "15:30")
     assert event.location is not None and event.location.place() == "Baltimore, MD"
+
+
+_PLACE_AND_THE_REST = [
+    "Roll Call Training", "training", "2027-03-02 14:00", "15:30",  # title, type, start, end
+    "", "", "Baltimore", "MD", "",  # time zone, venue, city, region, online url
+    "", "", "", "",  # web page, sponsors, topics, audience
+]
+
+
+def test_new_asks_for_a_description_of_several_lines_ended_by_an_empty_line(site: Path) -> None:
+    code, out = _at_a_terminal(site, [*_PLACE_AND_THE_REST, "A roll-call training for officers.",
+                                      "Bring your **badge**.", "", "not part of it"])
+    assert code == 0, out
+    assert "Description, in Markdown (optional; end it with an empty line):" in out
+    event = load_event_file(site / "events" / "2027" / "roll-call-training.md", site / "events", SiteConfig())
+    assert event.body == "A roll-call training for officers.\nBring your **badge**."
+
+
+def test_new_leaves_the_description_empty_when_none_is_typed(site: Path) -> None:
+    code, out = _at_a_terminal(site, [*_PLACE_AND_THE_REST, ""])
+    assert code == 0, out
+    path = site / "events" / "2027" / "roll-call-training.md"
+    assert path.read_text().endswith("---\n")
+    assert load_event_file(path, site / "events", SiteConfig()).body == ""
 
 
 def test_new_writes_nothing_when_the_input_ends_before_a_valid_answer(site: Path) -> None:

@@ -95,7 +95,7 @@ dark = true
         "4: default_duration_minutes: must be greater than 0",
         "5: base_url: must start with http:// or https://",
         "6: colour: unknown setting",
-        "8: theme: unknown table or key Hint: settings go under [site]",
+        "8: theme: unknown table or key. Hint: settings go under [site].",
     ]
 
 

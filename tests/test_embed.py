@@ -361,3 +361,31 @@ def test_options_read_back_from_their_query(sample_config: SiteConfig) -> None:
     assert options == EmbedOptions(Filters(types=("webinar",)), 7, "light")
     assert EmbedOptions.from_query(options.to_query(), sample_config) == options
     assert EmbedOptions().to_query() == [("limit", "10")]  # always written: a pasted frame keeps its length
+
+
+# --- in Spanish ---------------------------------------------------------------------------------
+
+
+def test_the_spanish_list_writes_its_words_dates_and_links_in_spanish(client: TestClient) -> None:
+    response = client.get("/es/embed?type=webinar&limit=3")
+    assert response.status_code == 200
+    html = response.text
+    assert '<html lang="es"' in html and "<script" not in html
+    events = embedded(html)
+    assert events and all(e["url"].startswith(f"{BASE}/es/events/") for e in events)
+    assert all(re.search(r"\d{1,2} de [a-z]+ de 20\d\d", e["when"]) for e in events), [e["when"] for e in events]
+    url, said = more_link(html)
+    assert url == f"{BASE}/es/?type=webinar" and said.startswith(("Ver ", "Visite "))
+    policy = policy_of(response)  # framable as the English list is
+    assert policy["default-src"] == "'none'" and "frame-ancestors" in policy and "script-src" not in policy
+    assert "x-frame-options" not in response.headers
+
+
+def test_the_spanish_snippet_page_frames_the_spanish_list(client: TestClient) -> None:
+    page = client.get("/es/embed/new?type=webinar&limit=5")
+    assert page.status_code == 200 and '<html lang="es"' in page.text
+    assert "Inserte estos eventos en su sitio web" in page.text
+    snippet = unescape(re.search(r'<textarea id="embed-snippet"[^>]*>(.*?)</textarea>', page.text, re.S).group(1))
+    assert f'src="{BASE}/es/embed?type=webinar&amp;limit=5"' in snippet
+    assert 'hreflang="en"' in page.text and "/embed/new?type=webinar" in page.text  # the switch to English
+    assert client.get("/es/embed/new?limit=0").status_code == 400

@@ -93,8 +93,8 @@ def test_an_event_without_a_place_is_told_beside_where_in_the_forms_words() -> N
                       form_hint="fill in Where (a venue or city) or Online (a link, or tick Online event)")
     by_field, general = errors_by_field([problem])
     assert by_field == {"location.venue": [
-        "the event has neither a location nor online details "
-        "Hint: fill in Where (a venue or city) or Online (a link, or tick Online event)"]}
+        "the event has neither a location nor online details. "
+        "Hint: fill in Where (a venue or city) or Online (a link, or tick Online event)."]}
     assert not general and "`" not in by_field["location.venue"][0]
 
 

@@ -134,8 +134,8 @@ def test_a_loopback_address_is_refused_before_anything_is_sent(
     url = server.url("/calendar.ics")
     assert run_import(site, url) == 1
     assert capsys.readouterr().err == (
-        f"calendar-app: {url}: refused: 127.0.0.1 is a loopback address "
-        "Hint: if this calendar is on your own network, add --allow-host 127.0.0.1\n")
+        f"calendar-app: {url}: refused: 127.0.0.1 is a loopback address. "
+        "Hint: if this calendar is on your own network, add --allow-host 127.0.0.1.\n")
     assert server.asked == [] and not (site / "events").exists()
 
 
@@ -177,8 +177,8 @@ def test_a_server_that_drips_is_stopped_by_the_deadline(
     url = server.url(path)
     assert run_import(site, url, "--allow-host", "127.0.0.1", "--deadline", "1") == 1
     assert capsys.readouterr().err == (
-        f"calendar-app: {url}: no complete answer within the deadline of 1 s "
-        "Hint: --deadline SECONDS gives it longer\n")
+        f"calendar-app: {url}: no complete answer within the deadline of 1 s. "
+        "Hint: --deadline SECONDS gives it longer.\n")
 
 
 @pytest.mark.parametrize("path", ["/big-declared", "/big-undeclared"])
@@ -238,8 +238,8 @@ def test_https_on_a_plain_http_site_is_told_in_words(server: Server) -> None:
     with pytest.raises(FetchFailed) as failed:
         within(30, lambda: read_source(url, FetchPolicy(allowed_hosts=frozenset({"127.0.0.1"}))))
     assert str(failed.value) == (
-        f"{url}: the server does not speak https there (wrong version number) "
-        "Hint: if the site serves only http, use its http:// address")
+        f"{url}: the server does not speak https there (wrong version number). "
+        "Hint: if the site serves only http, use its http:// address.")
     assert server.asked == []
 
 

@@ -201,7 +201,7 @@ def test_alias_bombs_stop_early() -> None:
 def test_problems_name_the_file_they_were_given() -> None:
     with pytest.raises(EventFileError) as caught:
         split_front_matter("", "events/2027/cst-ler.md")
-    assert str(caught.value) == "events/2027/cst-ler.md:1: the file is empty Hint: start it with a line '---'"
+    assert str(caught.value) == "events/2027/cst-ler.md:1: the file is empty. Hint: start it with a line '---'."
 
 
 def test_a_tab_in_the_indentation_gets_a_hint() -> None:

@@ -34,7 +34,7 @@ PATH_VALUES = {
     "token": "0" * 32,
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
-FRAMED = {"/embed"}  # the addresses other sites may frame; every other one refuses every frame
+FRAMED = {"/embed", "/es/embed"}  # the addresses other sites may frame; every other one refuses every frame
 _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
 
@@ -78,7 +78,8 @@ def requests_to_make(client: TestClient) -> list[tuple[str, str]]:
         ("GET", "/no-such-page"), ("GET", "/events/no-such-event"), ("GET", "/api/events/no-such-event"),
         ("GET", "/static/no-such-file.css"), ("GET", "/?type=bogus"), ("GET", "/calendar.ics?type=bogus"),
         ("GET", "/api/events?from=yesterday"), ("GET", "/?type="), ("GET", "/static/../calendar.toml"),
-        ("GET", "/embed?type=bogus"), ("GET", "/embed/new?limit=0"),
+        ("GET", "/embed?type=bogus"), ("GET", "/embed/new?limit=0"), ("GET", "/es/embed?type=bogus"),
+        ("GET", "/es/alerts?type=bogus"), ("GET", "/es/alerts/manage/no-such-token"),
     })
     return sorted(made)
 

@@ -25,7 +25,7 @@ _EXPECT = re.compile(r"^# expect: (.*)$", re.MULTILINE)
 
 # Files that cannot hold their own expectation.
 EXPECTED_HERE = {
-    "empty.md": ["1: the file is empty Hint: start it with a line '---'"],
+    "empty.md": ["1: the file is empty. Hint: start it with a line '---'."],
 }
 
 
@@ -135,7 +135,7 @@ def test_duplicate_slugs_across_folders(tmp_path: Path) -> None:
     assert [e.path for e in result.events] == [str(tmp_path / "2026" / "symposium.md")]
     assert [str(p) for p in result.problems] == [
         f"{tmp_path / '2027' / 'symposium.md'}:1: duplicate slug 'symposium': {tmp_path / '2026' / 'symposium.md'} "
-        "has the same file name Hint: rename one of the files"
+        "has the same file name. Hint: rename one of the files."
     ]
 
 
@@ -249,8 +249,8 @@ def test_a_named_pipe_among_the_events_is_reported_and_never_waited_on(
     result = within(30, lambda: load_events(events, SiteConfig()))
     assert [e.slug for e in result.events] == ["webinar"]
     assert [str(p) for p in result.problems] == [
-        f"{events}/2027/stuck.md: is a named pipe (FIFO), not a regular file; only regular files are read "
-        "Hint: remove it, or move it out of the events folder"]
+        f"{events}/2027/stuck.md: is a named pipe (FIFO), not a regular file; only regular files are read. "
+        "Hint: remove it, or move it out of the events folder."]
     monkeypatch.chdir(tmp_path)
     assert within(30, lambda: main(["validate", "--events", "events"])) == 1
     out = capsys.readouterr()

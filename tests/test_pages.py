@@ -581,3 +581,15 @@ def test_moved_cancelled_and_extra_sessions_on_the_page_the_listing_the_feed_and
     assert [(c["occurrence"], c["status"]) for c in detail["changed_sessions"]] == [
         ("2027-01-27T13:00:00-05:00", None), ("2027-02-03T13:00:00-05:00", "cancelled"), ("2027-02-25T13:00:00-05:00", None)
     ]
+
+
+def test_the_region_filter_is_called_state_or_region_where_a_reader_sees_it() -> None:
+    client = sample_client()
+    html = client.get("/?region=TX").text
+    assert "<summary>Filter by date, type, topic, audience, sponsor, state or region" in html
+    assert "<legend>State or region</legend>" in html
+    assert "State or region: TX" in text(html)  # the filter in use, with its link to remove it
+    assert "Advanced Investigations: Online Exploitation and Trafficking" in titles(html)
+    assert all("Columbia, SC" not in t for t in titles(html))
+    spanish = client.get("/es/?region=TX").text
+    assert "<legend>Estado o región</legend>" in spanish and "Estado o región: TX" in text(spanish)

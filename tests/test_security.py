@@ -30,6 +30,7 @@ CSRF_EXEMPT = {
     # authorizes it (a forged request would have to know it, and whoever knows it may follow the link
     # anyway), it needs that exact body, and it can only ever delete the subscription it names.
     ("POST", "/alerts/unsubscribe/{token}"),
+    ("POST", "/es/alerts/unsubscribe/{token}"),  # the same, for the Spanish e-mails' links
 }
 WEBINAR = "screening-youth-webinar"
 
@@ -113,10 +114,11 @@ def test_every_route_that_writes_refuses_a_request_without_a_csrf_or_api_token(s
 def test_the_one_click_unsubscribe_without_a_csrf_token_needs_its_token_and_its_body(site: DeskSite) -> None:
     """The one exemption above: a wrong token or another body changes nothing."""
     before = _state(site)
-    url = _fill("/alerts/unsubscribe/{token}", "")
-    one_click = {"Content-Type": "application/x-www-form-urlencoded"}
-    assert site.client.post(url, content=b"List-Unsubscribe=One-Click", headers=one_click).status_code == 404
-    assert site.client.post(url, data={"title": "Forged"}).status_code == 400
+    for path in ("/alerts/unsubscribe/{token}", "/es/alerts/unsubscribe/{token}"):
+        url = _fill(path, "")
+        one_click = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert site.client.post(url, content=b"List-Unsubscribe=One-Click", headers=one_click).status_code == 404
+        assert site.client.post(url, data={"title": "Forged"}).status_code == 400
     assert _state(site) == before
 
 

@@ -188,3 +188,22 @@ def test_no_suggestions_when_the_site_takes_none(tmp_path: Path) -> None:
 def test_an_unknown_tracking_link_is_a_readable_404(site: DeskSite) -> None:
     response = site.client.get("/suggest/status/not-a-real-token")
     assert response.status_code == 404 and "There is no suggestion at this address" in response.text
+
+
+def test_the_suggestion_pages_in_spanish(site: DeskSite) -> None:
+    page = site.client.get("/es/suggest")
+    assert page.status_code == 200 and '<html lang="es"' in page.text
+    assert "Sugerir un evento" in page.text and 'action="/es/suggest"' in page.text
+    assert '<div class="form-fields" lang="en">' in page.text  # the coordinators' fields, said to be English
+    data = {**form_of(site.client, "/es/suggest"), "title": "Housing Options for Survivors", "type": "webinar",
+            "start": "2027-06-08 13:00", "end": "14:00", "online": "on",
+            "online.url": "https://www.example.org/join/housing", "email": "dana@example.org",
+            "description": "Where survivors can live safely."}
+    thanks = site.client.post("/es/suggest", data=data)
+    assert thanks.status_code == 200 and "Gracias" in thanks.text
+    match = re.search(r'class="tracking-link" href="http://127.0.0.1:8000(/es/suggest/status/[^"]+)"', thanks.text)
+    assert match, thanks.text[:1500]
+    status = site.client.get(match.group(1))
+    assert status.status_code == 200 and '<html lang="es"' in status.text
+    missing = site.client.get("/es/suggest/status/no-such-token")
+    assert missing.status_code == 404 and "No hay ninguna sugerencia en esta dirección" in missing.text

@@ -47,8 +47,8 @@ def test_tasks_give_the_same_files_in_workers_and_here(
         parallel = pool.run(tasks, len(slugs), meanwhile=lambda: calls.append("meanwhile"))
         assert pool._pool is not None
     assert calls == ["meanwhile"]
-    assert [[(e.slug, e.outputs, e.vevent, e.record, e.summary) for e in d.events] for d in parallel] == [
-        [(e.slug, e.outputs, e.vevent, e.record, e.summary) for e in d.events] for d in serial
+    assert [[(e.slug, e.outputs, e.vevent, e.records, e.summary) for e in d.events] for d in parallel] == [
+        [(e.slug, e.outputs, e.vevent, e.records, e.summary) for e in d.events] for d in serial
     ]
     assert [d.outputs for d in parallel] == [d.outputs for d in serial]
     assert [e.slug for d in parallel for e in d.events] == slugs[:9]  # in the order of the tasks

@@ -20,19 +20,51 @@ from ..core.config import SiteConfig
 from ..core.model import Event
 from ..core.recurrence import MAX_OCCURRENCES
 from ..render.entries import entry, group_by_month, occurrence_end, sessions
-from ..render.phrasing import last_day
+from ..render.language import words
+from ..render.phrasing import last_day, type_plural
 from ..render.urls import StaticUrls
 
+
+def N_(message: str) -> str:
+    """A message for the catalog that the script, not this module, writes (Babel's marker)."""
+    return message
+
+
 ENTRY_TEMPLATE = '{% from "_macros.html" import entry %}{{ entry(item, mark_over=mark_over) }}'
+
+# The words static-filter.js writes, by the English of the server's own messages (so the
+# catalog's translations serve both), and the plurals it counts with.
+SCRIPT_WORDS = (
+    "Type", "Topic", "Audience", "Sponsor", "Language", "Accessibility", "and", "or", "events", "every event",
+    "online %(kinds)s", "free %(kinds)s", "on %(topics)s", "for %(audience)s", "by %(sponsors)s",
+    "in %(regions)s", "in %(languages)s", "with %(features)s", "for %(observance)s", 'matching "%(search)s"',
+    "from %(start)s to %(end)s", "No past events", "No upcoming events", "Online only", "In person only",
+    "Free only", "Search: “%(search)s”", "From %(day)s", "Until %(day)s", "Observance: %(name)s",
+    "Showing %(first)s-%(last)s.", "Filters in use", "Remove filter", "No past events match these filters.",
+    "No upcoming events match these filters.", "There are no past events yet.", "There are no upcoming events yet.",
+    'Remove a filter above, or <a href="%(clear)s">clear all filters</a>.',
+    'Remove a filter above, or <a href="%(clear)s">clear all filters</a>, or <a href="%(past)s">look among past '
+    'events</a>.',
+    "Pages", "Previous", "Next", "Page %(page)s of %(pages)s", "See upcoming events", "See past events",
+    "See upcoming events with these filters", "See past events with these filters", "(%(count)s in use)",
+    "Past events", "Upcoming events", "Follow these events", "Follow the calendar",
+    "Subscribe to %(feed)s in your calendar app; it updates by itself.",
+    # Said by the script alone, so marked here for the catalog (`babel.cfg` reads this module).
+    N_("No feed holds exactly these filters; subscribe to every event, or to one type's or one sponsor's feed "
+       "from its page."),
+    N_("The filters could not be applied: the calendar's data did not load. Showing every event."),
+)
+SCRIPT_PLURALS = (("%(num)d upcoming event", "%(num)d upcoming events"), ("%(num)d past event", "%(num)d past events"))
 
 
 def client_record(
     catalog: Catalog, config: SiteConfig, event: Event, today: date, *, template: Template, urls: StaticUrls
 ) -> dict[str, Any]:
-    """An event as the script filters and shows it: its entry as the listing renders it (links
-    relative to the site's root), the values every filter looks at, and the days of its sessions."""
+    """An event as the script filters and shows it: its entry as the listing renders it in the
+    language of `urls` (links relative to that language's folder, where the script reads them
+    from), the values every filter looks at, and the days of its sessions."""
     upcoming = event.last_date >= today
-    item = entry(catalog, event, today, upcoming=upcoming, urls=urls.at(""))
+    item = entry(catalog, event, today, upcoming=upcoming, urls=urls.at(urls.language_folder()))
     group = group_by_month([item])[0]
     html = template.render(item=item, mark_over=upcoming).strip()
     f = event.fields
@@ -56,6 +88,22 @@ def client_record(
         # matches are the server's, at a fraction of the size.
         "text": " ".join(dict.fromkeys(event.search_text.split())),
     }
+
+
+def script_words(config: SiteConfig, lang: str) -> dict[str, Any] | None:
+    """The words static-filter.js writes, in `lang` (None in English, which the script writes
+    itself): each message's translation by its English, a plural's two forms, the site's types
+    as a sentence counts them, and "State or region" as the filter's chip names it."""
+    said = words(lang)
+    if said.english:
+        return None
+    found: dict[str, Any] = {message: said.gettext(message) for message in SCRIPT_WORDS}
+    for one, other in SCRIPT_PLURALS:
+        found[one] = [said.ngettext(one, other, 1), said.ngettext(one, other, 2)]
+    for kind in config.types:
+        found[type_plural(kind)] = type_plural(kind, lang)
+    found["State or region"] = said.gettext("State or region")
+    return found
 
 
 def session_days(event: Event) -> list[list[str]]:

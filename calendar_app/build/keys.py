@@ -25,14 +25,17 @@ from .outputtree import FORMAT
 from .selections import listing_signature
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-_LIBRARIES = ("icalendar", "jinja2", "markdown-it-py", "nh3", "pydantic", "feedgen", "tzdata", "python-dateutil")
+_LIBRARIES = (
+    "icalendar", "jinja2", "markdown-it-py", "nh3", "pydantic", "feedgen", "tzdata", "python-dateutil", "babel"
+)
 
 
 def code_fingerprint(config: SiteConfig, absolute: bool) -> str:
-    """Everything besides the event that its outputs are made from: code, templates, assets,
-    the libraries that write feeds and HTML, the configuration and the kind of links."""
+    """Everything besides the event that its outputs are made from: code, translations, templates,
+    assets, the libraries that write feeds and HTML, the configuration and the kind of links."""
     digest = hashlib.sha256(f"{FORMAT}|{absolute}|{config.model_dump_json()}".encode())
-    for root, pattern in ((PACKAGE_DIR, "*.py"), (TEMPLATES_DIR, "*.html"), (STATIC_DIR, "*")):
+    # The compiled catalogs (`locale/*/LC_MESSAGES/*.mo`): a new translation rewrites the pages.
+    for root, pattern in ((PACKAGE_DIR, "*.py"), (PACKAGE_DIR, "*.mo"), (TEMPLATES_DIR, "*.html"), (STATIC_DIR, "*")):
         for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     digest.update(library_versions(_LIBRARIES).encode())

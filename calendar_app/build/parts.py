@@ -1,5 +1,6 @@
 """What the build keeps of each event between builds, to join the feeds and the browser's JSON
-without rendering the event again: its VEVENT bytes and its record for the browser (JSON).
+without rendering the event again: its VEVENT bytes and its records for the browser (JSON), one
+per language of the site (their entries are written in it).
 
 They live in `.calendar-build/parts/`, spread over `SHARDS` files by the slug, so a build that
 renders one event rewrites one small file, and a build that renders none reads them only when
@@ -19,14 +20,14 @@ from pathlib import Path
 from ..files.atomic import atomic_write
 
 SHARDS = 64
-_HEADER = b"calendar-build parts 1\n"
+_HEADER = b"calendar-build parts 2\n"
 
 
 @dataclass(frozen=True)
 class EventParts:
     key: str  # the event's key when they were made (see `static.event_key`)
     vevent: bytes
-    record: bytes
+    records: tuple[bytes, ...]  # one per language, in the order of `language.LANGUAGES`
 
 
 def shard_of(slug: str) -> int:
@@ -75,8 +76,9 @@ class PartStore:
                 continue
             chunks = [_HEADER]
             for slug, parts in sorted(self._shards[n].items()):
-                line = f"{slug}\t{parts.key}\t{len(parts.vevent)}\t{len(parts.record)}\n"
-                chunks += [line.encode("utf-8"), parts.vevent, parts.record]
+                sizes = ",".join(str(len(record)) for record in parts.records)
+                line = f"{slug}\t{parts.key}\t{len(parts.vevent)}\t{sizes}\n"
+                chunks += [line.encode("utf-8"), parts.vevent, *parts.records]
             atomic_write(self._path(n), b"".join(chunks), overwrite=True, sync=False)
         self._changed.clear()
 
@@ -103,12 +105,15 @@ def _read(path: Path) -> dict[str, EventParts]:
     try:
         while at < len(data):
             end = data.index(b"\n", at)
-            slug, key, vevent_size, record_size = data[at:end].decode("utf-8").split("\t")
-            start, middle = end + 1, end + 1 + int(vevent_size)
-            stop = middle + int(record_size)
+            slug, key, vevent_size, record_sizes = data[at:end].decode("utf-8").split("\t")
+            start, stop = end + 1, end + 1 + int(vevent_size)
+            vevent, records = data[start:stop], []
+            for size in record_sizes.split(","):
+                start, stop = stop, stop + int(size)
+                records.append(data[start:stop])
             if stop > len(data):
                 return {}
-            found[slug] = EventParts(key, data[start:middle], data[middle:stop])
+            found[slug] = EventParts(key, vevent, tuple(records))
             at = stop
     except ValueError:  # a line cut short or not ours (UnicodeDecodeError is one too)
         return {}

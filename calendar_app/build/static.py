@@ -11,7 +11,13 @@ same object says where each file is written and how every page links to it. What
   `api/upcoming.json` and `api/past.json` in the browser, and pages through them;
 - every event's page (`events/<slug>/`), `.ics` and JSON; the observances' pages and feeds;
   `calendar.ics`; the API's listing JSON; the subscribe help; `404.html`, `sitemap.xml`,
-  `robots.txt` and the assets.
+  `robots.txt` and the assets;
+- every page and feed above that has words in Spanish too, under `es/` (`es/events/<slug>/`,
+  `es/calendar.ics`): the feeds named in Spanish around the same VEVENT bytes, the pages linking
+  to each other in both languages (`hreflang`, the switch); JSON, Atom, `.ics` downloads and
+  assets have one file for both;
+- for the listing and each type's and sponsor's, the embedded list other sites frame
+  (`embed/index.html`, `type/webinar/embed/index.html`, and under `es/`; see `embeds`).
 
 Pages are rendered by `pagewriter`, as tasks that `workers` shares among processes (`--jobs`)
 when there are many; meanwhile this process chooses what each listing holds and joins the feeds.
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -50,8 +57,10 @@ from ..core.model import Event
 from ..files.site import Site
 from ..render.assets import STATIC_DIR
 from ..render.atom import MAX_ENTRIES as ATOM_ENTRIES
+from ..render.embed import DEFAULT_LIMIT as EMBED_LIMIT
 from ..render.errorpage import not_found_context
 from ..render.ical.ics import assemble, feed_header, feed_names
+from ..render.language import path_prefix
 from ..render.listing import ListingResults, listing_results, observance_default_year, subscribe_context
 from ..render.urls import StaticUrls
 from .clientindex import client_document_bytes
@@ -125,7 +134,7 @@ def build_site(
     if previous is None:
         raise BuildError(
             f"{out}: the folder is not empty and holds no earlier build, so the build will not write into it. "
-            "Hint: choose an empty or new folder"
+            "Hint: choose an empty or new folder."
         )
     site = Site(config, events_dir, Clock.from_env(config.zone, today), cache_dir=cache_dir)
     site.save_cache()
@@ -176,6 +185,7 @@ class _Builder:
         self.layout = self.writer.layout
         self.urls = self.writer.urls  # where every page, feed and file is, and how pages link to them
         self.files = self.urls.files
+        self.localized = self.writer.localized  # the same in each language
         self.fingerprint = code_fingerprint(self.config, absolute)
         self.parts = PartStore(tree.out / MANIFEST_DIR / "parts")
         self.entries: dict[str, dict[str, str]] = {}  # per event: its key and what it was made from
@@ -203,6 +213,7 @@ class _Builder:
         for past in (False, True):
             self.client_index(past)
         self.pages()
+        self.embeds()
         self.sitemap()
         self.assets()
 
@@ -225,7 +236,7 @@ class _Builder:
             for event in done.events:
                 for output in event.outputs:
                     self.tree.record(*output)
-                self.parts.put(event.slug, EventParts(self.entries[event.slug]["key"], event.vevent, event.record))
+                self.parts.put(event.slug, EventParts(self.entries[event.slug]["key"], event.vevent, event.records))
                 self.summaries[event.slug] = event.summary
                 self.rendered += 1
 
@@ -238,19 +249,34 @@ class _Builder:
             self.parts.put(event.slug, found)
         return found
 
-    def feed(self, path: str, events: list[Event], filters: Filters, title: str | None = None) -> None:
-        """A feed of `events` at `path`, named like the server's and pointing at its own address;
-        kept when its events' keys are the last build's."""
-        key = digest([self.fingerprint, self.today, path, title, self.keys_of(events)])
-        if self.tree.keep_all("feed:" + path, key, [path]):
-            return
-        name, description = feed_names(self.config, filters, title)
-        header = feed_header(
-            self.config, name=name, description=description,
-            source=self.urls.full.file(path), url=self.urls.full.listing(filters.to_query()),
-        )
-        components = [self.part(e).vevent for e in events]
-        self.tree.put(path, assemble(header, events, components, self.config, self.today))
+    def feed(
+        self,
+        path: Callable[[StaticUrls], str],
+        events: list[Event],
+        filters: Filters,
+        name: str | None = None,
+        year: int | None = None,
+    ) -> None:
+        """A feed of `events` in each language, at `path(urls)`, named like the server's in that
+        language (by `name` and `year`, else by the filters) and pointing at its own address; kept
+        when its events' keys are the last build's. Both hold the same VEVENT bytes, taken once."""
+        keys = self.keys_of(events)
+        components: list[bytes] | None = None
+        for lang, urls in self.localized.items():
+            at = path(urls.files)
+            if self.tree.keep_all("feed:" + at, digest([self.fingerprint, self.today, at, name, year, keys]), [at]):
+                continue
+            title = self.config.translated(name, lang) if name else None
+            if title and year:
+                title = f"{title} {year}"
+            feed_name, description = feed_names(self.config, filters, title, lang)
+            header = feed_header(
+                self.config, name=feed_name, description=description,
+                source=urls.full.file(at), url=urls.full.listing(filters.to_query()),
+            )
+            if components is None:
+                components = [self.part(e).vevent for e in events]
+            self.tree.put(at, assemble(header, events, components, self.config, self.today))
 
     # --- events and what they are chosen by ----------------------------------------------------
 
@@ -325,13 +351,13 @@ class _Builder:
     def browse(self) -> Browse:
         """The per-type and per-sponsor listings that have upcoming events (for readers without scripts)."""
         groups: Browse = []
-        for kind, title in (("type", "By type"), ("sponsor", "By sponsor")):
+        for kind in ("type", "sponsor"):
             links = []
             for v in self.layout.variants:
                 count = len(self.results[(v.folder, False)].events) if v.kind == kind else 0
                 if count:
-                    links.append((v.label, v.folder, count))
-            groups.append((title, links))
+                    links.append((v.value, v.folder, count))
+            groups.append((kind, links))
         return groups
 
     def listings(self) -> list[Task]:
@@ -363,14 +389,16 @@ class _Builder:
         return tasks
 
     def client_index(self, past: bool) -> None:
-        """Every event of the listing, in its order, for filtering in the browser (see `clientindex`)."""
+        """Every event of the listing, in its order, for filtering in the browser (see `clientindex`),
+        in each language: its entries written in it."""
         results = self.results[("", past)]
-        path = self.files.client_index(past)
         key = digest([self.fingerprint, self.today, self.keys_of(results.events)])
-        if self.tree.keep_all("index:" + path, key, [path]):
-            return
-        records = [self.part(e).record for e in results.events]
-        self.tree.put(path, client_document_bytes(self.config, self.urls, records, past=past, today=self.today))
+        for n, urls in enumerate(self.localized.values()):
+            path = urls.files.client_index(past)
+            if self.tree.keep_all("index:" + path, key, [path]):
+                continue
+            records = [self.part(e).records[n] for e in results.events]
+            self.tree.put(path, client_document_bytes(self.config, urls, records, past=past, today=self.today))
 
     # --- feeds and observances -----------------------------------------------------------------
 
@@ -378,13 +406,13 @@ class _Builder:
         """calendar.ics, a feed per type and per sponsor, and each observance's feeds."""
         for variant in self.layout.variants:
             f = variant.filters
-            self.feed(self.files.feed(f.to_query()), self.feed_events[variant.folder], f)
+            self.feed(partial(_feed_file, f), self.feed_events[variant.folder], f)
         for o in self.config.observances:
             f = Filters(observance=o.id)
             for year in self.observance_years(o):
                 events = self.observance_events(o, year)  # the year's events, in start order
-                self.feed(self.files.observance_feed(o.id, year), events, f, f"{o.name} {year}")
-            self.feed(self.files.observance_feed(o.id), self.feed_events[o.id], f, o.name)
+                self.feed(partial(_observance_feed_file, o.id, year), events, f, o.name, year)
+            self.feed(partial(_observance_feed_file, o.id, None), self.feed_events[o.id], f, o.name)
 
     def atoms(self) -> list[Task]:
         """The Atom feed of each listing whose entries (by their keys) are not the last build's."""
@@ -405,16 +433,27 @@ class _Builder:
             default = observance_default_year(o, self.today)
             index_key.append(self.observance_key(o, default))
             for year in self.observance_years(o):
-                paths = [self.files.observance(o.id, year)]
+                paths = [urls.files.observance(o.id, year) for urls in self.localized.values()]
                 if year == default:
-                    paths.append(self.files.observance(o.id))
+                    paths += [urls.files.observance(o.id) for urls in self.localized.values()]
                 key = digest([self.fingerprint, self.today, default, self.observance_key(o, year)])
                 if not self.tree.keep_all(f"observance:{o.id}:{year}", key, paths):
                     tasks.append(ObservanceTask(o.id, year, paths, self.previous(paths)))
-        path = self.files.observances()
-        if not self.tree.keep_all("observances", digest([self.fingerprint, self.today, index_key]), [path]):
-            tasks.append(ObservanceTask(None, 0, [path], self.previous([path])))
+        paths = [urls.files.observances() for urls in self.localized.values()]
+        if not self.tree.keep_all("observances", digest([self.fingerprint, self.today, index_key]), paths):
+            tasks.append(ObservanceTask(None, 0, paths, self.previous(paths)))
         return tasks
+
+    def embeds(self) -> None:
+        """The embedded list of every listing with a folder of its own, in each language: what
+        the server's `/embed` shows for its filters (the host sends its `frame-ancestors`)."""
+        for variant in self.layout.variants:
+            events = self.results[(variant.folder, False)].events
+            key = digest([self.fingerprint, len(events), self.keys_of(events[:EMBED_LIMIT])])
+            for lang, urls in self.localized.items():
+                path = urls.files.embed(variant.filters.to_query())
+                if not self.tree.keep_all("embed:" + path, key, [path]):
+                    self.tree.put(path, self.writer.embed(variant, events, lang))
 
     # --- other pages ---------------------------------------------------------------------------
 
@@ -422,29 +461,36 @@ class _Builder:
         self.tree.put(path, self.writer.page(template, context, urls))
 
     def pages(self) -> None:
-        """The subscribe help, 404.html and robots.txt: made of the configuration and the code alone."""
-        helps = [self.files.subscribe_page(), self.files.subscribe_help()]
-        others = [self.files.file("404.html"), self.files.file("robots.txt")]
-        if self.tree.keep_all("pages", self.fingerprint, helps + others):
+        """The subscribe help, 404.html (in each language) and robots.txt: made of the
+        configuration and the code alone."""
+        helps = [p for u in self.localized.values() for p in (u.files.subscribe_page(), u.files.subscribe_help())]
+        # Some hosts (Cloudflare Pages) answer a missing address with the nearest 404.html up its
+        # folders, so a reader lost under es/ is told in Spanish.
+        missing = [self.files.file(_not_found_file(lang)) for lang in self.localized]
+        robots = self.files.file("robots.txt")
+        if self.tree.keep_all("pages", self.fingerprint, [*helps, *missing, robots]):
             return
         for path in helps:
-            urls = self.urls.for_file(path)
+            urls = self.writer.urls_of(path)
             self.page(path, "subscribe.html", subscribe_context(self.config, urls), urls)
-        everywhere = self.urls.at(None)  # 404.html is served at any address: full addresses
-        self.page(others[0], "error.html", not_found_context(clear_url=everywhere.home()), everywhere)
-        self.tree.put(others[1], f"User-agent: *\nAllow: /\n\nSitemap: {self.urls.full.file('sitemap.xml')}\n")
+        for path, urls in zip(missing, self.localized.values(), strict=True):
+            everywhere = urls.at(None)  # served at any address: full addresses
+            context = not_found_context(clear_url=everywhere.home(), lang=urls.lang)
+            self.page(path, "error.html", context, everywhere)
+        self.tree.put(robots, f"User-agent: *\nAllow: /\n\nSitemap: {self.urls.full.file('sitemap.xml')}\n")
 
     def sitemap(self) -> None:
         """sitemap.xml of the pages search engines should index (not filtered or later pages)."""
-        at = self.urls.targets
-        urls: list[tuple[str, str | None]] = [
-            (at.home(), None), (at.listing(past=True), None), (at.observances(), None), (at.subscribe_page(), None)
-        ]
-        urls += [(at.observance(o.id), None) for o in self.config.observances]
+        urls: list[tuple[str, str | None]] = []
+        for language in self.localized.values():  # each page in every language
+            at = language.targets
+            pages = [at.home(), at.listing(past=True), at.observances(), at.subscribe_page()]
+            urls += [(page, None) for page in pages + [at.observance(o.id) for o in self.config.observances]]
         days = [(e.slug, e.last_modified.date().isoformat()) for e in self.catalog.events]
-        if self.tree.keep_all("sitemap", digest([self.fingerprint, urls, days]), sitemap_names(len(urls) + len(days))):
+        count = len(urls) + len(days) * len(self.localized)
+        if self.tree.keep_all("sitemap", digest([self.fingerprint, urls, days]), sitemap_names(count)):
             return
-        urls += [(at.event(slug), day) for slug, day in days]
+        urls += [(language.targets.event(slug), day) for language in self.localized.values() for slug, day in days]
         for name, text in sitemap_files(urls, self.urls.full.file).items():
             self.tree.put(name, text)
 
@@ -456,3 +502,16 @@ class _Builder:
             except UnicodeDecodeError:
                 raise BuildError(f"static/{relative}: only text assets (CSS, scripts) can be published") from None
             self.tree.put(self.files.asset(relative), text)
+
+
+def _feed_file(filters: Filters, files: StaticUrls) -> str:
+    return files.feed(filters.to_query())
+
+
+def _observance_feed_file(observance_id: str, year: int | None, files: StaticUrls) -> str:
+    return files.observance_feed(observance_id, year)
+
+
+def _not_found_file(lang: str) -> str:
+    prefix = path_prefix(lang)
+    return f"{prefix[1:]}/404.html" if prefix else "404.html"

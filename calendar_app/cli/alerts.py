@@ -27,7 +27,7 @@ def cmd_alerts_send(args: argparse.Namespace) -> int:
     where = config_path(args) or DEFAULT_CONFIG_NAME
     if not config.smtp_host:
         print(f"calendar-app alerts send: {where} names no SMTP server, so no alert can be sent. "
-              "Hint: set smtp_host (and smtp_port, smtp_from) under [site]", file=sys.stderr)
+              "Hint: set smtp_host (and smtp_port, smtp_from) under [site].", file=sys.stderr)
         return 2
     if not config.base_url_set:
         print(f"warning: no base_url is set, so the e-mails' links name {config.base_url}; set base_url in "

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.zones import zone_named
-from ..desk.accounts import AccountError, Accounts
+from ..desk.accounts import AccountError, Accounts, password_problem
 from ..desk.fetch import FetchPolicy
 from ..desk.importer import ImportFailed, ImportOptions, import_calendar, is_address, read_source
 from ..files.workspace import Workspace
@@ -24,16 +24,32 @@ def _accounts(args: argparse.Namespace) -> Accounts:
     return Accounts(Workspace.beside(config_path(args), config).coordinators_file)
 
 
+# A person at a terminal mistypes; a few tries, then a clean stop rather than asking forever.
+PASSWORD_TRIES = 3
+
+
 def _password(args: argparse.Namespace) -> str:
-    """From standard input (one line, for scripts) or asked twice without echo."""
+    """From standard input (one line, for scripts) or asked twice without echo.
+
+    At a terminal a password that cannot be used, or a second typing that differs, is said and
+    asked for again, up to `PASSWORD_TRIES` times. From standard input there is no one to ask: the
+    account's own check refuses it, and the command fails.
+    """
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
         raise AccountError("no terminal to ask for the password; use --password-stdin")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Same password again: ") != first:
-        raise AccountError("the two passwords differ; nothing was changed")
-    return first
+    problem = ""
+    for tries_left in range(PASSWORD_TRIES - 1, -1, -1):
+        first = getpass.getpass("Password: ")
+        unusable = password_problem(first)
+        if unusable is None and getpass.getpass("Same password again: ") == first:
+            return first
+        problem = unusable or "the two passwords differ"
+        if tries_left:
+            print(f"{problem}; try again ({tries_left} {'tries' if tries_left > 1 else 'try'} left)",
+                  file=sys.stderr)
+    raise AccountError(f"{problem}; nothing was changed after {PASSWORD_TRIES} tries")
 
 
 def cmd_coordinator_add(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..core.config import DEFAULT_CONFIG_NAME, SiteConfig, base_url_warning, for_server, served_url, settings_table
 from ..core.configtoml import config_toml
-from ..core.errors import CalendarError, ConfigError, EventFileError, Problem, Severity
+from ..core.errors import CalendarError, ConfigError, EventFileError, Problem, Severity, with_hint
 from ..core.fields import json_schema
 from ..core.loader import SLUG, event_files, load_event_file, load_events
 from ..core.sources import sources_table
@@ -45,7 +45,7 @@ def _format_problems(problems: list[Problem], fmt: str) -> str:
             level = "warning" if p.severity is Severity.WARNING else "error"
             where = f"file={_escape(p.path, True)}" + (f",line={p.line}" if p.line else "")
             where += f",col={p.column}" if p.column else ""
-            text = (f"{p.field}: " if p.field else "") + p.message + (f" Hint: {p.hint}" if p.hint else "")
+            text = with_hint((f"{p.field}: " if p.field else "") + p.message, p.hint)
             lines.append(f"::{level} {where},title={_escape(p.field or 'event file', True)}::{_escape(text)}")
         return "\n".join(lines)
     return "\n".join(str(p) for p in problems)
@@ -131,6 +131,8 @@ def cmd_new(args: argparse.Namespace) -> int:
                 answers[name] = value
             if interactive:
                 _ask_again(answers, body, config, after=name)
+        if interactive and args.description is None:
+            body = _ask_description()
         if interactive:
             _ask_again(answers, body, config)
     except EOFError:  # the input ended before every answer was valid
@@ -189,6 +191,29 @@ def _ask(name: str, config: SiteConfig, current: str | None = None) -> str | Non
         print(f"  {prompt.split(' (')[0]} is required.", file=sys.stderr)
 
 
+DESCRIPTION_PROMPT = "Description, in Markdown (optional; end it with an empty line)"
+
+
+def _ask_description() -> str:
+    """The description typed line by line, up to the first empty line or the end of input.
+
+    An empty line ends it, as in many a terminal prompt, so a description of several
+    paragraphs is written in the file afterwards (or given whole with --description). The end
+    of input ends it too: what was typed is kept, as nothing else is left to ask.
+    """
+    print(f"{DESCRIPTION_PROMPT}:")
+    lines: list[str] = []
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            break
+        if not line.strip():
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _questions_for(problem: Problem) -> tuple[str, ...]:
     """The questions whose answers a problem of the file asks for again (none: reported at the end)."""
     field = re.sub(r"\[\d+\]", "", problem.field or "")
@@ -215,7 +240,7 @@ def _ask_again(answers: dict[str, str], body: str, config: SiteConfig, after: st
         for problem in problems:
             questions = _questions_for(problem)
             hint = "give a venue or a city, or an online URL" if questions == _PLACE_QUESTIONS else problem.hint
-            print(f"  {problem.field}: {problem.message}" + (f" Hint: {hint}" if hint else ""), file=sys.stderr)
+            print(f"  {with_hint(f'{problem.field}: {problem.message}', hint)}", file=sys.stderr)
         # A wrong answer is not offered again as the default (Enter would send it back); within a
         # group (the place's four questions) the other answers are, as they may be right.
         wrong = {qs[0] for p in problems if len(qs := _questions_for(p)) == 1}
@@ -418,7 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", parents=[common], help="write a new event file (asks for what is missing)")
     for name, prompt, _required in _NEW_FIELDS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=prompt)
-    p.add_argument("--description", default=None, help="the description, in Markdown")
+    p.add_argument("--description", default=None,
+                   help="the description, in Markdown (at a terminal it is asked for last, line by line, "
+                        "ended by an empty line; left empty, the event has none)")
     p.add_argument("--slug", default=None, help="file name without .md (default: from the title)")
     p.add_argument("--no-input", action="store_true", help="never prompt; fail on missing required fields")
     p.set_defaults(func=cmd_new)

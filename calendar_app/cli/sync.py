@@ -25,7 +25,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not config.sources:
         where = config_path(args) or DEFAULT_CONFIG_NAME
         print(f"calendar-app sync: {where} names no partner calendars. Hint: add a [[sources]] table with an id, "
-              "a name and a url (see docs/sync.md)", file=sys.stderr)
+              "a name and a url (see docs/sync.md).", file=sys.stderr)
         return 2
     state_dir = (config_path(args) or Path(DEFAULT_CONFIG_NAME)).absolute().parent
     report = sync_sources(config, Path(args.events), state_dir, source_id=args.source, dry_run=args.dry_run,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ConfigError, Problem, dotted
+from .errors import ConfigError, Problem, dotted, with_hint
 from .readfile import read_regular_text
 from .sources import SyncSource, source_problems
 from .zones import check_zone_name
@@ -435,7 +435,8 @@ def base_url_warning(config: SiteConfig, host: str, port: int) -> str | None:
     everywhere = host in ("", "0.0.0.0", "::")
     if not config.base_url_set:
         if everywhere:
-            return f"base_url: unset, so links name {served}, which other machines cannot reach Hint: set base_url"
+            return with_hint(f"base_url: unset, so links name {served}, which other machines cannot reach",
+                             "set base_url")
         return None
     parts = urlsplit(config.base_url)
     if not _is_loopback(parts.hostname or ""):
@@ -443,9 +444,9 @@ def base_url_warning(config: SiteConfig, host: str, port: int) -> str | None:
     named_port = parts.port or (443 if parts.scheme == "https" else 80)
     if named_port == port and (_is_loopback(host) or everywhere):
         return None
-    return (
-        f"base_url: {config.base_url} is not where the server listens ({served}), yet links and feeds name it "
-        "Hint: remove base_url to follow the address served, or change it"
+    return with_hint(
+        f"base_url: {config.base_url} is not where the server listens ({served}), yet links and feeds name it",
+        "remove base_url to follow the address served, or change it",
     )
 
 

@@ -12,6 +12,25 @@ from enum import Enum
 from pathlib import Path
 
 
+def _as_sentence(text: str) -> str:
+    """`text` ending in one full stop, unless it ends a question or an exclamation already."""
+    text = text.rstrip()
+    if text.endswith(("?", "!", ".")):
+        return text
+    return text.rstrip(":;,") + "."
+
+
+def with_hint(message: str, hint: str | None) -> str:
+    """The message alone, or the message and its hint as two sentences: `…start. Hint: use ….`
+
+    A message on its own reads as a label (`strat: unknown field`), as compilers print them; with
+    a hint after it, both become sentences so that the two do not run together.
+    """
+    if not hint:
+        return message
+    return f"{_as_sentence(message)} Hint: {_as_sentence(hint)}"
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -33,17 +52,14 @@ class Problem:
     @property
     def explained(self) -> str:
         """The message and its hint, as a form shows the problem beside what it is about."""
-        hint = self.form_hint or self.hint
-        return self.message + (f" Hint: {hint}" if hint else "")
+        return with_hint(self.message, self.form_hint or self.hint)
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         if self.severity is Severity.WARNING:
             text = f"{where}: warning: " + text[len(where) + 2 :]
-        if self.hint:
-            text += f" Hint: {self.hint}"
-        return text
+        return with_hint(text, self.hint)
 
     def as_dict(self) -> dict[str, object]:
         return {

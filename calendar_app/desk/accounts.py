@@ -300,11 +300,18 @@ class _Edit:
             self.file_lock.release()
 
 
-def _check_password(password: str) -> None:
+def password_problem(password: str) -> str | None:
+    """Why a password cannot be used, in words, or None when it can."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+        return f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
     if password != password.strip() or "\n" in password:
-        raise AccountError("the password must not begin or end with spaces or hold a line break")
+        return "the password must not begin or end with spaces or hold a line break"
+    return None
+
+
+def _check_password(password: str) -> None:
+    if (problem := password_problem(password)) is not None:
+        raise AccountError(problem)
 
 
 def _parse(document: tomlkit.TOMLDocument) -> list[Coordinator]:

@@ -9,7 +9,8 @@ edit by hand, in git or through the desk: comparing what is there with what was 
 every change however it was made, and needs nothing recorded at the moment of the change.
 
 The words are the templates' (`templates/email/alerts_digest.*`): this module gives them
-what changed and the new values (dates phrased by `render.phrasing`).
+what changed and the new values (dates phrased by `render.phrasing` in the language of the
+digest's addresses, `urls.lang`).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def digest(catalog: Catalog, filters: Filters, told: Snapshot, *, today: date, d
                   and (before is None or before.deadline != closing.isoformat()))
         if before is None and cancelled:
             continue  # never told of, and not on: nothing to say, and nothing recorded
-        changes = () if before is None else _changes(before, now, event, today)
+        changes = () if before is None else _changes(before, now, event, today, urls.lang)
         if before is None or changes or remind:
             item = _item(event, today, urls, changes, closing if remind else None)
             (result.new if before is None else result.changed if changes else result.deadlines).append(item)
@@ -153,7 +154,7 @@ def digest(catalog: Catalog, filters: Filters, told: Snapshot, *, today: date, d
     return result
 
 
-def _changes(before: Told, now: Told, event: Event, today: date) -> tuple[Change, ...]:
+def _changes(before: Told, now: Told, event: Event, today: date, lang: str) -> tuple[Change, ...]:
     if now.status != before.status:
         if event.status is Status.CANCELLED:
             return (Change("status", status=now.status),)  # where and when no longer matter
@@ -161,7 +162,7 @@ def _changes(before: Told, now: Told, event: Event, today: date) -> tuple[Change
     else:
         found = []
     if now.when != before.when:
-        found.append(Change("moved", when=_start_text(event, today)))
+        found.append(Change("moved", when=_start_text(event, today, lang)))
     if now.place != before.place:
         found.append(Change("place", venue=event.location.one_line() if event.location else "",
                             online=event.online is not None))
@@ -172,17 +173,20 @@ def _changes(before: Told, now: Told, event: Event, today: date) -> tuple[Change
 
 def _item(event: Event, today: date, urls: SiteUrls, changes: tuple[Change, ...], closing: date | None) -> Item:
     start = next_session(event, today)
-    line = text_of(listing_line(event, start, occurrence_end(event, start)))
+    lang = urls.lang
+    line = text_of(listing_line(event, start, occurrence_end(event, start), lang))
     return Item(event.title, line, urls.full.event(event.slug), changes,
-                day_text(closing, weekday=True) if closing else None, event.status is Status.CANCELLED)
+                day_text(closing, weekday=True, lang=lang) if closing else None, event.status is Status.CANCELLED)
 
 
-def _start_text(event: Event, today: date) -> str:
-    """'Tuesday, February 2, 2027, 1 p.m. ET', or the days of an all-day event with their weekdays."""
+def _start_text(event: Event, today: date, lang: str) -> str:
+    """'Tuesday, February 2, 2027, 1 p.m. ET' ('martes, 2 de febrero de 2027, 1 p. m. ET'), or the days
+    of an all-day event with their weekdays."""
     start: When = next_session(event, today)
     if isinstance(start, datetime):
-        return f"{day_text(start.date(), weekday=True)}, {clock_text(start)} {zone_abbreviation(start, event.zone)}"
-    return text_of(date_range_parts(start, last_day(start, occurrence_end(event, start)), weekday=True))
+        day = day_text(start.date(), weekday=True, lang=lang)
+        return f"{day}, {clock_text(start, lang=lang)} {zone_abbreviation(start, event.zone)}"
+    return text_of(date_range_parts(start, last_day(start, occurrence_end(event, start)), weekday=True, lang=lang))
 
 
 def _deadline(event: Event) -> date | None:

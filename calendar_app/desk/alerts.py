@@ -75,7 +75,7 @@ def send_confirmation(config: SiteConfig, store: AlertStore, confirmation: Confi
     """Send the confirmation mail; when it cannot go, its links are forgotten so that a new sign-up may send one."""
     filters = filters_of(parse_qsl(confirmation.query), config)
     message = confirmation_message(config, confirmation.subscription.email, filters, confirmation.frequency,
-                                   confirmation.confirm_token, confirmation.manage_token)
+                                   confirmation.confirm_token, confirmation.manage_token, confirmation.lang)
     try:
         with smtp_session(config) as smtp:
             smtp.send_message(message)
@@ -168,7 +168,7 @@ def _look_at(config: SiteConfig, catalog: Catalog, store: AlertStore, run: Alert
         run.problems.append(f"{masked(subscription.email)}: {exc.parameter}: {exc.message}")
         return
     found = digest(catalog, filters, read_snapshot(subscription.snapshot), today=today,
-                   days=round(subscription.period / 86400), urls=SiteUrls(config.base_url))
+                   days=round(subscription.period / 86400), urls=SiteUrls(config.base_url, lang=subscription.lang))
     if found.empty:
         run.quiet += 1
         if not run.dry_run:
@@ -183,7 +183,8 @@ def _look_at(config: SiteConfig, catalog: Catalog, store: AlertStore, run: Alert
         run.sent.append(line)
         return
     token = new_token()
-    message = digest_message(config, subscription.email, filters, subscription.frequency, found, token)
+    message = digest_message(config, subscription.email, filters, subscription.frequency, found, token,
+                             subscription.lang)
     try:
         smtp = connection.open()
     except (OSError, smtplib.SMTPException) as exc:  # nothing recorded: every digest waits for the next run

@@ -2,11 +2,12 @@
 
 One SQLite file beside the configuration (`.alerts.sqlite`, private to the server's user),
 shared by every worker and by `calendar-app alerts send`. It holds no more than the alerts need:
-the address, the filter (as the listing's query string), the frequency, a few times, the
-snapshot of what the address was last told (see `alertdigest`), and the digests of its links'
-tokens. The tokens themselves go out in the mail and are never stored: each is
-`secrets.token_urlsafe`, kept as its SHA-256 digest, looked up by it and compared in constant
-time, as the tracking links of suggestions are (`pending`).
+the address, the filter (as the listing's query string), the frequency, the language its
+messages are written in (that of the pages it signed up on), a few times, the snapshot of what
+the address was last told (see `alertdigest`), and the digests of its links' tokens. The tokens
+themselves go out in the mail and are never stored: each is `secrets.token_urlsafe`, kept as its
+SHA-256 digest, looked up by it and compared in constant time, as the tracking links of
+suggestions are (`pending`).
 
 Double opt-in: a sign-up stores the address unconfirmed and hands back the tokens of one
 confirmation mail; nothing else is ever sent before its link is followed. An address gets at
@@ -34,6 +35,7 @@ from urllib.parse import parse_qsl
 
 from ..core.errors import CalendarError
 from ..files.statefile import PrivateDatabase
+from ..render.language import DEFAULT_LANGUAGE, LANGUAGES
 
 FREQUENCIES = {"weekly": 7 * 86400.0, "daily": 86400.0}  # seconds between digests
 DEFAULT_FREQUENCY = "weekly"
@@ -60,7 +62,8 @@ _SCHEMA = (
         sending_id TEXT,
         sending_snapshot TEXT,
         sending_token TEXT,
-        sending_at REAL
+        sending_at REAL,
+        lang TEXT NOT NULL DEFAULT 'en'
     )""",
     """CREATE TABLE IF NOT EXISTS tokens (
         digest TEXT PRIMARY KEY,
@@ -69,12 +72,27 @@ _SCHEMA = (
         query TEXT,
         frequency TEXT,
         created_at REAL NOT NULL,
-        used_at REAL
+        used_at REAL,
+        lang TEXT NOT NULL DEFAULT 'en'
     )""",
     "CREATE INDEX IF NOT EXISTS tokens_by_subscription ON tokens (subscription)",
 )
 _COLUMNS = ("id, email, query, frequency, created_at, asked_at, confirmed_at, checked_at, sent_at, snapshot, "
-            "sending_id, sending_snapshot, sending_at")
+            "sending_id, sending_snapshot, sending_at, lang")
+
+
+def _add_languages(db: sqlite3.Connection) -> None:
+    """A store made before the alerts spoke other languages gains their `lang` columns; its
+    subscriptions, all made on the English pages, read as English."""
+    db.execute("BEGIN IMMEDIATE")  # two workers opening an old store at once add each column once
+    try:
+        for table in ("subscriptions", "tokens"):
+            if "lang" not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN lang TEXT NOT NULL DEFAULT '{DEFAULT_LANGUAGE}'")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 class AlertsUnavailable(CalendarError):
@@ -96,6 +114,7 @@ class Subscription:
     sending_id: str | None  # a digest handed to the SMTP server, not yet known to be accepted
     sending_snapshot: str | None
     sending_at: float | None
+    lang: str = DEFAULT_LANGUAGE  # the language of its messages and their links
 
     @property
     def items(self) -> list[tuple[str, str]]:
@@ -120,6 +139,7 @@ class Confirmation:
     frequency: str
     confirm_token: str
     manage_token: str
+    lang: str = DEFAULT_LANGUAGE  # the language of the page it was asked on, and of the mail
 
 
 @dataclass(frozen=True)
@@ -143,7 +163,7 @@ class AlertStore:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.clock = clock
-        self._database = PrivateDatabase(path, _SCHEMA)
+        self._database = PrivateDatabase(path, _SCHEMA, upgrade=_add_languages)
 
     def _step(self, step: Callable[[sqlite3.Connection], T]) -> T:
         try:
@@ -154,9 +174,11 @@ class AlertStore:
 
     # --- signing up ---------------------------------------------------------------------------
 
-    def ask(self, email: str, query: str, frequency: str) -> Confirmation | None:
-        """Record a sign-up; the confirmation mail to send, or None when the address had one within the hour."""
+    def ask(self, email: str, query: str, frequency: str, lang: str = DEFAULT_LANGUAGE) -> Confirmation | None:
+        """Record a sign-up made on the pages in `lang`; the confirmation mail to send, or None when the
+        address had one within the hour."""
         now = self.clock()
+        lang = _known(lang)
 
         def step(db: sqlite3.Connection) -> Confirmation | None:
             _purge(db, now)
@@ -164,21 +186,22 @@ class AlertStore:
             if found is not None and found.asked_at is not None and now - found.asked_at < MAIL_GAP:
                 return None
             if found is None:
-                db.execute("INSERT INTO subscriptions (email, query, frequency, created_at, asked_at) "
-                           "VALUES (?, ?, ?, ?, ?)", (email, query, frequency, now, now))
+                db.execute("INSERT INTO subscriptions (email, query, frequency, created_at, asked_at, lang) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", (email, query, frequency, now, now, lang))
             elif found.confirmed:  # the filter in force changes only when the new one is confirmed
                 db.execute("UPDATE subscriptions SET asked_at = ? WHERE id = ?", (now, found.id))
             else:
-                db.execute("UPDATE subscriptions SET query = ?, frequency = ?, asked_at = ? WHERE id = ?",
-                           (query, frequency, now, found.id))
+                db.execute("UPDATE subscriptions SET query = ?, frequency = ?, asked_at = ?, lang = ? WHERE id = ?",
+                           (query, frequency, now, lang, found.id))
             subscription = _one(db, "SELECT " + _COLUMNS + " FROM subscriptions WHERE email = ?", (email,))
             assert subscription is not None
             db.execute("DELETE FROM tokens WHERE subscription = ? AND purpose = 'confirm'", (subscription.id,))
             confirm, manage = new_token(), new_token()
-            db.execute("INSERT INTO tokens (digest, subscription, purpose, query, frequency, created_at) "
-                       "VALUES (?, ?, 'confirm', ?, ?, ?)", (_digest(confirm), subscription.id, query, frequency, now))
+            db.execute("INSERT INTO tokens (digest, subscription, purpose, query, frequency, created_at, lang) "
+                       "VALUES (?, ?, 'confirm', ?, ?, ?, ?)",
+                       (_digest(confirm), subscription.id, query, frequency, now, lang))
             _add_link(db, subscription.id, manage, now)
-            return Confirmation(subscription, query, frequency, confirm, manage)
+            return Confirmation(subscription, query, frequency, confirm, manage, lang)
 
         return self._step(step)
 
@@ -204,12 +227,12 @@ class AlertStore:
             row = _token_row(db, token, "confirm", now - CONFIRM_WITHIN)
             if row is None:
                 return None
-            subscription_id, query, frequency, used_at = row
+            subscription_id, query, frequency, used_at, lang = row
             if used_at is None:
                 db.execute(
                     "UPDATE subscriptions SET query = ?, frequency = ?, confirmed_at = COALESCE(confirmed_at, ?), "
-                    "checked_at = ?, snapshot = ? WHERE id = ?",
-                    (query, frequency, now, now, baseline(query), subscription_id))
+                    "checked_at = ?, snapshot = ?, lang = ? WHERE id = ?",
+                    (query, frequency, now, now, baseline(query), _known(lang), subscription_id))
                 db.execute("UPDATE tokens SET used_at = ? WHERE digest = ?", (now, _digest(token)))
             manage = new_token()
             _add_link(db, subscription_id, manage, now)
@@ -242,13 +265,17 @@ class AlertStore:
             "SELECT count(*) FROM tokens WHERE subscription = ? AND purpose = 'manage'", (subscription_id,)).fetchone())
         return int(counted[0])
 
-    def change(self, subscription_id: int, query: str, frequency: str, snapshot: str | None) -> None:
-        """A new filter or frequency from the manage page; a new filter starts from `snapshot`."""
+    def change(self, subscription_id: int, query: str, frequency: str, snapshot: str | None,
+               lang: str | None = None) -> None:
+        """A new filter or frequency from the manage page (in `lang`, which its messages then speak);
+        a new filter starts from `snapshot`."""
         now = self.clock()
 
         def step(db: sqlite3.Connection) -> None:
             db.execute("UPDATE subscriptions SET query = ?, frequency = ? WHERE id = ?",
                        (query, frequency, subscription_id))
+            if lang is not None:
+                db.execute("UPDATE subscriptions SET lang = ? WHERE id = ?", (_known(lang), subscription_id))
             if snapshot is not None:
                 db.execute("UPDATE subscriptions SET snapshot = ?, checked_at = ? WHERE id = ?",
                            (snapshot, now, subscription_id))
@@ -359,14 +386,19 @@ def _add_link(db: sqlite3.Connection, subscription_id: int, token: str, now: flo
 
 def _token_row(
     db: sqlite3.Connection, token: str, purpose: str, oldest: float
-) -> tuple[int, str, str, float | None] | None:
-    """(subscription, query, frequency, used_at) of a token made after `oldest`, compared in constant time."""
+) -> tuple[int, str, str, float | None, str] | None:
+    """(subscription, query, frequency, used_at, lang) of a token made after `oldest`, compared in constant time."""
     digest = _digest(token)
-    row = db.execute("SELECT digest, subscription, query, frequency, used_at FROM tokens "
+    row = db.execute("SELECT digest, subscription, query, frequency, used_at, lang FROM tokens "
                      "WHERE digest = ? AND purpose = ? AND created_at >= ?", (digest, purpose, oldest)).fetchone()
     if row is None or not hmac.compare_digest(row[0], digest):
         return None
-    return row[1], row[2], row[3], row[4]
+    return row[1], row[2], row[3], row[4], row[5]
+
+
+def _known(lang: str) -> str:
+    """`lang` if the site speaks it, else English: a language dropped from the site reads as English."""
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _one(db: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> Subscription | None:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..core.errors import CalendarError
+from ..core.errors import CalendarError, with_hint
 
 MAX_BYTES = 20 * 1024 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -57,7 +57,7 @@ class FetchFailed(CalendarError):
         self.url, self.reason, self.redirected_from, self.hint = url, reason, redirected_from, hint
         self.unanswered = unanswered  # no connection, or no secure one, to the first address: nothing was said
         where = f"{url} (redirected from {redirected_from})" if redirected_from else url
-        super().__init__(f"{where}: {reason}" + (f" Hint: {hint}" if hint else ""))
+        super().__init__(with_hint(f"{where}: {reason}", hint))
 
 
 @dataclass(frozen=True)

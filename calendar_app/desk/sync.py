@@ -34,7 +34,7 @@ from filelock import FileLock, Timeout
 
 from ..core.clock import Clock
 from ..core.config import SiteConfig
-from ..core.errors import CalendarError, EventFileError
+from ..core.errors import CalendarError, EventFileError, with_hint
 from ..core.loader import event_files, load_event_file, load_events
 from ..core.sources import SyncSource
 from ..files.workspace import Workspace
@@ -210,11 +210,16 @@ def _convert(read: _Read, data: bytes, config: SiteConfig) -> None:
 def _reworded(exc: CalendarError) -> str:
     """The import's hints name its command's options; a source is changed in calendar.toml instead."""
     if isinstance(exc, FetchFailed) and exc.hint and "--allow-host" in exc.hint:
-        return str(exc).replace(exc.hint, "if this calendar is on your own network, set allow_private = true "
-                                          "in its [[sources]] table")
+        return with_hint(_where_and_why(exc), "if this calendar is on your own network, set allow_private = true "
+                                               "in its [[sources]] table")
     if isinstance(exc, FetchFailed) and exc.hint and "--deadline" in exc.hint:
-        return str(exc).replace(f" Hint: {exc.hint}", "")
+        return _where_and_why(exc)
     return str(exc)
+
+
+def _where_and_why(exc: FetchFailed) -> str:
+    where = f"{exc.url} (redirected from {exc.redirected_from})" if exc.redirected_from else exc.url
+    return f"{where}: {exc.reason}"
 
 
 # --- applying ------------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ class SourceSync:
                 f"the calendar came back empty; nothing cancelled ({upcoming} upcoming event"
                 f"{'s' if upcoming > 1 else ''} from it stay as they are). Hint: if {self.source.name} has "
                 "really removed every event, cancel them here (or remove its [[sources]] table); the next sync "
-                "then takes the empty calendar as it is")
+                "then takes the empty calendar as it is.")
             return False
         for item in feed:
             self._one(item)

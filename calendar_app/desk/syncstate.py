@@ -82,7 +82,7 @@ class SourceMemory:
         except (OSError, NotRegularFile, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
             raise MemoryUnreadable(
                 f"{path}: cannot be read ({exc}). Hint: restore it from git; deleted, the next sync finds the "
-                "events it made by their `source:` and keeps this site's values where they differ from the calendar's"
+                "events it made by their `source:` and keeps this site's values where they differ from the calendar's."
             ) from None
         if any(entry.state not in STATES for entry in events.values()):
             raise MemoryUnreadable(f"{path}: an event has an unknown state; known: {', '.join(STATES)}")

@@ -12,18 +12,25 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _INHERITED: list[sqlite3.Connection] = []
 
 
 class PrivateDatabase:
-    """One SQLite file and this process's connection to it, made with `schema` on first use."""
+    """One SQLite file and this process's connection to it, made with `schema` on first use.
 
-    def __init__(self, path: Path, schema: Sequence[str]) -> None:
+    `upgrade`, when given, runs after `schema` on every new connection: it brings a file made by an
+    older version up to date (a column added since), and must do nothing to one already current.
+    """
+
+    def __init__(
+        self, path: Path, schema: Sequence[str], upgrade: Callable[[sqlite3.Connection], None] | None = None
+    ) -> None:
         self.path = path
         self.schema = tuple(schema)
+        self.upgrade = upgrade
         self.lock = threading.Lock()  # one statement or transaction at a time on the shared connection
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
@@ -57,6 +64,8 @@ class PrivateDatabase:
             db.execute("PRAGMA synchronous=NORMAL")  # a write lost to a power cut only lifts a pause or ends a session
             for statement in self.schema:
                 db.execute(statement)
+            if self.upgrade is not None:
+                self.upgrade(db)
             self._connection, self._pid = db, os.getpid()
         return self._connection
 

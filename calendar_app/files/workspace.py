@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.config import SiteConfig
-from ..core.errors import CalendarError
+from ..core.errors import CalendarError, with_hint
 from ..core.readfile import FileTooLarge, NotRegularFile, read_regular_text
 from .atomic import atomic_write
 
@@ -131,7 +131,7 @@ class SessionKeyError(CalendarError):
 
     def __init__(self, where: str, message: str, hint: str) -> None:
         self.where, self.message, self.hint = where, message, hint
-        super().__init__(f"{where}: {message}. Hint: {hint}")
+        super().__init__(with_hint(f"{where}: {message}", hint))
 
 
 def _checked_key(path: Path) -> str:

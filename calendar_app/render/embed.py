@@ -10,6 +10,9 @@ build writes the same page with its own addresses:
     render_embed(catalog, config, EmbedOptions(filters), today=today, urls=StaticUrls(layout).full)
 
 `builder_context` is the page that writes the `<iframe>` for another site to paste (`/embed/new`).
+
+Both speak the language of their addresses (`urls.lang`): `/es/embed` writes its words, dates
+("19 de enero de 2027 | 2 p. m. ET") and links in Spanish, as the Spanish listing does.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from ..core.filters import Filters
 from ..core.model import Event
 from .assets import STATIC_DIR
 from .entries import Entry, entry
-from .frame import site_context
+from .frame import language_links, site_context
 from .listing import active_filters, results_text, sort_upcoming
 from .phrasing import Part, filters_text, listing_when
 from .rendering import environment
@@ -135,22 +138,24 @@ def embed_context(
     urls: SiteUrls | None = None,
     events: list[Event] | None = None,
 ) -> dict[str, Any]:
-    """Everything the embedded list shows, its links full addresses written by `urls` (the server's
-    by default). `events`: the upcoming listing's events for these filters, when the caller has them."""
+    """Everything the embedded list shows, in the language of `urls`, its links full addresses
+    written by `urls` (the server's in English by default). `events`: the upcoming listing's
+    events for these filters, when the caller has them."""
     urls = urls or SiteUrls(config.base_url).full
+    lang = urls.lang
     f = options.filters
     if events is None:
         events = upcoming_events(catalog, f, today)
     items = []
     for event in events[: options.limit]:
         shown = entry(catalog, event, today, urls=urls)
-        items.append(EmbedItem(shown, listing_when(event, shown.start, shown.end)))
+        items.append(EmbedItem(shown, listing_when(event, shown.start, shown.end, lang)))
     return {
-        **site_context(config, urls),
+        **site_context(config, urls, lang),
         "items": items,
         "total": len(events),
         "filtered": not f.is_empty,
-        "description": filters_text(f, config),
+        "description": filters_text(f, config, lang),
         "theme": options.theme,
         "style": Markup(embed_style()),  # the project's own stylesheet, as it is: its hash must match
         "listing_url": urls.listing(f.to_query()),
@@ -168,7 +173,7 @@ def render_embed(
 ) -> str:
     """The embedded list as one HTML document (`templates/embed.html`); see `embed_context`."""
     context = embed_context(catalog, config, options, today=today, urls=urls, events=events)
-    return environment().get_template("embed.html").render(context)
+    return environment(lang=context["lang"]).get_template("embed.html").render(context)
 
 
 # --- the page that writes the frame ---------------------------------------------------------
@@ -186,6 +191,7 @@ def builder_context(
     """The page that writes the `<iframe>` of these options: the filters and how many events they
     give, a preview, the snippet's address, and the links that change them."""
     urls = urls or SiteUrls(config.base_url)
+    lang = urls.lang
     f = options.filters
     total = len(catalog.select(f, today=today))
     shown = min(total, options.limit)
@@ -196,13 +202,13 @@ def builder_context(
         assert link is not None, "the snippet's page is the server's"
         return link
 
-    described = filters_text(f, config)
+    described = filters_text(f, config, lang)
     return {
         "options": options,
         "filtered": not f.is_empty,
         "description": described,
-        "active": active_filters(f, config, builder),
-        "results_text": results_text(total, described, past=False, filtered=not f.is_empty),
+        "active": active_filters(f, config, builder, lang),
+        "results_text": results_text(total, described, past=False, filtered=not f.is_empty, lang=lang),
         "total": total,
         "shown": shown,
         "max_limit": MAX_LIMIT,
@@ -213,4 +219,5 @@ def builder_context(
         "height": frame_height(shown),
         "listing_url": urls.listing(f.to_query()),
         "clear_url": urls.embed_builder(replace(options, filters=Filters()).to_query()),
+        "languages": language_links(urls, lambda u: u.embed_builder(query) or ""),
     }

@@ -45,7 +45,7 @@ FACET_TITLES = {
     "topics": N_("Topic"),
     "audience": N_("Audience"),
     "sponsors": N_("Sponsor"),
-    "regions": N_("State"),
+    "regions": N_("State or region"),
     "languages": N_("Language"),
     "accessibility": N_("Accessibility"),
 }

@@ -19,12 +19,15 @@ publishes a folder of its own, and answers with the build's files:
 | the API's listing             | `/api/events?type=webinar`      | `api/events/type/webinar/1.json` (2)   |
 | the API's event               | `/api/events/<slug>`            | `api/events/<slug>.json`               |
 | subscribe help, assets        | `/subscribe`, `/static/x.css`   | `subscribe/`, `static/x.css`           |
-| the embedded list, its page   | `/embed?type=..`, `/embed/new`  | the server's, and none                 |
+| the embedded list, its page   | `/embed?type=..`, `/embed/new`  | `type/webinar/embed/` (3), and none    |
 | e-mail alerts, their links    | `/alerts?type=..`, `/alerts/..` | none                                   |
+| suggesting an event           | `/suggest`, `/suggest/status/..`| none                                   |
 | a page or feed in Spanish     | `/es/`, `/es/events/<slug>`     | `es/index.html`, `es/events/<slug>/`   |
 
 (1) the browser filters the built JSON (`static/static-filter.js`). (2) every upcoming event:
 `api/events.json`, then `api/events/upcoming/2.json`; past events: `api/events/past/1.json`.
+(3) of every listing with a folder of its own (`embed/` for every event), with the default `limit`
+and `theme`; other filters, limits and themes need the server.
 
 Each kind of address comes in three forms: a link as a page writes it (`urls.event(slug)`: the
 server's `/events/<slug>`; in the static build relative to the page, `../../events/<slug>/`,
@@ -37,7 +40,8 @@ calendar apps that keep it do not change with the kind of site.
 
 The public pages and their feeds come in every language of the site (`render.language`): a
 `SiteUrls(..., lang="es")` writes the Spanish ones under `/es` (`in_language` gives the same
-addresses in another language). Assets, the JSON API, Atom, single-event downloads and the
+addresses in another language), and so do the embedded list, the e-mail alerts' pages and links, and
+the suggestion form's pages. Assets, the JSON API, Atom, single-event downloads and the
 coordinators' pages have one address for every language.
 """
 
@@ -151,22 +155,26 @@ class SiteUrls:
 
     def suggest(self) -> str | None:
         """The public form for suggesting an event (shown only when the site allows suggestions)."""
-        return self._link("/suggest")
+        return self._page("/suggest")
+
+    def suggestion_status(self, token: str) -> str:
+        """The private page that tells the person who suggested an event what became of it."""
+        return self._page(f"/suggest/status/{token}")
 
     def alerts(self, query: Query = ()) -> str | None:
         """The form that signs up for e-mail about the events of the filters `query`."""
-        return self._link(with_query("/alerts", query))
+        return self._page(with_query("/alerts", query))
 
     def alert_confirm(self, token: str) -> str:
-        return self._link(f"/alerts/confirm/{token}")
+        return self._page(f"/alerts/confirm/{token}")
 
     def alert_manage(self, token: str) -> str:
         """The page where an address changes its alert, sees what is stored about it, or deletes it."""
-        return self._link(f"/alerts/manage/{token}")
+        return self._page(f"/alerts/manage/{token}")
 
     def alert_unsubscribe(self, token: str) -> str:
         """The unsubscribe link of an alert's messages (one click, RFC 8058)."""
-        return self._link(f"/alerts/unsubscribe/{token}")
+        return self._page(f"/alerts/unsubscribe/{token}")
 
     def asset(self, name: str) -> str:
         """A file of the site's assets (`style.css`)."""
@@ -174,11 +182,11 @@ class SiteUrls:
 
     def embed(self, query: Query = ()) -> str:
         """The list another site shows in a frame: the filters `query`, and the embed's `limit` and `theme`."""
-        return self._link(with_query("/embed", query))
+        return self._page(with_query("/embed", query))
 
     def embed_builder(self, query: Query = ()) -> str | None:
         """The page that writes the `<iframe>` of `embed(query)` for another site to paste."""
-        return self._link(with_query("/embed/new", query))
+        return self._page(with_query("/embed/new", query))
 
     # --- feeds and JSON ------------------------------------------------------------------------
 
@@ -354,8 +362,14 @@ class StaticUrls(SiteUrls):
         return self._static(target, "/" + target)
 
     def client_index(self, past: bool = False) -> str:
-        """Every upcoming (or past) event for filtering in the browser (see `build/clientindex`)."""
-        return self.file("api/past.json" if past else "api/upcoming.json")
+        """Every upcoming (or past) event for filtering in the browser (see `build/clientindex`),
+        their entries in this language (`es/api/upcoming.json`)."""
+        return self.file(self.language_folder() + ("api/past.json" if past else "api/upcoming.json"))
+
+    def language_folder(self) -> str:
+        """The folder of this language's pages, relative to the site's root: "" or "es/"."""
+        prefix = path_prefix(self.lang)
+        return prefix[1:] + "/" if prefix else ""
 
     def _static(self, target: str | None, server: str) -> str:
         if target is None:
@@ -424,8 +438,12 @@ class StaticUrls(SiteUrls):
         return self._static(f"static/{name}", f"/static/{name}")
 
     def embed(self, query: Query = ()) -> str:
-        """The server's `/embed`: the build writes no embedded lists yet."""
-        return self._static(None, with_query("/embed", query))
+        """The embedded list of a listing the build publishes (`embed/`, `type/webinar/embed/`,
+        in Spanish under `es/`), with the default `limit` and `theme`; any other is the server's
+        `/embed` (`/es/embed`)."""
+        items = list(query)
+        variant = self.layout.variant_of(items)
+        return self._static_page(None if variant is None else variant.folder + "embed/", with_query("/embed", items))
 
     def embed_builder(self, query: Query = ()) -> str | None:
         """None: the snippet's page needs the server, as `suggest` does."""

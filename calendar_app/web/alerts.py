@@ -11,11 +11,15 @@ unsubscribe links open a subscription by their token alone (see `desk.alertstore
 one-click unsubscribe: mail providers send it from their servers, with no cookie and no page, so
 it takes no CSRF token; the unguessable token in the address is what authorizes it, and it can
 only ever delete. `GET` on the same address shows a page with the button that sends it.
+
+Every route is also under `/es` (`/es/alerts`, `/es/alerts/manage/<token>`...), in Spanish: a
+sign-up made there, or a manage page saved there, makes the alerts' e-mails and their links
+Spanish (`Subscription.lang`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
@@ -31,11 +35,13 @@ from ..core.filters import FILTER_PARAMS, Filters
 from ..desk.alertdigest import baseline, read_snapshot, write_snapshot
 from ..desk.alerts import BaselineMaker, send_confirmation
 from ..desk.alertstore import DEFAULT_FREQUENCY, FREQUENCIES, AlertsUnavailable, Subscription
+from ..render.frame import language_links
+from ..render.language import N_, language_of_path, words
 from ..render.listing import PAGE_PARAMS, active_filters
 from ..render.phrasing import day_text, filters_text
 from ..render.urls import SiteUrls
 from .desk import client_address, desk_of, pause, posted_form, read_body, render
-from .pages import filter_error_page
+from .pages import SaidError, every_language, filter_error_page
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -44,13 +50,36 @@ MAX_SIGNUP_BYTES = 16 * 1024  # an address, a frequency and a filter
 MAX_TOKEN_CHARS = 100
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's body
 
-# What the routes answer in words; the pages' own words are in their templates (alerts*.html).
-NOT_OFFERED = "This calendar does not send e-mail alerts."
-NO_ALERTS_HERE = ("There are no e-mail alerts at this link: it may have expired (a confirmation link works for "
-                  "48 hours), or the alerts were stopped. Check that the whole link was copied.")
-UNAVAILABLE = "E-mail alerts cannot be changed right now: the server cannot reach their records. Try again later."
-TOO_MANY = "Too many sign-ups from your address. Please try again in {wait}."
-ONE_CLICK_ONLY = "This address takes the one-click unsubscribe only (List-Unsubscribe=One-Click)."
+# What the routes answer in words (the error pages show them in the page's language); the pages'
+# own words are in their templates (alerts*.html).
+NOT_OFFERED = N_("This calendar does not send e-mail alerts.")
+NO_ALERTS_HERE = N_("There are no e-mail alerts at this link: it may have expired (a confirmation link works for "
+                    "48 hours), or the alerts were stopped. Check that the whole link was copied.")
+UNAVAILABLE = N_("E-mail alerts cannot be changed right now: the server cannot reach their records. "
+                 "Try again later.")
+TOO_MANY = N_("Too many sign-ups from your address. Please try again in %(wait)s.")
+ONE_CLICK_ONLY = N_("This address takes the one-click unsubscribe only (List-Unsubscribe=One-Click).")
+View = Callable[..., Response | Coroutine[Any, Any, Response]]
+
+
+def _route(path: str, methods: list[str]) -> Callable[[View], View]:
+    """Registers a route at `path` and at the same path in every other language (`/es/alerts`)."""
+
+    def register(view: View) -> View:
+        for each in every_language(path):
+            router.api_route(each, methods=methods)(view)
+        return view
+
+    return register
+
+
+def _lang(request: Request) -> str:
+    return language_of_path(request.url.path)
+
+
+def _urls(request: Request) -> SiteUrls:
+    """The addresses of the pages in the language of this request's."""
+    return SiteUrls(desk_of(request).site.config.base_url, lang=_lang(request))
 
 
 def _offered(request: Request) -> None:
@@ -73,14 +102,16 @@ def _filters(request: Request, items: list[tuple[str, str]]) -> Filters:
 
 
 def _filter_error(request: Request, exc: FilterError, items: list[tuple[str, str]]) -> Response:
-    status, body, media = filter_error_page(desk_of(request).site, exc, items, "/alerts")
+    alerts = _urls(request).alerts()
+    assert alerts is not None, "the server's addresses have the alerts"
+    status, body, media = filter_error_page(desk_of(request).site, exc, items, alerts, lang=_lang(request))
     return Response(body, status_code=status, media_type=media, headers={"Cache-Control": "no-store"})
 
 
 # --- signing up ------------------------------------------------------------------------------
 
 
-@router.get("/alerts")
+@_route("/alerts", ["GET"])
 def alerts_page(request: Request) -> Response:
     _offered(request)
     items = list(request.query_params.multi_items())
@@ -91,7 +122,7 @@ def alerts_page(request: Request) -> Response:
     return _form(request, filters, email="", frequency=DEFAULT_FREQUENCY)
 
 
-@router.post("/alerts")
+@_route("/alerts", ["POST"])
 async def sign_up(request: Request, tasks: BackgroundTasks) -> Response:
     form = await posted_form(request, MAX_SIGNUP_BYTES)
     _offered(request)
@@ -120,10 +151,11 @@ def _sign_up(request: Request, tasks: BackgroundTasks, form: FormData) -> Respon
         return _form(request, filters, email=email, frequency=DEFAULT_FREQUENCY, error="frequency", status=422)
     # Checked and counted in one step, so sign-ups sent at once cannot all slip under the limit.
     wait = desk.alert_signups.take("alerts:" + client_address(request))
+    lang = _lang(request)
     if wait > 0:
-        words, headers = pause(wait)
-        raise HTTPException(429, TOO_MANY.format(wait=words), headers=headers)
-    confirmation = _stored(lambda: desk.alerts.ask(email, urlencode(filters.to_query()), frequency))
+        said, headers = pause(wait, lang)
+        raise SaidError(429, words(lang).gettext(TOO_MANY) % {"wait": said}, headers=headers)
+    confirmation = _stored(lambda: desk.alerts.ask(email, urlencode(filters.to_query()), frequency, lang))
     if confirmation is not None:  # None: this address had its confirmation within the hour
         tasks.add_task(send_confirmation, config, desk.alerts, confirmation)
     return render(request, "alerts_sent.html", email=email, current="")
@@ -132,19 +164,20 @@ def _sign_up(request: Request, tasks: BackgroundTasks, form: FormData) -> Respon
 def _form(request: Request, filters: Filters, *, email: str, frequency: str, error: str | None = None,
           status: int = 200) -> Response:
     config = desk_of(request).site.config
-    urls = SiteUrls(config.base_url)
+    urls = _urls(request)
     query = filters.to_query()
     return render(
         request, "alerts.html", status=status, current="", filtered=not filters.is_empty,
-        description=filters_text(filters, config), hidden=query, email=email, frequency=frequency,
+        description=filters_text(filters, config, urls.lang), hidden=query, email=email, frequency=frequency,
         frequencies=list(FREQUENCIES), error=error, honeypot=HONEYPOT, listing_url=urls.listing(query),
+        languages=language_links(urls, lambda u: u.alerts(query) or ""),
     )
 
 
 # --- the links of the messages ---------------------------------------------------------------------
 
 
-@router.get("/alerts/confirm/{token}")
+@_route("/alerts/confirm/{token}", ["GET"])
 def confirm(request: Request, token: str) -> Response:
     _offered(request)
     desk = desk_of(request)
@@ -158,17 +191,17 @@ def confirm(request: Request, token: str) -> Response:
         raise HTTPException(404, NO_ALERTS_HERE)
     subscription = confirmed.subscription
     return render(request, "alerts_confirmed.html", current="", again=confirmed.again,
-                  manage_url=SiteUrls(site.config.base_url).alert_manage(confirmed.manage_token),
+                  manage_url=_urls(request).alert_manage(confirmed.manage_token),
                   **_described(request, subscription))
 
 
-@router.get("/alerts/manage/{token}")
+@_route("/alerts/manage/{token}", ["GET"])
 def manage_page(request: Request, token: str) -> Response:
     subscription = _subscription(request, token)
     return _manage(request, token, subscription)
 
 
-@router.post("/alerts/manage/{token}")
+@_route("/alerts/manage/{token}", ["POST"])
 async def manage(request: Request, token: str) -> Response:
     form = await posted_form(request, MAX_SIGNUP_BYTES)
     return await run_in_threadpool(_change, request, token, form)
@@ -191,11 +224,12 @@ def _change(request: Request, token: str, form: FormData) -> Response:
     # A new filter starts afresh: the events it now takes in are not news.
     snapshot = None if query == subscription.query else write_snapshot(
         baseline(site.catalog, filters, today=site.clock.today()))
-    _stored(lambda: desk.alerts.change(subscription.id, query, frequency, snapshot))
+    # Saved on the pages of a language: its e-mails are in that language from now on.
+    _stored(lambda: desk.alerts.change(subscription.id, query, frequency, snapshot, _lang(request)))
     return _manage(request, token, _subscription(request, token), saved=True)
 
 
-@router.post("/alerts/manage/{token}/delete")
+@_route("/alerts/manage/{token}/delete", ["POST"])
 async def delete(request: Request, token: str) -> Response:
     await posted_form(request, MAX_SIGNUP_BYTES)
     return await run_in_threadpool(_delete, request, token)
@@ -207,14 +241,14 @@ def _delete(request: Request, token: str) -> Response:
     return render(request, "alerts_deleted.html", current="", email=subscription.email)
 
 
-@router.get("/alerts/unsubscribe/{token}")
+@_route("/alerts/unsubscribe/{token}", ["GET"])
 def unsubscribe_page(request: Request, token: str) -> Response:
     subscription = _subscription(request, token)
     return render(request, "alerts_unsubscribe.html", current="", email=subscription.email,
-                  one_click=ONE_CLICK, action=SiteUrls(desk_of(request).site.config.base_url).alert_unsubscribe(token))
+                  one_click=ONE_CLICK, action=_urls(request).alert_unsubscribe(token))
 
 
-@router.post("/alerts/unsubscribe/{token}")
+@_route("/alerts/unsubscribe/{token}", ["POST"])
 async def unsubscribe(request: Request, token: str) -> Response:
     """RFC 8058: no CSRF token, no cookie; the token in the address is the authorization."""
     await read_body(request, 4096)
@@ -233,7 +267,7 @@ def _subscription(request: Request, token: str) -> Subscription:
 
 def _manage(request: Request, token: str, subscription: Subscription, *, saved: bool = False) -> Response:
     desk = desk_of(request)
-    urls = SiteUrls(desk.site.config.base_url)
+    urls = _urls(request)
     return render(
         request, "alerts_manage.html", current="", saved=saved, email=subscription.email,
         confirmed=subscription.confirmed, frequencies=list(FREQUENCIES),
@@ -248,7 +282,7 @@ def _manage(request: Request, token: str, subscription: Subscription, *, saved: 
 def _described(request: Request, subscription: Subscription) -> dict[str, Any]:
     """The subscription's filter in words and its addresses (the filter as stored, whatever the site has now)."""
     config = desk_of(request).site.config
-    urls = SiteUrls(config.base_url)
+    urls = _urls(request)
     try:
         filters = Filters.from_query(subscription.items, config)
     except FilterError:
@@ -256,7 +290,7 @@ def _described(request: Request, subscription: Subscription) -> dict[str, Any]:
     return {
         "frequency": subscription.frequency,
         "filtered": bool(subscription.items),
-        "description": filters_text(filters, config) if filters else subscription.query,
+        "description": filters_text(filters, config, urls.lang) if filters else subscription.query,
         "listing_url": urls.listing(subscription.items),
         "feed_url": urls.full.feed(subscription.items),
     }
@@ -275,7 +309,7 @@ def _choices(request: Request, subscription: Subscription) -> list[tuple[str, st
         return []
     kept = filters.to_query()
     found: list[tuple[str, str, str]] = []
-    for chip in active_filters(filters, config, lambda without: urlencode(without.to_query())):
+    for chip in active_filters(filters, config, lambda without: urlencode(without.to_query()), _lang(request)):
         left = parse_qsl(chip.remove_url)
         found += [(param, value, chip.label) for param, value in kept if (param, value) not in left]
     return found
@@ -286,4 +320,4 @@ def _day(request: Request, stamp: float | None) -> str | None:
         return None
     zone = desk_of(request).site.config.zone
     day: date = datetime.fromtimestamp(stamp, zone).date()
-    return day_text(day)
+    return day_text(day, lang=_lang(request))

@@ -7,7 +7,6 @@ keeps a `calendar-app alerts send` from cron and the schedule from running at on
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
@@ -15,9 +14,7 @@ from ..desk.alerts import send_alerts
 from ..desk.alertstore import AlertStore
 from ..files.site import Site
 from ..files.workspace import Workspace
-from .schedule import WorkerSchedule
-
-log = logging.getLogger("calendar_app")
+from .schedule import WorkerSchedule, log
 
 LOCK_NAME = ".calendar-alerts-schedule.lock"
 
@@ -25,14 +22,13 @@ LOCK_NAME = ".calendar-alerts-schedule.lock"
 class AlertSchedule(WorkerSchedule):
     name = "calendar-alerts-schedule"
     what = "the scheduled sending of the e-mail alerts"
+    lock_name = LOCK_NAME
 
     def __init__(self, site: Site, state_dir: Path, interval_minutes: float) -> None:
-        super().__init__(state_dir, LOCK_NAME, interval_minutes * 60)
-        self.site = site
+        super().__init__(site, state_dir, interval_minutes)
         self.workspace = Workspace(self.state_dir, site.config)
         self.store = AlertStore(self.workspace.alerts_file)
         self._next_run = 0.0  # monotonic; each subscription's own period says whether its digest is due
-
 
     @property
     def wanted(self) -> bool:

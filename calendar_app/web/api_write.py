@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ..core.errors import EventFileError, Problem
+from ..core.fields import EventFields
 from ..core.frontmatter import split_front_matter
+from ..core.loader import load_event_file
 from ..desk.accounts import Coordinator
 from ..desk.editing import EditConflict, EditRefused, EventNotFound, Saved
 from ..desk.eventform import data_from_values
@@ -168,15 +170,24 @@ async def create_event(request: Request, coordinator: Coordinator = Token) -> JS
 @router.get("/{slug}/source", response_model=EventSource, responses={
     **_FOUND, 409: {"description": "The file on disk does not validate; `problems` says where and why."}})
 def event_source(request: Request, slug: str, coordinator: Coordinator = Token) -> JSONResponse:
-    """The event file's fields as written, its description, and its version for If-Match."""
+    """The event file's fields as written, its description, and its version for If-Match.
+
+    The fields are the file's keys only (no defaults filled in), each value of the JSON type the
+    field has: `online: true` is `true`, `sequence: 2` is `2`, as a PUT takes them back.
+    """
+    desk = desk_of(request)
     try:
-        source = desk_of(request).editor.source(slug)
+        source = desk.editor.source(slug)
         front = split_front_matter(source.text, str(source.path))
+        # The front matter keeps every value as the text typed; the model gives each its type, and
+        # the loader says what is wrong with a file the model refuses.
+        load_event_file(source.path, desk.site.events_dir, desk.site.config, data=source.text.encode())
     except EventNotFound:
         raise HTTPException(404, f"no event {slug!r}") from None
     except EventFileError as exc:
         return _refused(exc.problems, 409)
-    body = EventSource(slug=slug, version=source.version, fields=front.data, description=front.body.strip("\n"))
+    fields = EventFields.model_validate(front.data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    body = EventSource(slug=slug, version=source.version, fields=fields, description=front.body.strip("\n"))
     return JSONResponse(body.model_dump(), headers={"ETag": f'"{source.version}"'})
 
 

@@ -126,9 +126,8 @@ def create_app(
     # VEVENTs too (see `files.coldstart`).
     site = Site(config, events_dir, Clock.from_env(config.zone, today), cache_dir=cache_dir, prebuild=vevent_bytes)
     state_dir = state_dir or events_dir.absolute().parent
-    schedule = SyncSchedule(site, state_dir, config.sync_interval_minutes) if config.sync_interval_minutes else None
-    alert_schedule = (AlertSchedule(site, state_dir, config.alerts_interval_minutes)
-                      if config.alerts_interval_minutes else None)
+    schedule = SyncSchedule.for_site(site, state_dir, config.sync_interval_minutes)
+    alert_schedule = AlertSchedule.for_site(site, state_dir, config.alerts_interval_minutes)
     schedules = [job for job in (schedule, alert_schedule) if job is not None]
     # No Swagger UI or ReDoc pages: they load their scripts from a CDN, which the pages' policy
     # (and a closed network) forbids. The OpenAPI document stays at /openapi.json.
@@ -142,7 +141,7 @@ def create_app(
     app.state.feeds = FeedCache.of(site)  # builds the full feed now, not on the first request
 
     app.state.security_headers = security_headers_for(config)
-    framable = {embed.EMBED_PATH: embed.framable_headers(config, app.state.security_headers)}
+    framable = {path: embed.framable_headers(config, app.state.security_headers) for path in embed.EMBED_PATHS}
     app.add_middleware(SecurityHeaders, headers=app.state.security_headers, by_path=framable)
     # Starlette answers an unhandled exception outside every middleware: this handler is the one
     # place that answer is made, so it carries the headers itself.

@@ -38,11 +38,13 @@ from ..files.site import Site
 from ..files.throttle import AttemptsFile, Throttle
 from ..files.workspace import Workspace
 from ..render.frame import site_context
+from ..render.language import DEFAULT_LANGUAGE, N_, language_of_path, words
 from ..render.rendering import environment
 from .sessions import OpenSession, SessionStore, SessionsUnavailable
 
 SESSION_COOKIE = "calendar_session"
 MAX_FORM_BYTES = 512 * 1024
+FORM_EXPIRED = N_("This form has expired or did not come from this site. Reload the page and try again.")
 log = logging.getLogger("calendar_app")
 T = TypeVar("T")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -259,7 +261,7 @@ async def posted_form(request: Request, limit: int = MAX_FORM_BYTES) -> FormData
     sid = _session_id(request)
     expected = _csrf_of(request, sid) if sid is not None else None
     if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
-        raise HTTPException(403, "This form has expired or did not come from this site. Reload the page and try again.")
+        raise HTTPException(403, FORM_EXPIRED)
     return form
 
 
@@ -279,11 +281,12 @@ async def read_body(request: Request, limit: int) -> bytes:
     return body
 
 
-def pause(seconds: float) -> tuple[str, dict[str, str]]:
-    """A pause past a limit: how long, in words for the page ("3 minutes"), and the header that
-    tells scripts and browsers when to come back."""
+def pause(seconds: float, lang: str = DEFAULT_LANGUAGE) -> tuple[str, dict[str, str]]:
+    """A pause past a limit: how long, in words for the page in `lang` ("3 minutes"), and the header
+    that tells scripts and browsers when to come back."""
     minutes = max(1, math.ceil(seconds / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}", {"Retry-After": str(math.ceil(seconds))}
+    said = words(lang).ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
+    return said, {"Retry-After": str(math.ceil(seconds))}
 
 
 def flash(request: Request, message: str) -> None:
@@ -312,16 +315,18 @@ def _shown_coordinator(request: Request) -> Coordinator | None:
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    """A coordinator page: never cached, never framed, with the site's frame around it."""
+    """A coordinator page, or a public form's: never cached, never framed, with the site's frame
+    around it, in the language of its address (`/es/alerts` is Spanish; the coordinators' are English)."""
     site = desk_of(request).site
+    lang = language_of_path(request.url.path)
     coordinator = _shown_coordinator(request)
     values = {
-        **site_context(site.config),
+        **site_context(site.config, lang=lang),
         "csrf_token": csrf_token(request),
         "coordinator": coordinator,
         "flash": _take_flash(request) if coordinator is not None else None,
         "current": "manage",
         **context,
     }
-    html = environment().get_template(template).render(**values)
+    html = environment(lang=lang).get_template(template).render(**values)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})

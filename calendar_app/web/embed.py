@@ -7,6 +7,8 @@ which `create_app` gives the security middleware for that path alone) name the s
 'none'` and `X-Frame-Options: DENY`. Its policy is stricter than the pages' in what it loads: no
 script at all, and its inline style allowed by its hash alone. A filter it cannot apply is the
 listing's 400 page, which may be framed too, so that a partner sees what to fix.
+
+Both are also under `/es` (`/es/embed`, `/es/embed/new`), in Spanish, framable the same way.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from ..core.errors import FilterError
 from ..core.filters import FILTER_PARAMS
 from ..files.site import Site
 from ..render.embed import EMBED_PARAMS, EmbedOptions, builder_context, render_embed, style_source
-from .pages import Rendered, cached_page, filter_error_page, render_template
+from ..render.language import language_of_path
+from ..render.urls import SiteUrls
+from .pages import Rendered, cached_page, every_language, filter_error_page, render_template
 
 EMBED_PATH = "/embed"
 BUILDER_PATH = "/embed/new"
+EMBED_PATHS = tuple(every_language(EMBED_PATH))  # the addresses other sites may frame: `/embed`, `/es/embed`
 HTML = "text/html; charset=utf-8"
 
 router = APIRouter(include_in_schema=False)
@@ -50,36 +55,47 @@ def framable_headers(config: SiteConfig, headers: tuple[tuple[str, str], ...]) -
     )
 
 
-def _options(request: Request, site: Site, path: str) -> EmbedOptions | Rendered:
+def _options(request: Request, site: Site) -> EmbedOptions | Rendered:
     items = list(request.query_params.multi_items())
     try:
         return EmbedOptions.from_query(items, site.config, known=site.catalog.known)
     except FilterError as exc:
-        return filter_error_page(site, exc, items, path, FILTER_PARAMS + EMBED_PARAMS)
+        lang = language_of_path(request.url.path)
+        return filter_error_page(site, exc, items, request.url.path, FILTER_PARAMS + EMBED_PARAMS, lang=lang)
 
 
-@router.api_route(EMBED_PATH, methods=["GET", "HEAD"], response_class=HTMLResponse)
+def _urls(request: Request, site: Site) -> SiteUrls:
+    return SiteUrls(site.config.base_url, lang=language_of_path(request.url.path))
+
+
 def embed(request: Request) -> Response:
     """The next upcoming events with the listing's filters, at most `limit`, for a frame on another site."""
 
     def build(site: Site, today: date) -> Rendered:
-        options = _options(request, site, EMBED_PATH)
+        options = _options(request, site)
         if not isinstance(options, EmbedOptions):
             return options
-        return 200, render_embed(site.catalog, site.config, options, today=today).encode("utf-8"), HTML
+        urls = _urls(request, site).full
+        return 200, render_embed(site.catalog, site.config, options, today=today, urls=urls).encode("utf-8"), HTML
 
     return cached_page(request, build)
 
 
-@router.api_route(BUILDER_PATH, methods=["GET", "HEAD"], response_class=HTMLResponse)
 def embed_builder(request: Request) -> Response:
     """What the list with these filters shows, its preview, and the `<iframe>` to paste."""
 
     def build(site: Site, today: date) -> Rendered:
-        options = _options(request, site, BUILDER_PATH)
+        options = _options(request, site)
         if not isinstance(options, EmbedOptions):
             return options
-        context = builder_context(site.catalog, site.config, options, today=today)
-        return 200, render_template("embed_builder.html", site, {**context, "current": ""}), HTML
+        urls = _urls(request, site)
+        context = builder_context(site.catalog, site.config, options, today=today, urls=urls)
+        return 200, render_template("embed_builder.html", site, {**context, "current": ""}, urls.lang), HTML
 
     return cached_page(request, build)
+
+
+for _path in EMBED_PATHS:
+    router.api_route(_path, methods=["GET", "HEAD"], response_class=HTMLResponse)(embed)
+for _path in every_language(BUILDER_PATH):
+    router.api_route(_path, methods=["GET", "HEAD"], response_class=HTMLResponse)(embed_builder)

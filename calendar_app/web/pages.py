@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -50,6 +50,12 @@ from ..render.urls import SiteUrls, with_query
 router = APIRouter(include_in_schema=False)
 
 Rendered = tuple[int, bytes, str]  # status, body, media type
+
+
+class SaidError(HTTPException):
+    """An error whose message is already in the language of the page it is shown on (one with a
+    value in it, such as how long to wait); any other error's message is looked up in the page's
+    catalog where it is shown."""
 
 
 class _RenderCache:
@@ -217,11 +223,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return await http_exception_handler(request, exc)
     site = _site(request)
     lang = language_of_path(request.url.path)
+    detail = str(exc.detail)
+    # The routes write their messages in English (marked for the catalogs); a page in another
+    # language shows the catalog's words, and marks as English a message the catalog lacks.
+    said = detail if isinstance(exc, SaidError) else words(lang).gettext(detail)
+    told = lang if isinstance(exc, SaidError) or said != detail else DEFAULT_LANGUAGE
     if exc.status_code == 404:
-        message = str(exc.detail) if exc.detail and exc.detail != "Not Found" else None
+        message = said if exc.detail and exc.detail != "Not Found" else None
         status, body, media = not_found_page(site, message, path=request.url.path, lang=lang)
     else:
-        context = error_context(exc.status_code, str(exc.detail), str(exc.detail), message_lang="en")
+        context = error_context(exc.status_code, said, said, message_lang=told)
         status, body, media = _html("error.html", site, context, exc.status_code, lang)
     return Response(body, status_code=status, media_type=media, headers=getattr(exc, "headers", None))
 
@@ -239,6 +250,11 @@ def _lang(request: Request) -> str:
 
 
 View = Callable[..., Response]
+
+
+def every_language(path: str) -> list[str]:
+    """`path` and the same path in each other language of the site: `/alerts`, `/es/alerts`."""
+    return [path_prefix(lang) + path for lang in LANGUAGES]
 
 
 def page_route(path: str) -> Callable[[View], View]:

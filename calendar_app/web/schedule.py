@@ -6,8 +6,9 @@ worker runs. The others look again now and then, so when the worker holding it s
 which frees the lock), another takes over. A job that fails is logged and tried again an
 interval later; nothing of it ever stops the server.
 
-`WorkerSchedule` is that machinery; each job (`syncschedule.SyncSchedule`,
-`alertschedule.AlertSchedule`) says when it is due and what it does in `look`.
+`WorkerSchedule` is that machinery, over one site and its state folder, made by `for_site` when
+the job's interval is set; each job (`syncschedule.SyncSchedule`, `alertschedule.AlertSchedule`)
+names its lock, says whether it is wanted and, in `look`, when it is due and what it does.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 from filelock import FileLock, Timeout
+
+from ..files.site import Site
 
 log = logging.getLogger("calendar_app")
 
@@ -25,19 +29,26 @@ _LOOK_EVERY_SECONDS = 30.0  # at most: how soon a job that is due starts, and an
 
 
 class WorkerSchedule:
-    """A job done every `interval_seconds` in a background thread named `name`, by one worker only."""
+    """A job on `site` done every `interval_minutes` in a background thread named `name`, by one worker only."""
 
     name = "calendar-schedule"
     what = "the scheduled job"  # for the log: "... failed"
+    lock_name = ".calendar-schedule.lock"  # in the state folder; one per job, so jobs lead apart
 
-    def __init__(self, state_dir: Path, lock_name: str, interval_seconds: float) -> None:
+    def __init__(self, site: Site, state_dir: Path, interval_minutes: float) -> None:
+        self.site = site
         self.state_dir = state_dir.absolute()
-        self.interval_seconds = interval_seconds
-        self.look_every = min(interval_seconds, _LOOK_EVERY_SECONDS)
-        self._lock = FileLock(str(self.state_dir / lock_name), thread_local=False)
+        self.interval_seconds = interval_minutes * 60
+        self.look_every = min(self.interval_seconds, _LOOK_EVERY_SECONDS)
+        self._lock = FileLock(str(self.state_dir / self.lock_name), thread_local=False)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._not_before = 0.0  # monotonic: after a failure, the next try waits an interval
+
+    @classmethod
+    def for_site(cls, site: Site, state_dir: Path, interval_minutes: float | None) -> Self | None:
+        """The job every `interval_minutes`, or None when the setting is unset or 0 (the job is off)."""
+        return cls(site, state_dir, interval_minutes) if interval_minutes else None
 
     @property
     def leading(self) -> bool:

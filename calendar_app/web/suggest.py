@@ -5,10 +5,16 @@ event, goes to the pending queue (never straight onto the site), and is limited 
 and in size; a field hidden from people (the honeypot) catches most form-filling robots,
 which are thanked and forgotten. The person gets a private link that shows whether their
 suggestion is pending, published (with the link) or rejected (with the reason).
+
+Both are also under `/es` (`/es/suggest`, `/es/suggest/status/<token>`): the page around the form,
+its "about you" fields, the thanks and the tracking page are in Spanish. The event's own fields
+are the coordinators' form (`templates/manage/_form.html`, and the validator's messages), which
+stays English; the Spanish page marks it `lang="en"`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,20 +25,43 @@ from starlette.concurrency import run_in_threadpool
 from ..core.errors import Problem
 from ..desk.editing import EditRefused, SaveFailed
 from ..desk.eventform import FormValues, empty_values, values_from_form
+from ..render.frame import language_links
+from ..render.language import N_, language_of_path, words
+from ..render.urls import SiteUrls
 from .desk import client_address, desk_of, pause, posted_form, render
 from .formview import SUGGEST_FIELDS, form_view
+from .pages import SaidError, every_language
 
 router = APIRouter(include_in_schema=False)
 HONEYPOT = "website"
 MAX_SUGGESTION_BYTES = 64 * 1024  # a suggestion is a page of text, not a file upload
+NO_SUGGESTIONS = N_("This calendar does not take suggestions.")
+NO_SUGGESTION_HERE = N_("There is no suggestion at this address. Check that the whole link was copied.")
+TOO_MANY = N_("Too many suggestions from your address. Please try again in %(wait)s.")
+View = Callable[..., Response | Coroutine[Any, Any, Response]]
+
+
+def _route(path: str, methods: list[str]) -> Callable[[View], View]:
+    """Registers a route at `path` and at the same path in every other language (`/es/suggest`)."""
+
+    def register(view: View) -> View:
+        for each in every_language(path):
+            router.api_route(each, methods=methods)(view)
+        return view
+
+    return register
+
+
+def _urls(request: Request) -> SiteUrls:
+    return SiteUrls(desk_of(request).site.config.base_url, lang=language_of_path(request.url.path))
 
 
 def _open(request: Request) -> None:
     if not desk_of(request).site.config.allow_suggestions:
-        raise HTTPException(404, "This calendar does not take suggestions.")
+        raise HTTPException(404, NO_SUGGESTIONS)
 
 
-@router.get("/suggest")
+@_route("/suggest", ["GET"])
 def suggest_page(request: Request) -> Response:
     _open(request)
     values = empty_values()
@@ -40,7 +69,7 @@ def suggest_page(request: Request) -> Response:
     return _form(request, values, name="", email="")
 
 
-@router.post("/suggest")
+@_route("/suggest", ["POST"])
 async def suggest(request: Request, tasks: BackgroundTasks) -> Response:
     _open(request)
     form = await posted_form(request, MAX_SUGGESTION_BYTES)
@@ -74,10 +103,9 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
     # Checked and counted in one step, so suggestions sent at once cannot all slip under the limit.
     wait = desk.suggestions.take(address)
     if wait > 0:
-        words, headers = pause(wait)
-        raise HTTPException(
-            429, f"Too many suggestions from your address. Please try again in {words}.", headers=headers
-        )
+        lang = language_of_path(request.url.path)
+        said, headers = pause(wait, lang)
+        raise SaidError(429, words(lang).gettext(TOO_MANY) % {"wait": said}, headers=headers)
     try:
         item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
     except SaveFailed as exc:  # the disk refused it: the person keeps what they typed, and is not counted
@@ -87,7 +115,8 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
                           "nothing was sent, and what you typed is below", "please try again later")
         return _form(request, values, name=name, email=email, problems=[problem], status=exc.status)
     base = desk.site.config.base_url
-    tracking_url = f"{base}/suggest/status/{token}"
+    assert token is not None, "a suggestion always has its tracking token"
+    tracking_url = _urls(request).full.suggestion_status(token)
     emails = [c.email for c in desk.accounts.all()]
     tasks.add_task(desk.notifier.suggestion_arrived, emails, item.title, f"{base}/manage/pending/{item.id}", name)
     if email:
@@ -95,12 +124,12 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
     return render(request, "suggest_thanks.html", tracking_url=tracking_url, title=item.title)
 
 
-@router.get("/suggest/status/{token}")
+@_route("/suggest/status/{token}", ["GET"])
 def suggestion_status(request: Request, token: str) -> Response:
     desk = desk_of(request)
     item = desk.queue.by_token(token[:100])
     if item is None:
-        raise HTTPException(404, "There is no suggestion at this address. Check that the whole link was copied.")
+        raise HTTPException(404, NO_SUGGESTION_HERE)
     event = desk.site.catalog.by_slug.get(item.slug) if item.slug else None
     return render(request, "suggest_status.html", item=item, event=event)
 
@@ -111,4 +140,5 @@ def _form(request: Request, values: FormValues, *, name: str, email: str, status
     return render(
         request, "suggest.html", status=status, form=form_view(values, config, problems, body_line, SUGGEST_FIELDS),
         name=name, email=email, honeypot=HONEYPOT,
+        languages=language_links(_urls(request), lambda u: u.suggest() or ""),
     )

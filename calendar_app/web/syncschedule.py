@@ -13,16 +13,11 @@ later. Nothing of it ever stops the server.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from ..desk.sync import SyncError, sync_sources
 from ..desk.syncstate import last_runs
-from ..files.site import Site
-from .schedule import WorkerSchedule
-
-log = logging.getLogger("calendar_app")
+from .schedule import WorkerSchedule, log
 
 LOCK_NAME = ".calendar-sync-schedule.lock"
 
@@ -32,11 +27,7 @@ class SyncSchedule(WorkerSchedule):
 
     name = "calendar-sync-schedule"
     what = "the scheduled sync of the partner calendars"
-
-    def __init__(self, site: Site, state_dir: Path, interval_minutes: float) -> None:
-        super().__init__(state_dir, LOCK_NAME, interval_minutes * 60)
-        self.site = site
-        self.interval = timedelta(minutes=interval_minutes)
+    lock_name = LOCK_NAME
 
     @property
     def wanted(self) -> bool:
@@ -68,4 +59,4 @@ class SyncSchedule(WorkerSchedule):
         oldest = [synced.get(source.id) for source in self.site.config.sources]
         if any(when is None for when in oldest):
             return True
-        return now - min(when for when in oldest if when is not None) >= self.interval
+        return now - min(when for when in oldest if when is not None) >= timedelta(seconds=self.interval_seconds)

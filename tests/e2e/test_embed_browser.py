@@ -175,21 +175,32 @@ def test_the_list_needs_no_scripts(live_server: Any, partner: PartnerSite, new_p
     assert_host_intact(plain)
 
 
-@pytest.mark.parametrize(("scheme", "theme", "background"), [
-    ("light", "", "rgb(255, 255, 255)"),
-    ("dark", "", "rgb(22, 25, 29)"),
-    ("dark", "&theme=light", "rgb(255, 255, 255)"),
-    ("light", "&theme=dark", "rgb(22, 25, 29)"),
+LIGHT = {"background": "rgb(255, 255, 255)", "text": "rgb(27, 27, 27)", "link": "rgb(0, 94, 162)",
+         "where": "rgb(86, 92, 101)", "rule": "rgb(223, 225, 226)"}
+DARK = {"background": "rgb(22, 25, 29)", "text": "rgb(238, 240, 242)", "link": "rgb(140, 196, 247)",
+        "where": "rgb(179, 186, 194)", "rule": "rgb(59, 65, 73)"}
+COLOURS = """() => {
+  const style = (selector) => getComputedStyle(document.querySelector(selector));
+  return {background: style('body').backgroundColor, text: style('body').color, link: style('.title a').color,
+          where: style('.where').color, rule: style('.event').borderBottomColor};
+}"""
+
+
+@pytest.mark.parametrize(("scheme", "theme", "palette"), [
+    ("light", "", LIGHT),
+    ("dark", "", DARK),
+    ("dark", "&theme=light", LIGHT),
+    ("light", "&theme=dark", DARK),
 ])
 def test_light_or_dark_as_the_reader_prefers_or_the_partner_says(
-    live_server: Any, partner: PartnerSite, new_page: Any, scheme: str, theme: str, background: str
+    live_server: Any, partner: PartnerSite, new_page: Any, scheme: str, theme: str, palette: dict[str, str]
 ) -> None:
     server = live_server(today=NOVEMBER)
     reader = new_page(color_scheme=scheme)
     reader.goto(partner.page(f"/{scheme}{theme}.html", snippet(server.url, "limit=2" + theme)))
     frame = frame_of(reader)
     assert frame.locator(".event").count() == 2
-    assert frame.evaluate("getComputedStyle(document.body).backgroundColor") == background
+    assert frame.evaluate(COLOURS) == palette
 
 
 def test_a_page_framing_the_listing_gets_nothing(live_server: Any, partner: PartnerSite, page: Any) -> None:

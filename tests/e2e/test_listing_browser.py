@@ -222,3 +222,34 @@ def test_update_as_i_choose_submits_each_change(live_server: Any, page: Any) -> 
     # The choice is remembered on the next page.
     page.goto(server.url + "/")
     assert page.get_by_label("Update the results as I choose").is_checked()
+
+
+_COVERED_BY_THE_BAR = """() => {
+  const control = document.activeElement;
+  if (!control || !control.closest('.filter-body') || control.closest('.filter-actions')) { return null; }
+  const box = control.getBoundingClientRect();
+  const bar = document.querySelector('.filter-actions').getBoundingClientRect();
+  const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+  const itself = hit === control || control.contains(hit) || (hit && hit.closest('label')?.htmlFor === control.id);
+  const clear = box.bottom <= bar.top || box.top >= bar.bottom;  // above the bar, or after it in the panel
+  return itself && clear ? null : control.id || control.textContent.trim();
+}"""
+
+
+def test_no_filter_is_hidden_behind_the_sticky_apply_button(live_server: Any, page: Any) -> None:
+    """At 1280x900 the panel is longer than the window: going through it with Tab, each checkbox
+    reached is in sight above the "Apply filters" bar, and the last one can be clicked there."""
+    server = live_server(today=NOVEMBER)
+    page.goto(server.url + "/")
+    page.locator("#q").focus()
+    covered = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if (name := page.evaluate(_COVERED_BY_THE_BAR)) is not None:
+            covered.append(name)
+    assert covered == []
+    last = page.locator(".filter-body .choices input[type=checkbox]:visible").last
+    last.evaluate("box => box.scrollIntoView({block: 'nearest'})")
+    box, bar = last.bounding_box(), page.locator(".filter-actions").bounding_box()
+    assert box is not None and bar is not None and box["y"] + box["height"] <= bar["y"]
+    last.click(trial=True, timeout=2000)  # nothing lies over it where a person would click

@@ -70,7 +70,7 @@ def test_a_base_url_on_another_port_draws_one_warning(live_server: Any, tmp_path
     warnings = [line for line in server.log().splitlines() if line.startswith("warning:")]
     assert warnings == [
         f"warning: {config}: base_url: http://127.0.0.1:8000 is not where the server listens ({server.url}), "
-        "yet links and feeds name it Hint: remove base_url to follow the address served, or change it"
+        "yet links and feeds name it. Hint: remove base_url to follow the address served, or change it."
     ]
     assert "webcal://127.0.0.1:8000/calendar.ics" in httpx.get(server.url + "/subscribe").text  # as configured
 
