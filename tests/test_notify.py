@@ -6,6 +6,7 @@ import email
 import re
 import socket
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,11 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
         yield mailbox, port
     finally:
         controller.stop()
+
+
+def subject_of(message: Message) -> str:
+    """The subject as a mail program shows it (non-ASCII words come encoded)."""
+    return str(make_header(decode_header(message["Subject"])))
 
 
 def body_of(message: Message) -> str:
@@ -150,3 +156,45 @@ def test_mail_to_the_address_typed_in_the_form_carries_none_of_the_text_typed(
         assert "/suggest/status/" in body_of(message)
     # The coordinators (addresses of their own accounts) still see what was suggested.
     assert mailbox.to("ana@example.org")[0]["Subject"] == f"New suggestion: {typed['title']}"
+
+
+def test_a_suggestion_made_in_spanish_is_answered_in_spanish(smtp: tuple[Mailbox, int], tmp_path: Path) -> None:
+    mailbox, port = smtp
+    site = make_site(tmp_path, settings=f'smtp_host = "127.0.0.1"\nsmtp_port = {port}', login=False)
+    data = {"csrf_token": csrf_of(site.client, "/es/suggest"), "title": "Opciones de vivienda para sobrevivientes",
+            "type": "webinar", "start": "2027-06-08 13:00", "online": "on", "name": "Dana Lee",
+            "email": "dana@example.org", "description": "Dónde pueden vivir seguras."}
+    thanks = site.client.post("/es/suggest", data=data)
+    tracking = re.search(r'class="tracking-link" href="([^"]+)"', thanks.text).group(1)  # type: ignore[union-attr]
+    assert "/es/suggest/status/" in tracking
+    (received,) = mailbox.to("dana@example.org")
+    assert subject_of(received) == "Sugerencia recibida por Capacitaciones sobre trata de personas"
+    assert "Los coordinadores lo revisarán." in body_of(received) and tracking in body_of(received)
+    # The coordinators are told in English, as their pages are.
+    arrived = mailbox.to("ana@example.org")[0]
+    assert arrived["Subject"] == "New suggestion: Opciones de vivienda para sobrevivientes"
+
+    from .coordinator_site import log_in
+
+    log_in(site.client)
+    review = re.search(r"/manage/pending/[0-9a-f]{20}", body_of(arrived)).group(0)  # type: ignore[union-attr]
+    site.client.post(review, data={**form_of(site.client, review), "action": "publish"})
+    published = mailbox.to("dana@example.org")[-1]
+    assert subject_of(published) == "Su sugerencia se publicó en Capacitaciones sobre trata de personas"
+    assert "Gracias por su sugerencia. Ya está en" in body_of(published)
+    assert "http://127.0.0.1:8000/es/events/opciones-de-vivienda-para-sobrevivientes" in body_of(published)
+
+
+def test_a_rejection_of_a_spanish_suggestion_is_in_spanish(smtp: tuple[Mailbox, int], tmp_path: Path) -> None:
+    mailbox, port = smtp
+    site = make_site(tmp_path, settings=f'smtp_host = "127.0.0.1"\nsmtp_port = {port}')
+    data = {"csrf_token": csrf_of(site.client, "/es/suggest"), "title": "Venta de seguros", "type": "webinar",
+            "start": "2027-06-08 13:00", "online": "on", "email": "dana@example.org"}
+    site.client.post("/es/suggest", data=data)
+    item = re.search(r"/manage/pending/[0-9a-f]{20}", site.client.get("/manage/pending").text).group(0)  # type: ignore[union-attr]
+    site.client.post(item + "/reject", data={"csrf_token": csrf_of(site.client, item),
+                                             "reason": "No trata sobre la trata de personas."})
+    rejected = mailbox.to("dana@example.org")[-1]
+    assert subject_of(rejected) == "Su sugerencia no se publicó en Capacitaciones sobre trata de personas"
+    assert "Los coordinadores no la publicaron, por este motivo:" in body_of(rejected)
+    assert "No trata sobre la trata de personas." in body_of(rejected)

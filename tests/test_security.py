@@ -392,7 +392,7 @@ REVIEWED = {
     "desk/accounts.py: password != password.strip()": "a new password checked for spaces, against nothing stored",
     "desk/accounts.py: f'{parts[0]}_' != TOKEN_PREFIX": "the public prefix every token starts with",
     "desk/accounts.py: item['id'] == token_id": "a token's public id, named at the command line to revoke it",
-    "cli/coordinators.py: getpass.getpass('Same password again: ') != first": "the two passwords typed at a terminal",
+    "cli/coordinators.py: getpass.getpass('Same password again: ') == first": "the two passwords typed at a terminal",
     "web/feedcache.py: previous[0] == digest": "the digest of a public feed's bytes",
     "build/outputtree.py: self.previous.outputs.get(path) == digest": "the digest of a public page",
     "files/site.py: found[0] != stamp": "a file's size and time",

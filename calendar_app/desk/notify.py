@@ -1,8 +1,9 @@
 """E-mail notifications about suggestions, sent through the site's SMTP server when it has one.
 
-Coordinators hear when a suggestion arrives; the person who suggested an event hears when it
-is published or rejected. Without `smtp_host` nothing is sent and everything else works the
-same.
+Coordinators hear when a suggestion arrives (in English, as their pages are); the person who
+suggested an event hears that it arrived, then that it is published or rejected, in the language
+of the pages they suggested it on (`PendingItem.lang`). Without `smtp_host` nothing is sent and
+everything else works the same.
 
 Mail to the person who suggested goes to an address nobody has confirmed: anyone may type a
 stranger's address into the form. So it never carries what was typed (the title, the name, the
@@ -30,6 +31,7 @@ from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
 
 from ..core.config import SiteConfig
+from ..render.language import DEFAULT_LANGUAGE, LANGUAGES, Words, words
 
 log = logging.getLogger("calendar_app")
 PASSWORD_ENV = "CALENDAR_SMTP_PASSWORD"
@@ -102,29 +104,40 @@ class Notifier:
             f"    {title}\n\nReview it (approve, edit or reject):\n{review_url}\n",
         )
 
-    def suggestion_received(self, to: str, tracking_url: str) -> bool:
+    def _words(self, lang: str) -> tuple[Words, str]:
+        """The words of `lang` and the site's name in it; English for a language the site lacks."""
+        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        return words(lang), self.config.translated(self.config.name, lang)
+
+    def suggestion_received(self, to: str, tracking_url: str, lang: str = DEFAULT_LANGUAGE) -> bool:
+        said, site = self._words(lang)
         return self.send(
             [to],
-            f"Suggestion received by {self.config.name}",
-            f"Thank you: {self.config.name} received an event suggested with this address. The coordinators "
-            "will review it.\n\n"
-            "This private page shows whether it has been published or not; keep the link to yourself:\n"
-            f"{tracking_url}\n\n"
-            "If you did not suggest an event, you can ignore this message.\n",
+            said.gettext("Suggestion received by %(site)s") % {"site": site},
+            said.gettext(
+                "Thank you: %(site)s received an event suggested with this address. The coordinators will review "
+                "it.\n\nThis private page shows whether it has been published or not; keep the link to yourself:\n"
+                "%(url)s\n\nIf you did not suggest an event, you can ignore this message.\n"
+            ) % {"site": site, "url": tracking_url},
         )
 
-    def suggestion_published(self, to: str, event_url: str) -> bool:
+    def suggestion_published(self, to: str, event_url: str, lang: str = DEFAULT_LANGUAGE) -> bool:
+        said, site = self._words(lang)
         return self.send(
             [to],
-            f"Your suggestion was published on {self.config.name}",
-            f"Thank you for your suggestion. It is now on {self.config.name}:\n\n{event_url}\n",
+            said.gettext("Your suggestion was published on %(site)s") % {"site": site},
+            said.gettext("Thank you for your suggestion. It is now on %(site)s:\n\n%(url)s\n")
+            % {"site": site, "url": event_url},
         )
 
-    def suggestion_rejected(self, to: str, reason: str) -> bool:
-        """`reason` is the coordinator's, never the suggester's text."""
+    def suggestion_rejected(self, to: str, reason: str, lang: str = DEFAULT_LANGUAGE) -> bool:
+        """`reason` is the coordinator's, never the suggester's text (and in the coordinator's words)."""
+        said, site = self._words(lang)
         return self.send(
             [to],
-            f"Your suggestion was not published on {self.config.name}",
-            "Thank you for your suggestion. The coordinators did not publish it, for this reason:\n\n"
-            f"    {reason}\n",
+            said.gettext("Your suggestion was not published on %(site)s") % {"site": site},
+            said.gettext(
+                "Thank you for your suggestion. The coordinators did not publish it, for this reason:\n\n"
+                "    %(reason)s\n"
+            ) % {"reason": reason},
         )

@@ -71,6 +71,7 @@ class PendingItem:
     decided_by: str | None = None
     decided: str | None = None
     token_digest: str | None = None
+    lang: str = "en"  # the language of the pages it was suggested on: its mails are in it
 
     @property
     def title(self) -> str:
@@ -102,12 +103,14 @@ class PendingQueue:
         return SaveLock(self._thread_lock, self._lock_file,
                         refused=lambda path, exc: SaveFailed(path, exc, what="the pending item"))
 
-    def submit(self, text: str, *, kind: str, name: str, email: str) -> tuple[PendingItem, str | None]:
+    def submit(
+        self, text: str, *, kind: str, name: str, email: str, lang: str = "en"
+    ) -> tuple[PendingItem, str | None]:
         """Queue an event file; a suggestion also gets a private tracking token (returned once)."""
         token = secrets.token_urlsafe(24) if kind == "suggestion" else None
         digest = _digest(token) if token else None
         item_id = digest[:20] if digest else secrets.token_hex(10)
-        item = PendingItem(item_id, kind, PENDING, _now(), name, email, text, token_digest=digest)
+        item = PendingItem(item_id, kind, PENDING, _now(), name, email, text, token_digest=digest, lang=lang)
         with self._locked():
             self._write(item, new=True)
         return item, token

@@ -117,8 +117,8 @@ def _pending_save(
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
-        url = SiteUrls(desk.site.config.base_url).full.event(saved.slug)
-        tasks.add_task(desk.notifier.suggestion_published, item.email, url)
+        url = SiteUrls(desk.site.config.base_url, lang=item.lang).full.event(saved.slug)
+        tasks.add_task(desk.notifier.suggestion_published, item.email, url, item.lang)
     flash(request, note)
     return RedirectResponse(f"/manage/events/{saved.slug}/edit", status_code=303)
 
@@ -147,7 +147,7 @@ def _pending_reject(
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
-        tasks.add_task(desk.notifier.suggestion_rejected, item.email, reason)
+        tasks.add_task(desk.notifier.suggestion_rejected, item.email, reason, item.lang)
     flash(request, f"Rejected: {item.title}.")
     return RedirectResponse("/manage/pending", status_code=303)
 
@@ -179,8 +179,8 @@ def _mark_published(
     except PendingError as exc:
         raise HTTPException(409, str(exc)) from None
     if item.kind == "suggestion" and item.email:
-        url = SiteUrls(desk.site.config.base_url).full.event(event.slug)
-        tasks.add_task(desk.notifier.suggestion_published, item.email, url)
+        url = SiteUrls(desk.site.config.base_url, lang=item.lang).full.event(event.slug)
+        tasks.add_task(desk.notifier.suggestion_published, item.email, url, item.lang)
     flash(request, f"Marked as published: {item.title}, as {event.title}.")
     return RedirectResponse("/manage/pending", status_code=303)
 

@@ -107,7 +107,7 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
         said, headers = pause(wait, lang)
         raise SaidError(429, words(lang).gettext(TOO_MANY) % {"wait": said}, headers=headers)
     try:
-        item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email)
+        item, token = desk.queue.submit(text, kind="suggestion", name=name, email=email, lang=_urls(request).lang)
     except SaveFailed as exc:  # the disk refused it: the person keeps what they typed, and is not counted
         desk.suggestions.give_back(address)
         problem = Problem("suggestion", None, None,
@@ -120,7 +120,8 @@ def _suggest(request: Request, tasks: BackgroundTasks, form: Any) -> Response:
     emails = [c.email for c in desk.accounts.all()]
     tasks.add_task(desk.notifier.suggestion_arrived, emails, item.title, f"{base}/manage/pending/{item.id}", name)
     if email:
-        tasks.add_task(desk.notifier.suggestion_received, email, tracking_url)  # none of their text: see notify
+        # None of their text in it: see `desk.notify`.
+        tasks.add_task(desk.notifier.suggestion_received, email, tracking_url, item.lang)
     return render(request, "suggest_thanks.html", tracking_url=tracking_url, title=item.title)
 
 
