@@ -108,6 +108,22 @@ def test_the_event_and_its_fields_are_frozen_and_slotted(root: Path, path: Path,
             delattr(item, some_field)
 
 
+@pytest.mark.parametrize(("root", "path"), FILES, ids=IDS)
+def test_every_event_comes_back_from_the_cache_whole(root: Path, path: Path, sample_config: SiteConfig) -> None:
+    event = load_event_file(path, root, sample_config)
+    _ = (event.first_date, event.last_date)  # worked out before pickling, as the cold start does
+    again = pickle.loads(pickle.dumps([event], protocol=pickle.HIGHEST_PROTOCOL))[0]
+    assert again == event and again.fields == event.fields and again.body == event.body
+    for original, restored in zip(_objects(event), _objects(again), strict=True):
+        assert type(restored) is type(original)
+        for f in dataclasses.fields(original):  # type: ignore[arg-type]
+            if f.compare:  # not a series' rule object, which compares by identity: its dates below
+                assert getattr(restored, f.name) == getattr(original, f.name), f.name
+    assert list(again.starts()) == list(event.starts())
+    # What was worked out came back with it, not worked out again.
+    assert again._first_date == event.first_date and again._last_date == event.last_date
+
+
 def test_what_an_event_works_out_is_kept_once_asked(sample_config: SiteConfig) -> None:
     event = load_event_file(DATA / "valid" / "recurring-with-extra-and-changes.md", DATA / "valid", sample_config)
     assert event.last_date is event.last_date and event.first_date <= event.start_date

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel
 
 from .fields import EventFields, Location, OccurrenceChangeFields, Online, Organizer, Registration, SourceRef, Status
+from .slots import quick_pickle
 
 _C = TypeVar("_C", bound=type)
 _V = TypeVar("_V")
@@ -69,6 +70,7 @@ def _dump(item: Any, exclude: AbstractSet[str] = frozenset()) -> dict[str, Any]:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CheckedLocation:
     """`location`, checked."""
@@ -102,6 +104,7 @@ class CheckedLocation:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CheckedOnline:
     """`online` as a mapping, checked; `online: true` is kept as `True`."""
@@ -117,6 +120,7 @@ class CheckedOnline:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CheckedRegistration:
     """`registration`, checked."""
@@ -137,6 +141,7 @@ class CheckedRegistration:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CheckedOrganizer:
     """`organizer`, checked."""
@@ -153,6 +158,7 @@ class CheckedOrganizer:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CheckedSourceRef:
     """`source`, checked: the partner calendar and the event's UID there."""
@@ -168,6 +174,7 @@ class CheckedSourceRef:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CheckedChangeFields:
     """One entry of `changes` as the file writes it (its dates as text), checked."""
@@ -187,6 +194,7 @@ class CheckedChangeFields:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CheckedFields:
     """The front matter of an event file, checked. Field order is `EventFields`'."""

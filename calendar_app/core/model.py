@@ -24,6 +24,7 @@ from .config import SiteConfig
 from .fields import EventFields, Status
 from .recurrence import parse_rule, parts_of, tail_from
 from .series import OccurrenceChange, check_series
+from .slots import quick_pickle
 from .when import (
     When,
     as_instant,
@@ -60,6 +61,7 @@ class EventInvalid(Exception):
         super().__init__("; ".join(p.message for p in problems))
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     """One occurrence of an event as it happens: where it starts and ends, and what changed it."""
@@ -81,6 +83,7 @@ def _unset(default: Any = None) -> Any:
 
 
 @refuse_assignment
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Event:
     """One validated event. Times are aware datetimes in the event's zone; all-day ends are inclusive.

@@ -20,6 +20,7 @@ from dateutil.rrule import rrule
 from .config import SiteConfig
 from .fields import EventFields, OccurrenceChangeFields, Status
 from .recurrence import skips_every_occurrence, tail_from
+from .slots import quick_pickle
 from .when import When, as_instant, order_key, parse_end, parse_when, shown, wall_time
 
 # Reports one problem: the field's path, the message, and a hint.
@@ -28,6 +29,7 @@ Fail = Callable[..., None]
 _SAME_KIND = "must be the same kind as start (a date, or a date and time)"
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class OccurrenceChange:
     """One entry of `changes`, checked: the occurrence it changes and what that occurrence becomes."""
@@ -44,6 +46,7 @@ class OccurrenceChange:
         return order_key(self.start) != order_key(self.occurrence)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class SeriesDates:
     """What `check_series` found: the skipped and extra dates, and the changed occurrences."""

@@ -152,6 +152,9 @@ def _read_chunk(
                 problems.append(tuple(exc.problems))
                 continue
             problems.append(None)
+            # Worked out here, where files are read in parallel, and so kept in the cache's rows:
+            # the catalog sorts by them, and a restart would otherwise walk every series' rule again.
+            _ = (event.first_date, event.last_date)
             stamp = item.stamp
             rows.append((str(item.path), stamp.size, stamp.mtime_ns, stamp.inode, event))
             if prebuild is not None:
