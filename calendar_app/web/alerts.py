@@ -19,8 +19,9 @@ Spanish (`Subscription.lang`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -41,7 +42,7 @@ from ..render.listing import PAGE_PARAMS, active_filters
 from ..render.phrasing import day_text, filters_text
 from ..render.urls import SiteUrls
 from .desk import client_address, desk_of, pause, posted_form, read_body, render
-from .pages import SaidError, every_language, filter_error_page
+from .pages import SaidError, filter_error_page, in_every_language
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -59,18 +60,7 @@ UNAVAILABLE = N_("E-mail alerts cannot be changed right now: the server cannot r
                  "Try again later.")
 TOO_MANY = N_("Too many sign-ups from your address. Please try again in %(wait)s.")
 ONE_CLICK_ONLY = N_("This address takes the one-click unsubscribe only (List-Unsubscribe=One-Click).")
-View = Callable[..., Response | Coroutine[Any, Any, Response]]
-
-
-def _route(path: str, methods: list[str]) -> Callable[[View], View]:
-    """Registers a route at `path` and at the same path in every other language (`/es/alerts`)."""
-
-    def register(view: View) -> View:
-        for each in every_language(path):
-            router.api_route(each, methods=methods)(view)
-        return view
-
-    return register
+_route = partial(in_every_language, router)  # `/alerts` and `/es/alerts` alike
 
 
 def _lang(request: Request) -> str:

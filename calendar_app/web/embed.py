@@ -25,7 +25,7 @@ from ..files.site import Site
 from ..render.embed import EMBED_PARAMS, EmbedOptions, builder_context, render_embed, style_source
 from ..render.language import language_of_path
 from ..render.urls import SiteUrls
-from .pages import Rendered, cached_page, every_language, filter_error_page, render_template
+from .pages import Rendered, cached_page, every_language, filter_error_page, in_every_language, render_template
 
 EMBED_PATH = "/embed"
 BUILDER_PATH = "/embed/new"
@@ -68,6 +68,7 @@ def _urls(request: Request, site: Site) -> SiteUrls:
     return SiteUrls(site.config.base_url, lang=language_of_path(request.url.path))
 
 
+@in_every_language(router, EMBED_PATH, ["GET", "HEAD"], response_class=HTMLResponse)
 def embed(request: Request) -> Response:
     """The next upcoming events with the listing's filters, at most `limit`, for a frame on another site."""
 
@@ -81,6 +82,7 @@ def embed(request: Request) -> Response:
     return cached_page(request, build)
 
 
+@in_every_language(router, BUILDER_PATH, ["GET", "HEAD"], response_class=HTMLResponse)
 def embed_builder(request: Request) -> Response:
     """What the list with these filters shows, its preview, and the `<iframe>` to paste."""
 
@@ -94,8 +96,3 @@ def embed_builder(request: Request) -> Response:
 
     return cached_page(request, build)
 
-
-for _path in EMBED_PATHS:
-    router.api_route(_path, methods=["GET", "HEAD"], response_class=HTMLResponse)(embed)
-for _path in every_language(BUILDER_PATH):
-    router.api_route(_path, methods=["GET", "HEAD"], response_class=HTMLResponse)(embed_builder)

@@ -19,7 +19,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
@@ -249,7 +249,7 @@ def _lang(request: Request) -> str:
     return language_of_path(request.url.path)
 
 
-View = Callable[..., Response]
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def every_language(path: str) -> list[str]:
@@ -257,15 +257,21 @@ def every_language(path: str) -> list[str]:
     return [path_prefix(lang) + path for lang in LANGUAGES]
 
 
-def page_route(path: str) -> Callable[[View], View]:
-    """Registers a public page at `path` and at the same path in every other language (`/es/past`)."""
+def in_every_language(on: APIRouter, path: str, methods: list[str], **options: Any) -> Callable[[V], V]:
+    """Registers a view on the router `on` at `path` and at the same path in every other language
+    (`/es/past`, `/es/alerts`), with the router's `options`."""
 
-    def register(view: View) -> View:
-        for lang in LANGUAGES:
-            router.api_route(path_prefix(lang) + path, methods=["GET", "HEAD"], response_class=HTMLResponse)(view)
+    def register(view: V) -> V:
+        for each in every_language(path):
+            on.api_route(each, methods=methods, **options)(view)
         return view
 
     return register
+
+
+def page_route(path: str) -> Callable[[V], V]:
+    """Registers a public page at `path` and at the same path in every other language (`/es/past`)."""
+    return in_every_language(router, path, ["GET", "HEAD"], response_class=HTMLResponse)
 
 
 def _listing(request: Request, past: bool) -> Response:

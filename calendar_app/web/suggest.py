@@ -14,7 +14,7 @@ stays English; the Spanish page marks it `lang="en"`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -30,7 +30,7 @@ from ..render.language import N_, language_of_path, words
 from ..render.urls import SiteUrls
 from .desk import client_address, desk_of, pause, posted_form, render
 from .formview import SUGGEST_FIELDS, form_view
-from .pages import SaidError, every_language
+from .pages import SaidError, in_every_language
 
 router = APIRouter(include_in_schema=False)
 HONEYPOT = "website"
@@ -38,18 +38,7 @@ MAX_SUGGESTION_BYTES = 64 * 1024  # a suggestion is a page of text, not a file u
 NO_SUGGESTIONS = N_("This calendar does not take suggestions.")
 NO_SUGGESTION_HERE = N_("There is no suggestion at this address. Check that the whole link was copied.")
 TOO_MANY = N_("Too many suggestions from your address. Please try again in %(wait)s.")
-View = Callable[..., Response | Coroutine[Any, Any, Response]]
-
-
-def _route(path: str, methods: list[str]) -> Callable[[View], View]:
-    """Registers a route at `path` and at the same path in every other language (`/es/suggest`)."""
-
-    def register(view: View) -> View:
-        for each in every_language(path):
-            router.api_route(each, methods=methods)(view)
-        return view
-
-    return register
+_route = partial(in_every_language, router)  # `/suggest` and `/es/suggest` alike
 
 
 def _urls(request: Request) -> SiteUrls:
